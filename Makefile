@@ -1,0 +1,57 @@
+# One entry point for people and CI. Every target uses the project's own .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+GEN := protos/gen
+PROTOS := $(wildcard protos/ai_studio/v1/*.proto)
+SITE = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+
+.PHONY: install run test stubs lint bench compose-check clean
+
+# The venv is rebuilt when a requirements file changes; the stamp records it.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Generated stubs are importable from the venv through a .pth file, so that
+# `python -m edge` works from any directory without PYTHONPATH.
+$(GEN)/.stamp: $(VENV)/.installed $(PROTOS)
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m grpc_tools.protoc -I protos \
+		--python_out=$(GEN) --grpc_python_out=$(GEN) \
+		--mypy_out=$(GEN) --mypy_grpc_out=$(GEN) $(PROTOS)
+	echo "$(abspath $(GEN))" > "$(SITE)/ai_studio_protos.pth"
+	echo "$(abspath .)" > "$(SITE)/ai_studio_src.pth"
+	touch $@
+
+install: $(GEN)/.stamp
+
+stubs:
+	rm -f $(GEN)/.stamp
+	$(MAKE) $(GEN)/.stamp
+
+# Orchestrator and edge with the embedded store; Ctrl-C stops both.
+run: install
+	$(BIN)/honcho --no-prefix start 2>/dev/null || $(BIN)/honcho start
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/buf lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The compose file is validated offline with Debian's docker-compose.
+compose-check:
+	command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose)
+	docker-compose config -q
+
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(GEN)

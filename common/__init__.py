@@ -1,0 +1,1 @@
+"""Code both processes share: logging with the request id. Nothing here knows the domain."""

@@ -1,0 +1,1 @@
+"""The edge: an aiohttp server that serves the REST contract and translates it into gRPC."""

@@ -1,0 +1,35 @@
+"""The app factory main and tests share."""
+
+import grpc
+from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
+from aiohttp import web
+
+from edge.config import EdgeSettings
+from edge.keys import PROJECTS, SETTINGS
+from edge.middleware import middleware
+from edge.routes import setup_cors, setup_routes
+
+# Reconnect fast after the orchestrator restarts: gRPC's default backoff grows to 120 s,
+# and every request in that window would fail with a 503.
+CHANNEL_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+)
+
+
+async def _grpc_channel(app: web.Application):
+    """One long-lived channel for the app's life, shared by every request."""
+    channel = grpc.aio.insecure_channel(app[SETTINGS].orchestrator_address, CHANNEL_OPTIONS)
+    app[PROJECTS] = ProjectServiceStub(channel)
+    yield
+    await channel.close()
+
+
+def create_app(settings: EdgeSettings) -> web.Application:
+    app = web.Application(middlewares=[middleware], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_grpc_channel)
+    setup_routes(app)
+    setup_cors(app, settings.origins)
+    return app

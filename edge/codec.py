@@ -1,0 +1,233 @@
+"""Between the contract's JSON and the protobuf messages: spellings, shapes, timestamps.
+
+The edge checks only what it must to build a message (JSON types, known field names,
+enum spellings, integer width); every rule of the resource lives in the orchestrator,
+so gRPC callers meet the same checks. Projects are mapped field by field: protobuf's
+json_format halves the throughput of the whole chain.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ai_studio.v1 import project_pb2 as pb
+from ai_studio.v1.project_pb2 import Project, Scene
+
+from edge.errors import Violation, validation_error
+
+
+def _spellings(enum) -> dict[str, int]:
+    """The contract's spelling of each enum value: its name less the prefix, lowercased."""
+    prefix = len(enum.DESCRIPTOR.values[0].name) - len("UNSPECIFIED")
+    return {v.name[prefix:].lower(): v.number for v in enum.DESCRIPTOR.values if v.number}
+
+
+LANGUAGE = _spellings(pb.Language)
+USE_CASE = _spellings(pb.UseCase)
+STATUS = _spellings(pb.ProjectStatus)
+SCRIPT_STYLE = _spellings(pb.ScriptStyle)
+VOICE = _spellings(pb.Voice)
+IMAGE_STYLE = _spellings(pb.ImageStyle)
+RESOLUTION = _spellings(pb.Resolution)
+TEMPLATE = _spellings(pb.VideoTemplate)
+MUSIC = _spellings(pb.BackgroundMusic)
+JOB_STATE = _spellings(pb.VideoJobState)
+
+
+def _names(spellings: dict[str, int]) -> dict[int, str]:
+    return {number: name for name, number in spellings.items()}
+
+
+# Number -> spelling, for rendering. Index lookups on the hot path.
+LANGUAGE_NAMES = _names(LANGUAGE)
+USE_CASE_NAMES = _names(USE_CASE)
+STATUS_NAMES = _names(STATUS)
+SCRIPT_STYLE_NAMES = _names(SCRIPT_STYLE)
+VOICE_NAMES = _names(VOICE)
+IMAGE_STYLE_NAMES = _names(IMAGE_STYLE)
+RESOLUTION_NAMES = _names(RESOLUTION)
+TEMPLATE_NAMES = _names(TEMPLATE)
+MUSIC_NAMES = _names(MUSIC)
+JOB_STATE_NAMES = _names(JOB_STATE)
+
+# Fields a body may carry that are the server's: ignored, as the contract says.
+IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at", "video_job"})
+
+INT32_MAX = 2**31 - 1
+
+
+# -- JSON -> protobuf ------------------------------------------------------------------
+
+
+def _string(field: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise Violation(field, "must be a string")
+
+
+def _number(field: str, value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number):
+            return number
+    raise Violation(field, "must be a number")
+
+
+def _integer(field: str, value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) <= INT32_MAX:
+            return value
+        raise Violation(field, "is out of range")
+    raise Violation(field, "must be an integer")
+
+
+def _nullable_string(field: str, value: Any) -> str | None:
+    return None if value is None else _string(field, value)
+
+
+def _enum(spellings: dict[str, int]) -> Callable[[str, Any], int]:
+    message = f"must be one of {', '.join(spellings)}"
+
+    def parse(field: str, value: Any) -> int:
+        if isinstance(value, str) and value in spellings:
+            return spellings[value]
+        raise Violation(field, message)
+
+    return parse
+
+
+def _scenes(field: str, value: Any) -> list[Scene]:
+    if not isinstance(value, list):
+        raise Violation(field, "must be an array of {prompt, url} objects")
+    scenes = []
+    for i, item in enumerate(value):
+        where = f"{field}[{i}]"
+        if not isinstance(item, dict):
+            raise Violation(where, "must be an object with prompt and url")
+        unknown = item.keys() - {"prompt", "url"}
+        if unknown:
+            raise Violation(f"{where}.{sorted(unknown)[0]}", "is not a field of a scene")
+        scene = Scene(prompt=_string(f"{where}.prompt", item.get("prompt", "")))
+        url = _nullable_string(f"{where}.url", item.get("url"))
+        if url is not None:
+            scene.url = url
+        scenes.append(scene)
+    return scenes
+
+
+def _strings(field: str, value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [_string(f"{field}[{i}]", item) for i, item in enumerate(value)]
+    raise Violation(field, "must be an array of strings")
+
+
+# Every writable field of the resource: its parser from JSON. Keys are both the REST
+# and the proto field names (they coincide for every writable field).
+PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "title": _string,
+    "description": _string,
+    "language": _enum(LANGUAGE),
+    "use_case": _enum(USE_CASE),
+    "status": _enum(STATUS),
+    "script_text": _string,
+    "script_style": _enum(SCRIPT_STYLE),
+    "voice_id": _enum(VOICE),
+    "audio_speed": _number,
+    "audio_pitch": _number,
+    "audio_path": _nullable_string,
+    "image_style": _enum(IMAGE_STYLE),
+    "images": _scenes,
+    "resolution": _enum(RESOLUTION),
+    "fps": _integer,
+    "video_template_id": _enum(TEMPLATE),
+    "background_music": _enum(MUSIC),
+    "video_url": _nullable_string,
+    "thumbnail": _nullable_string,
+    "duration": _number,
+    "video_inspirations": _strings,
+}
+
+
+def project_from_body(body: dict[str, Any]) -> tuple[Project, list[str]]:
+    """The project a create/update body describes, and the fields it names (the update
+    mask). Raises a 400 listing every unknown field and wrongly typed value."""
+    fields: dict[str, Any] = {}
+    violations: list[Violation] = []
+    for key, value in body.items():
+        if key in IGNORED_FIELDS:
+            continue
+        parser = PARSERS.get(key)
+        if parser is None:
+            violations.append(Violation(key, "is not a field of a project"))
+            continue
+        try:
+            fields[key] = parser(key, value)
+        except Violation as violation:
+            violations.append(violation)
+    if violations:
+        raise validation_error(violations)
+    # None means null: the optional field stays unset, and the mask clears it.
+    return Project(**{k: v for k, v in fields.items() if v is not None}), list(fields)
+
+
+# -- protobuf -> JSON ------------------------------------------------------------------
+
+
+def rfc3339(seconds: int, nanos: int) -> str:
+    """RFC 3339 UTC, to the millisecond the store keeps: 2025-11-29T10:00:00.123Z."""
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    millis = nanos // 1_000_000
+    return f"{base}.{millis:03d}Z" if millis else f"{base}Z"
+
+
+def _video_job(job: pb.VideoJob) -> dict[str, Any]:
+    requested = job.requested
+    return {
+        "state": JOB_STATE_NAMES.get(job.state),
+        "attempts": job.attempts,
+        "error": job.error if job.HasField("error") else None,
+        "requested": {
+            "resolution": RESOLUTION_NAMES.get(requested.resolution),
+            "fps": requested.fps,
+            "template": TEMPLATE_NAMES.get(requested.template),
+            "background_music": MUSIC_NAMES.get(requested.background_music),
+        },
+        "created_at": rfc3339(job.create_time.seconds, job.create_time.nanos),
+        "updated_at": rfc3339(job.update_time.seconds, job.update_time.nanos),
+    }
+
+
+def project_json(p: Project) -> dict[str, Any]:
+    """The contract's JSON of a project: every field, nulls where unset."""
+    return {
+        "id": p.id,
+        "title": p.title,
+        "description": p.description,
+        "language": LANGUAGE_NAMES.get(p.language),
+        "use_case": USE_CASE_NAMES.get(p.use_case),
+        "status": STATUS_NAMES.get(p.status),
+        "script_text": p.script_text,
+        "script_style": SCRIPT_STYLE_NAMES.get(p.script_style),
+        "voice_id": VOICE_NAMES.get(p.voice_id),
+        "audio_speed": p.audio_speed,
+        "audio_pitch": p.audio_pitch,
+        "audio_path": p.audio_path if p.HasField("audio_path") else None,
+        "image_style": IMAGE_STYLE_NAMES.get(p.image_style),
+        "images": [
+            {"prompt": s.prompt, "url": s.url if s.HasField("url") else None} for s in p.images
+        ],
+        "resolution": RESOLUTION_NAMES.get(p.resolution),
+        "fps": p.fps,
+        "video_template_id": TEMPLATE_NAMES.get(p.video_template_id),
+        "background_music": MUSIC_NAMES.get(p.background_music),
+        "video_url": p.video_url if p.HasField("video_url") else None,
+        "thumbnail": p.thumbnail if p.HasField("thumbnail") else None,
+        "duration": p.duration,
+        "video_inspirations": list(p.video_inspirations),
+        "video_job": _video_job(p.video_job) if p.HasField("video_job") else None,
+        "created_at": rfc3339(p.create_time.seconds, p.create_time.nanos),
+        "updated_at": rfc3339(p.update_time.seconds, p.update_time.nanos),
+    }

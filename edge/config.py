@@ -1,0 +1,26 @@
+"""The edge's settings, from the environment only (names as in the contract)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EdgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    edge_host: str = "127.0.0.1"
+    edge_port: int = Field(8001, ge=0, le=65535)
+    # Where the orchestrator's gRPC listens: host:port, or unix:/path.
+    orchestrator_address: str = "127.0.0.1:50051"
+    # The browser origins allowed by CORS, comma-separated.
+    frontend_url: str = "http://localhost:3000"
+    # The largest request body accepted; larger ones get a 413.
+    max_body_bytes: int = Field(1024 * 1024, ge=1)
+    # The deadline of each CRUD call to the orchestrator.
+    grpc_timeout_s: float = Field(10.0, gt=0)
+    # How long in-flight requests may run on after SIGTERM/SIGINT.
+    shutdown_grace_s: float = Field(10.0, ge=0)
+    log_level: str = "INFO"
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.frontend_url.split(",") if o.strip()]

@@ -1,0 +1,1 @@
+"""Request handlers: codec in, one RPC with a deadline and the request id, codec out."""

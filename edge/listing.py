@@ -1,0 +1,111 @@
+"""GET /projects: the query string (with JSON Server's aliases) into ListProjectsRequest,
+and the paging headers of the answer."""
+
+import math
+
+from ai_studio.v1.project_service_pb2 import ListProjectsRequest
+from multidict import MultiMapping
+from yarl import URL
+
+from edge.codec import STATUS
+from edge.errors import Violation, validation_error
+
+# Each parameter and its aliases, the first being the contract's own name.
+ALIASES = {
+    "search": ("search", "q"),
+    "page": ("page", "_page"),
+    "limit": ("limit", "_limit", "_per_page"),
+    "sort": ("_sort", "sort"),
+    "order": ("_order", "order"),
+}
+CANONICAL = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+SORT_FIELDS = {
+    "created_at": "create_time",
+    "updated_at": "update_time",
+    "title": "title",
+    "status": "status",
+}
+MAX_LIMIT = 1000
+# JSON Server's page size when a page is asked for without a limit.
+DEFAULT_LIMIT = 10
+
+
+class Paging:
+    """What the client asked for, kept to build the Link header."""
+
+    def __init__(self, page: int, limit: int, page_key: str) -> None:
+        self.page, self.limit, self.page_key = page, limit, page_key
+
+
+def _positive(key: str, value: str, high: int | None = None) -> int:
+    if value.isdigit() and int(value) >= 1 and (high is None or int(value) <= high):
+        return int(value)
+    bound = f"1 to {high}" if high else "1 or more"
+    raise Violation(key, f"must be an integer, {bound}")
+
+
+def list_request(query: MultiMapping[str]) -> tuple[ListProjectsRequest, Paging | None]:
+    """The request a query string asks for; a 400 listing every bad parameter."""
+    violations: list[Violation] = []
+    values: dict[str, tuple[str, str]] = {}  # canonical name -> (key used, value)
+    statuses: list[int] = []
+    for key in dict.fromkeys(query.keys()):
+        given = query.getall(key)
+        if key == "status":
+            for value in given:
+                if value in STATUS:
+                    statuses.append(STATUS[value])
+                else:
+                    violations.append(Violation("status", f"must be one of {', '.join(STATUS)}"))
+            continue
+        name = CANONICAL.get(key)
+        if name is None:
+            violations.append(Violation(key, "is not a query parameter of this endpoint"))
+        elif len(given) > 1 or name in values:
+            violations.append(Violation(key, "is given more than once"))
+        else:
+            values[name] = (key, given[0])
+    request = ListProjectsRequest(statuses=statuses)
+    paging = None
+    try:
+        if "search" in values:
+            request.search = values["search"][1]
+        if "sort" in values:
+            key, value = values["sort"]
+            if value not in SORT_FIELDS:
+                raise Violation(key, f"must be one of {', '.join(SORT_FIELDS)}")
+            request.order_by = SORT_FIELDS[value]
+        if "order" in values:
+            key, value = values["order"]
+            if value.lower() not in ("asc", "desc"):
+                raise Violation(key, "must be asc or desc")
+            request.order_by = f"{request.order_by or 'create_time'} {value.lower()}"
+        if "page" in values or "limit" in values:
+            page_key, page = values.get("page", ("page", "1"))
+            limit = (
+                _positive(values["limit"][0], values["limit"][1], MAX_LIMIT)
+                if ("limit" in values)
+                else DEFAULT_LIMIT
+            )
+            paging = Paging(_positive(page_key, page), limit, page_key)
+            request.page_size = paging.limit
+            request.skip = (paging.page - 1) * paging.limit
+    except Violation as violation:
+        violations.append(violation)
+    if violations:
+        raise validation_error(violations)
+    return request, paging
+
+
+def link_header(url: URL, paging: Paging, total: int) -> str:
+    """RFC 8288 links to the first, previous, next and last pages, as JSON Server sends."""
+    last = max(1, math.ceil(total / paging.limit))
+    rels = {"first": 1}
+    if paging.page > 1:
+        rels["prev"] = min(paging.page - 1, last)
+    if paging.page < last:
+        rels["next"] = paging.page + 1
+    rels["last"] = last
+    return ", ".join(
+        f'<{url.update_query({paging.page_key: page})}>; rel="{rel}"' for rel, page in rels.items()
+    )

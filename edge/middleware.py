@@ -1,0 +1,66 @@
+"""The one middleware: request id, one log line per request, every error in one shape."""
+
+import logging
+import re
+import time
+import uuid
+
+import grpc
+from aiohttp import web
+
+from common.logs import request_id
+from edge.errors import HttpError, from_rpc_error
+
+log = logging.getLogger("edge.http")
+
+# A client's request id is kept only if it is short and plain: it goes into logs and
+# gRPC metadata, where control characters or megabytes have no place.
+SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+HTTP_CODES = {
+    404: ("NOT_FOUND", "no such endpoint"),
+    405: ("METHOD_NOT_ALLOWED", "method not allowed on this endpoint"),
+    413: ("BODY_TOO_LARGE", "the request body is larger than the limit"),
+}
+
+
+def _http_error(exc: web.HTTPException) -> HttpError:
+    code, detail = HTTP_CODES.get(exc.status, ("HTTP_ERROR", exc.reason))
+    if exc.status == 413:
+        detail = f"{detail} ({exc.text.rsplit(':', 1)[-1].strip()})" if exc.text else detail
+    return HttpError(exc.status, code, detail)
+
+
+@web.middleware
+async def middleware(request: web.Request, handler) -> web.StreamResponse:
+    given = request.headers.get("X-Request-ID", "")
+    rid = given if SAFE_ID.fullmatch(given) else uuid.uuid4().hex
+    token = request_id.set(rid)
+    started = time.perf_counter()
+    try:
+        try:
+            response = await handler(request)
+        except HttpError as exc:
+            response = exc.response()
+        except grpc.aio.AioRpcError as exc:
+            response = from_rpc_error(exc).response()
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = _http_error(exc).response()
+            if exc.status == 405:
+                response.headers["Allow"] = exc.headers.get("Allow", "")
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            response = HttpError(500, "INTERNAL", "internal error").response()
+        response.headers["X-Request-ID"] = rid
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path_qs,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+    finally:
+        request_id.reset(token)

@@ -1,0 +1,29 @@
+"""The route table, and CORS for the frontend's origins on every route."""
+
+import aiohttp_cors
+from aiohttp import web
+
+from edge.handlers import projects
+
+# Headers the browser may read from our answers.
+EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/projects", projects.list_projects)
+    app.router.add_post("/projects", projects.create_project)
+    app.router.add_get("/projects/{id}", projects.get_project)
+    app.router.add_put("/projects/{id}", projects.update_project)
+    app.router.add_patch("/projects/{id}", projects.update_project)
+    app.router.add_delete("/projects/{id}", projects.delete_project)
+
+
+def setup_cors(app: web.Application, origins: list[str]) -> None:
+    """Only the listed origins, with credentials. aiohttp-cors adds its headers as the
+    answer is prepared, so error answers rendered by the middleware carry them too."""
+    options = aiohttp_cors.ResourceOptions(
+        allow_credentials=True, expose_headers=EXPOSED, allow_headers="*", max_age=600
+    )
+    cors = aiohttp_cors.setup(app, defaults={origin: options for origin in origins})
+    for route in list(app.router.routes()):
+        cors.add(route)

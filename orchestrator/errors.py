@@ -1,0 +1,88 @@
+"""Domain exceptions, and the one place they become a `google.rpc.Status`.
+
+Exceptions (the gRPC code and ErrorInfo reason each becomes):
+    DomainError
+    ├── InvalidArgument      INVALID_ARGUMENT   VALIDATION_ERROR, with BadRequest violations
+    └── ProjectNotFound      NOT_FOUND          PROJECT_NOT_FOUND
+    StoreUnavailable         UNAVAILABLE        STORE_UNAVAILABLE
+    StoreTimeout             DEADLINE_EXCEEDED  STORE_TIMEOUT
+Anything else is a bug: INTERNAL, INTERNAL, logged with its traceback.
+"""
+
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from orchestrator.store.base import StoreTimeout, StoreUnavailable
+
+DOMAIN = "ai_studio"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    field: str
+    description: str
+
+
+class DomainError(Exception):
+    code = code_pb2.INTERNAL
+    reason = "INTERNAL"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(DomainError):
+    code = code_pb2.INVALID_ARGUMENT
+    reason = "VALIDATION_ERROR"
+
+    def __init__(self, violations: list[Violation]) -> None:
+        fields = ", ".join(dict.fromkeys(v.field for v in violations))
+        super().__init__(f"invalid {fields}")
+        self.violations = violations
+
+
+class ProjectNotFound(DomainError):
+    code = code_pb2.NOT_FOUND
+    reason = "PROJECT_NOT_FOUND"
+
+    def __init__(self, project_id: str) -> None:
+        super().__init__(f"project {project_id!r} not found")
+
+
+def _packed(message) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+def status_of(exc: Exception) -> tuple[int, str, str]:
+    """The code, reason and message an exception stands for."""
+    if isinstance(exc, DomainError):
+        return exc.code, exc.reason, exc.message
+    if isinstance(exc, StoreUnavailable):
+        return code_pb2.UNAVAILABLE, "STORE_UNAVAILABLE", "the store is unavailable"
+    if isinstance(exc, StoreTimeout):
+        return code_pb2.DEADLINE_EXCEEDED, "STORE_TIMEOUT", "the store did not answer in time"
+    return code_pb2.INTERNAL, "INTERNAL", "internal error"
+
+
+def to_status(exc: Exception) -> grpc.Status:
+    """The rich status a failed RPC answers with."""
+    code, reason, message = status_of(exc)
+    details = [_packed(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN))]
+    if isinstance(exc, InvalidArgument):
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=v.field, description=v.description
+                )
+                for v in exc.violations
+            ]
+        )
+        details.append(_packed(bad_request))
+    return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=details))

@@ -1,0 +1,72 @@
+"""The one server interceptor: request id, one log line per RPC, exceptions to statuses.
+
+Wrapping the handler (rather than only inspecting the call) keeps all three in the task
+that runs the RPC, so the request id ContextVar is seen by everything the RPC does.
+Wrapped handlers are built once per method and cached: the hot path adds one call.
+"""
+
+import logging
+import time
+
+import grpc
+from google.rpc import code_pb2
+
+from common.logs import request_id
+from orchestrator.errors import DomainError, status_of, to_status
+from orchestrator.store.base import StoreError
+
+log = logging.getLogger("orchestrator.rpc")
+
+REQUEST_ID_KEY = "x-request-id"
+
+
+def _request_id(context: grpc.aio.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_KEY:
+            return value[:128]
+    return "-"
+
+
+def _wrap(method: str, behavior):
+    async def handle(request, context: grpc.aio.ServicerContext):
+        token = request_id.set(_request_id(context))
+        started = time.perf_counter()
+        code = "OK"
+        try:
+            return await behavior(request, context)
+        except (DomainError, StoreError) as exc:
+            code = code_pb2.Code.Name(status_of(exc)[0])
+            if isinstance(exc, StoreError):
+                log.warning("%s failed: %s", method, exc)
+            await context.abort_with_status(to_status(exc))
+        except Exception:
+            code = "INTERNAL"
+            log.exception("%s failed with an unexpected error", method)
+            await context.abort_with_status(to_status(Exception()))
+        finally:
+            log.info("%s %s %.1fms", method, code, (time.perf_counter() - started) * 1000)
+            request_id.reset(token)
+
+    return handle
+
+
+class ServerInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self) -> None:
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
+
+    async def intercept_service(self, continuation, handler_call_details):
+        method = handler_call_details.method
+        cached = self._handlers.get(method)
+        if cached is not None:
+            return cached
+        handler = await continuation(handler_call_details)
+        # Only unary-unary RPCs are ours; health watch and reflection streams pass through.
+        if handler is None or handler.unary_unary is None:
+            return handler
+        wrapped = grpc.unary_unary_rpc_method_handler(
+            _wrap(method.rsplit("/", 1)[-1], handler.unary_unary),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+        self._handlers[method] = wrapped
+        return wrapped

@@ -1,0 +1,66 @@
+"""The server factory main and tests share: servicers, health, reflection, lifecycle."""
+
+import logging
+from dataclasses import dataclass
+
+import grpc
+from ai_studio.v1 import project_service_pb2, project_service_pb2_grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from orchestrator.clock import Clock, system_clock
+from orchestrator.config import OrchestratorSettings
+from orchestrator.interceptors import ServerInterceptor
+from orchestrator.servicers.projects import ProjectServicer
+from orchestrator.store import open_store
+from orchestrator.store.base import ProjectStore
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = (
+    project_service_pb2.DESCRIPTOR.services_by_name["ProjectService"].full_name,
+    health.SERVICE_NAME,
+    reflection.SERVICE_NAME,
+)
+
+
+@dataclass
+class Orchestrator:
+    """A built server: start it, then stop it once."""
+
+    server: grpc.aio.Server
+    store: ProjectStore
+    health: health.aio.HealthServicer
+    port: int
+
+    async def start(self) -> None:
+        await self.server.start()
+        for name in ("", SERVICE_NAMES[0]):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("gRPC listening on port %s", self.port)
+
+    async def stop(self, grace: float) -> None:
+        """Refuse new RPCs, let in-flight ones finish within `grace`, then close the store."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        await self.store.close()
+
+
+async def create_server(
+    settings: OrchestratorSettings,
+    *,
+    store: ProjectStore | None = None,
+    clock: Clock = system_clock,
+) -> Orchestrator:
+    store = store or await open_store(settings)
+    server = grpc.aio.server(interceptors=[ServerInterceptor()])
+    project_service_pb2_grpc.add_ProjectServiceServicer_to_server(
+        ProjectServicer(store, clock), server
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(SERVICE_NAMES, server)
+    port = server.add_insecure_port(settings.orchestrator_address)
+    if not port and not settings.orchestrator_address.startswith("unix:"):
+        raise OSError(f"cannot listen on {settings.orchestrator_address}")
+    return Orchestrator(server, store, health_servicer, port)

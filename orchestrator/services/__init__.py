@@ -1,0 +1,1 @@
+"""Service functions: the orchestration, with the store (and later clients) as arguments."""

@@ -1,0 +1,180 @@
+"""Every rule of the Project resource and of the list query, checked before any I/O,
+all violations at once.
+
+The rules are the contract's resource table. `clean_project` also normalizes what the
+table says is measured after trimming (the title and the scene prompts), so what is
+stored is what was checked.
+"""
+
+import math
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from ai_studio.v1 import project_pb2 as pb
+from ai_studio.v1 import project_service_pb2 as pb_service
+from ai_studio.v1.project_pb2 import Project
+
+from orchestrator import paging
+from orchestrator.errors import InvalidArgument, Violation
+from orchestrator.labels import labels
+from orchestrator.store.base import SORTABLE_FIELDS, WRITABLE_FIELDS, ProjectQuery
+
+MAX_URL = 2048
+
+
+def _length(field: str, text: str, low: int, high: int) -> list[Violation]:
+    if low <= len(text) <= high:
+        return []
+    if low:
+        return [Violation(field, f"must be {low} to {high} characters")]
+    return [Violation(field, f"must be at most {high} characters")]
+
+
+def _url(field: str, url: str) -> list[Violation]:
+    parts = urlsplit(url) if len(url) <= MAX_URL else None
+    if parts and parts.scheme in ("http", "https") and parts.hostname:
+        return []
+    return [Violation(field, f"must be an http(s) URL of at most {MAX_URL} characters")]
+
+
+def _optional_url(field: str) -> Callable[[Project], list[Violation]]:
+    def check(project: Project) -> list[Violation]:
+        return _url(field, getattr(project, field)) if project.HasField(field) else []
+
+    return check
+
+
+def _enum(field: str, enum) -> Callable[[Project], list[Violation]]:
+    allowed = labels(enum)
+    message = f"must be one of {', '.join(allowed.values())}"
+
+    def check(project: Project) -> list[Violation]:
+        return [] if getattr(project, field) in allowed else [Violation(field, message)]
+
+    return check
+
+
+def _ratio(field: str) -> Callable[[Project], list[Violation]]:
+    def check(project: Project) -> list[Violation]:
+        value = getattr(project, field)
+        return [] if 0.7 <= value <= 1.3 else [Violation(field, "must be between 0.7 and 1.3")]
+
+    return check
+
+
+def _title(project: Project) -> list[Violation]:
+    project.title = project.title.strip()
+    return _length("title", project.title, 1, 200)
+
+
+def _images(project: Project) -> list[Violation]:
+    violations = []
+    if len(project.images) > 50:
+        violations.append(Violation("images", "must have at most 50 scenes"))
+    for i, scene in enumerate(project.images):
+        scene.prompt = scene.prompt.strip()
+        violations += _length(f"images[{i}].prompt", scene.prompt, 1, 1000)
+        if scene.HasField("url"):
+            violations += _url(f"images[{i}].url", scene.url)
+    return violations
+
+
+def _fps(project: Project) -> list[Violation]:
+    return [] if project.fps in (24, 30, 60) else [Violation("fps", "must be one of 24, 30, 60")]
+
+
+def _duration(project: Project) -> list[Violation]:
+    ok = math.isfinite(project.duration) and project.duration >= 0
+    return [] if ok else [Violation("duration", "must be a number of seconds, 0 or more")]
+
+
+def _inspirations(project: Project) -> list[Violation]:
+    if len(project.video_inspirations) > 20:
+        return [Violation("video_inspirations", "must have at most 20 items")]
+    return []
+
+
+RULES: dict[str, Callable[[Project], list[Violation]]] = {
+    "title": _title,
+    "description": lambda p: _length("description", p.description, 0, 5000),
+    "language": _enum("language", pb.Language),
+    "use_case": _enum("use_case", pb.UseCase),
+    "status": _enum("status", pb.ProjectStatus),
+    "script_text": lambda p: _length("script_text", p.script_text, 0, 20000),
+    "script_style": _enum("script_style", pb.ScriptStyle),
+    "voice_id": _enum("voice_id", pb.Voice),
+    "audio_speed": _ratio("audio_speed"),
+    "audio_pitch": _ratio("audio_pitch"),
+    "audio_path": _optional_url("audio_path"),
+    "image_style": _enum("image_style", pb.ImageStyle),
+    "images": _images,
+    "resolution": _enum("resolution", pb.Resolution),
+    "fps": _fps,
+    "video_template_id": _enum("video_template_id", pb.VideoTemplate),
+    "background_music": _enum("background_music", pb.BackgroundMusic),
+    "video_url": _optional_url("video_url"),
+    "thumbnail": _optional_url("thumbnail"),
+    "duration": _duration,
+    "video_inspirations": _inspirations,
+}
+
+
+def clean_project(project: Project, fields: Iterable[str]) -> None:
+    """Check (and trim) the named fields of `project`; raise InvalidArgument listing every
+    violation. The names must be writable fields."""
+    violations = [v for name in fields for v in RULES[name](project)]
+    if violations:
+        raise InvalidArgument(violations)
+
+
+def require(field: str, value: str) -> None:
+    """A required string argument of an RPC."""
+    if not value:
+        raise InvalidArgument([Violation(field, "is required")])
+
+
+STATUSES = labels(pb.ProjectStatus)
+MAX_PAGE_SIZE = 1000
+
+
+def list_query(request: pb_service.ListProjectsRequest) -> ProjectQuery:
+    """The store query a ListProjects request asks for, or InvalidArgument."""
+    violations = []
+    if not 0 <= request.page_size <= MAX_PAGE_SIZE:
+        violations.append(Violation("page_size", f"must be 1 to {MAX_PAGE_SIZE}, or 0 for all"))
+    if request.skip < 0:
+        violations.append(Violation("skip", "must be 0 or more"))
+    if any(s not in STATUSES for s in request.statuses):
+        violations.append(Violation("statuses", f"must be among {', '.join(STATUSES.values())}"))
+    field, _, direction = request.order_by.strip().partition(" ")
+    field, direction = field or "create_time", direction.strip().lower() or "asc"
+    if field not in SORTABLE_FIELDS or direction not in ("asc", "desc"):
+        allowed = ", ".join(SORTABLE_FIELDS)
+        violations.append(Violation("order_by", f"must be one of {allowed}, then asc or desc"))
+    try:
+        offset = paging.decode(request.page_token)
+    except InvalidArgument as exc:
+        violations += exc.violations
+        offset = 0
+    if violations:
+        raise InvalidArgument(violations)
+    return ProjectQuery(
+        statuses=tuple(request.statuses),
+        search=request.search,
+        order_by=field,
+        descending=direction == "desc",
+        offset=offset + request.skip,
+        limit=request.page_size or None,
+    )
+
+
+def mask_fields(paths: Iterable[str]) -> list[str]:
+    """The writable fields an update mask names ("*" names them all), or InvalidArgument."""
+    paths = list(dict.fromkeys(paths))
+    if "*" in paths:
+        return sorted(WRITABLE_FIELDS)
+    unknown = [p for p in paths if p not in WRITABLE_FIELDS]
+    if unknown:
+        message = f"names fields that cannot be updated: {', '.join(unknown)}"
+        raise InvalidArgument([Violation("update_mask", message)])
+    return paths
