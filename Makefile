@@ -34,7 +34,7 @@ stubs:
 
 # Orchestrator and edge with the embedded store; Ctrl-C stops both.
 run: install
-	$(BIN)/honcho --no-prefix start 2>/dev/null || $(BIN)/honcho start
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/python -m pytest

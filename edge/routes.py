@@ -3,13 +3,14 @@
 import aiohttp_cors
 from aiohttp import web
 
-from edge.handlers import projects
+from edge.handlers import health, projects
 
 # Headers the browser may read from our answers.
 EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID")
 
 
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/projects", projects.list_projects)
     app.router.add_post("/projects", projects.create_project)
     app.router.add_get("/projects/{id}", projects.get_project)

@@ -1,0 +1,84 @@
+"""Running the product's processes as `make run` does: the Procfile's commands, with
+the venv's python first on PATH, configured by environment variables only."""
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def procfile() -> dict[str, str]:
+    """The Procfile's commands by process name."""
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(
+        (name.strip(), command.strip())
+        for name, _, command in (line.partition(":") for line in lines)
+        if command
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(overrides)
+    return env
+
+
+class Process:
+    """One process of the product, its output in a log file for when a test fails."""
+
+    def __init__(self, command: str, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with log.open("ab") as out:
+            self.popen = subprocess.Popen(
+                shlex.split(command), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def signal(self, sig: int) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+
+    def wait(self, timeout: float = 15) -> int:
+        return self.popen.wait(timeout)
+
+    def stop(self) -> int:
+        self.signal(signal.SIGTERM)
+        try:
+            return self.wait()
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            return self.popen.wait()
+
+
+def wait_until(url: str, timeout: float = 20, ok: tuple[int, ...] = (200,)) -> None:
+    """Poll `url` until it answers one of `ok`."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status in ok:
+                    return
+                last = answer.status
+        except urllib.error.HTTPError as exc:
+            last = exc.code
+            if exc.code in ok:
+                return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer {ok} within {timeout}s (last: {last})")

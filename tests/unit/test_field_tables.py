@@ -1,0 +1,24 @@
+"""The per-field tables of the edge and the orchestrator cover exactly the resource."""
+
+from ai_studio.v1.project_pb2 import Project
+
+from edge.codec import IGNORED_FIELDS, PARSERS, project_json
+from orchestrator.store.base import WRITABLE_FIELDS
+from orchestrator.validation import RULES
+
+CONTRACT_FIELDS = {
+    "id", "title", "description", "language", "use_case", "status", "script_text",
+    "script_style", "voice_id", "audio_speed", "audio_pitch", "audio_path", "image_style",
+    "images", "resolution", "fps", "video_template_id", "background_music", "video_url",
+    "thumbnail", "duration", "video_inspirations", "video_job", "created_at", "updated_at",
+}  # fmt: skip
+
+
+def test_every_writable_field_has_a_rule_and_a_parser() -> None:
+    assert set(RULES) == WRITABLE_FIELDS
+    assert set(PARSERS) == WRITABLE_FIELDS
+
+
+def test_the_json_of_a_project_has_every_contract_field() -> None:
+    assert set(project_json(Project())) == CONTRACT_FIELDS
+    assert WRITABLE_FIELDS | IGNORED_FIELDS == CONTRACT_FIELDS
