@@ -6,6 +6,7 @@ Exceptions:
     └── StoreTimeout       the database did not answer in time (-> DEADLINE_EXCEEDED)
 """
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -47,9 +48,21 @@ class ProjectQuery:
     limit: int | None = None  # None returns every match
 
 
+# The fields an update may name: the writable ones and the server's update time.
+UPDATABLE_PATHS = WRITABLE_FIELDS | {"update_time"}
+
+
+def check_paths(paths: Sequence[str]) -> None:
+    """Refuse an update of anything but whole writable fields: a bug of the caller's."""
+    wrong = [p for p in paths if p not in UPDATABLE_PATHS]
+    if wrong:
+        raise ValueError(f"cannot update the paths {wrong} of a project")
+
+
 def fold(text: str) -> str:
-    """The case-insensitive form search compares: Unicode case folding, not ASCII lower()."""
-    return text.casefold()
+    """The case-insensitive form search compares: Unicode case folding (not ASCII
+    lower()), composed, so that "é" typed as e + accent matches a precomposed "é"."""
+    return unicodedata.normalize("NFC", text.casefold())
 
 
 class ProjectStore(Protocol):

@@ -23,7 +23,13 @@ from ai_studio.v1.project_pb2 import Project, ProjectStatus
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from orchestrator.labels import labels
-from orchestrator.store.base import ProjectQuery, StoreTimeout, StoreUnavailable, fold
+from orchestrator.store.base import (
+    ProjectQuery,
+    StoreTimeout,
+    StoreUnavailable,
+    check_paths,
+    fold,
+)
 
 FILENAME = "ai_studio.sqlite3"
 SCHEMA_VERSION = 1
@@ -148,6 +154,7 @@ class SqliteProjectStore:
         return project
 
     def _update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
+        check_paths(paths)
         with immediate(self._writer) as conn:
             row = conn.execute("SELECT doc FROM projects WHERE id = ?", (project_id,)).fetchone()
             if row is None:

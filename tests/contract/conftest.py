@@ -1,0 +1,101 @@
+"""The adapters the store contract runs over, as one parametrized `store` fixture.
+
+- sqlite:    the embedded store on a real file under tmp_path;
+- mongomock: the MongoDB adapter on mongomock-motor's in-memory client;
+- mongodb:   the MongoDB adapter on the server at MONGODB_TEST_URL, each test in a database
+             of its own that is dropped afterwards; skipped when the variable is unset.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from mongomock_motor import AsyncMongoMockClient
+
+from orchestrator.store.base import ProjectStore
+from orchestrator.store.mongo import MongoProjectStore
+from orchestrator.store.sqlite import SqliteProjectStore
+
+MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL", "")
+MONGODB_TIMEOUT_MS = 5000
+
+
+@dataclass
+class Backend:
+    """One adapter on one set of data; `open` makes another store object on that same data."""
+
+    name: str
+    make: Callable[[], ProjectStore]
+    opened: list[ProjectStore] = field(default_factory=list)
+
+    async def open(self) -> ProjectStore:
+        store = self.make()
+        self.opened.append(store)  # before setup, so that it is closed even if setup fails
+        # Adapters that need it have a one-time setup (MongoDB's indexes); the embedded one
+        # does its own in the constructor.
+        setup = getattr(store, "setup", None)
+        if setup is not None:
+            await setup()
+        return store
+
+    async def close_all(self) -> None:
+        for store in reversed(self.opened):
+            await store.close()
+
+
+def sqlite_backend(data_dir: Path) -> Backend:
+    def make() -> ProjectStore:
+        return SqliteProjectStore(data_dir)
+
+    return Backend("sqlite", make)
+
+
+def mongomock_backend() -> Backend:
+    # One in-memory server per test; every store object of the test shares it.
+    client = AsyncMongoMockClient()
+    database = f"contract_{uuid.uuid4().hex[:12]}"
+
+    def make() -> ProjectStore:
+        return MongoProjectStore(client, database)
+
+    return Backend("mongomock", make)
+
+
+def mongodb_backend(url: str) -> Backend:
+    database = f"ai_studio_contract_{uuid.uuid4().hex[:12]}"
+
+    def make() -> ProjectStore:
+        # from_url builds the client; the database is this test's own, not the URL's.
+        client = MongoProjectStore.from_url(url, MONGODB_TIMEOUT_MS).client
+        return MongoProjectStore(client, database)
+
+    return Backend("mongodb", make)
+
+
+@pytest.fixture(params=["sqlite", "mongomock", "mongodb"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    if request.param == "sqlite":
+        chosen = sqlite_backend(tmp_path)
+    elif request.param == "mongomock":
+        chosen = mongomock_backend()
+    elif MONGODB_TEST_URL:
+        chosen = mongodb_backend(MONGODB_TEST_URL)
+    else:
+        pytest.skip("MONGODB_TEST_URL is not set")
+    try:
+        yield chosen
+    finally:
+        try:
+            if chosen.name == "mongodb" and chosen.opened:
+                first = chosen.opened[0]
+                await first.client.drop_database(first.database.name)
+        finally:
+            await chosen.close_all()
+
+
+@pytest.fixture
+async def store(backend: Backend) -> ProjectStore:
+    return await backend.open()
