@@ -151,17 +151,22 @@ PARSERS: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
-def project_from_body(body: dict[str, Any]) -> tuple[Project, list[str]]:
-    """The project a create/update body describes, and the fields it names (the update
-    mask). Raises a 400 listing every unknown field and wrongly typed value."""
+def parse_body(
+    body: dict[str, Any],
+    parsers: dict[str, Callable[[str, Any], Any]],
+    ignored: frozenset[str] = frozenset(),
+    unknown: str = "is not a field of this body",
+) -> dict[str, Any]:
+    """Each field of `body` parsed by its parser. Raises a 400 listing every unknown
+    field and wrongly typed value."""
     fields: dict[str, Any] = {}
     violations: list[Violation] = []
     for key, value in body.items():
-        if key in IGNORED_FIELDS:
+        if key in ignored:
             continue
-        parser = PARSERS.get(key)
+        parser = parsers.get(key)
         if parser is None:
-            violations.append(Violation(key, "is not a field of a project"))
+            violations.append(Violation(key, unknown))
             continue
         try:
             fields[key] = parser(key, value)
@@ -169,6 +174,36 @@ def project_from_body(body: dict[str, Any]) -> tuple[Project, list[str]]:
             violations.append(violation)
     if violations:
         raise validation_error(violations)
+    return fields
+
+
+# The bodies of the generation steps: every field optional, named as in the contract
+# and as in the request messages. null is the same as leaving a field out.
+SCRIPT_BODY = {
+    "title": _string,
+    "description": _string,
+    "use_case": PARSERS["use_case"],
+    "language": PARSERS["language"],
+    "style": _enum(SCRIPT_STYLE),
+}
+AUDIO_BODY = {
+    name: PARSERS[name]
+    for name in ("script_text", "voice_id", "audio_speed", "audio_pitch", "language")
+}
+IMAGES_BODY = {"images": _scenes, "style": PARSERS["image_style"]}
+IMAGE_BODY = {"prompt": _string, "style": PARSERS["image_style"]}
+
+
+def step_fields(body: dict[str, Any], parsers: dict[str, Callable[[str, Any], Any]]) -> dict:
+    """The fields a generation step's body gives, parsed; nulls dropped."""
+    given = {k: v for k, v in body.items() if v is not None}
+    return parse_body(given, parsers)
+
+
+def project_from_body(body: dict[str, Any]) -> tuple[Project, list[str]]:
+    """The project a create/update body describes, and the fields it names (the update
+    mask)."""
+    fields = parse_body(body, PARSERS, IGNORED_FIELDS, "is not a field of a project")
     # None means null: the optional field stays unset, and the mask clears it.
     return Project(**{k: v for k, v in fields.items() if v is not None}), list(fields)
 

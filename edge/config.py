@@ -17,6 +17,9 @@ class EdgeSettings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1)
     # The deadline of each CRUD call to the orchestrator.
     grpc_timeout_s: float = Field(10.0, gt=0)
+    # The deadline of each generation call (script, audio, images): it covers the
+    # orchestrator's call to the microservice, so it is longer than theirs.
+    generation_timeout_s: float = Field(150.0, gt=0)
     # How long in-flight requests may run on after SIGTERM/SIGINT.
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"

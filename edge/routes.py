@@ -3,7 +3,7 @@
 import aiohttp_cors
 from aiohttp import web
 
-from edge.handlers import health, projects
+from edge.handlers import generation, health, projects
 
 # Headers the browser may read from our answers.
 EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID")
@@ -17,6 +17,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_put("/projects/{id}", projects.update_project)
     app.router.add_patch("/projects/{id}", projects.update_project)
     app.router.add_delete("/projects/{id}", projects.delete_project)
+    app.router.add_post("/projects/{id}/generate-script", generation.generate_script)
+    app.router.add_post("/projects/{id}/generate-audio", generation.generate_audio)
+    app.router.add_post("/projects/{id}/generate-images", generation.generate_images)
+    app.router.add_post("/projects/{id}/generate-images/{scene_index}", generation.generate_image)
 
 
 def setup_cors(app: web.Application, origins: list[str]) -> None:

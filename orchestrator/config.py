@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,22 @@ class OrchestratorSettings(BaseSettings):
     store_timeout_s: float = Field(5.0, gt=0)
     # SQLite page cache; the default 2 MB is smaller than a 1,000-project store.
     sqlite_cache_mb: int = Field(64, ge=2)
+    # The microservices: base URLs (the local reference services by default) and how long
+    # one call may take, bounded also by what is left of the RPC's deadline.
+    script_service_url: HttpUrl = "http://127.0.0.1:8101"
+    audio_service_url: HttpUrl = "http://127.0.0.1:8102"
+    image_service_url: HttpUrl = "http://127.0.0.1:8103"
+    video_service_url: HttpUrl = "http://127.0.0.1:8104"
+    script_timeout_s: float = Field(60.0, gt=0)
+    audio_timeout_s: float = Field(120.0, gt=0)
+    image_timeout_s: float = Field(120.0, gt=0)
+    video_timeout_s: float = Field(300.0, gt=0)
+    # The largest answer read from a microservice; a bigger one is an upstream error.
+    service_max_answer_bytes: int = Field(1024 * 1024, ge=1024)
+    # Calls that cannot have been processed (connection refused, 503 + Retry-After)
+    # are tried this many times in all, within this many seconds.
+    service_attempts: int = Field(3, ge=1)
+    service_retry_budget_s: float = Field(5.0, ge=0)
     # How long in-flight RPCs may run on after SIGTERM/SIGINT.
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"

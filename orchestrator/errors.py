@@ -2,8 +2,14 @@
 
 Exceptions (the gRPC code and ErrorInfo reason each becomes):
     DomainError
-    ├── InvalidArgument      INVALID_ARGUMENT   VALIDATION_ERROR, with BadRequest violations
-    └── ProjectNotFound      NOT_FOUND          PROJECT_NOT_FOUND
+    ├── InvalidArgument      INVALID_ARGUMENT     VALIDATION_ERROR, with BadRequest violations
+    ├── PreconditionFailed   FAILED_PRECONDITION  the step's reason, e.g. SCRIPT_REQUIRED
+    ├── ProjectNotFound      NOT_FOUND            PROJECT_NOT_FOUND
+    ├── SceneNotFound        NOT_FOUND            SCENE_NOT_FOUND
+    └── UpstreamFailure      (a microservice failed; ErrorInfo metadata names it)
+        ├── UpstreamError        UNKNOWN            UPSTREAM_ERROR (an error or unusable answer)
+        ├── UpstreamUnavailable  UNAVAILABLE        UPSTREAM_UNAVAILABLE (could not be reached)
+        └── UpstreamTimeout      DEADLINE_EXCEEDED  UPSTREAM_TIMEOUT (did not answer in time)
     StoreUnavailable         UNAVAILABLE        STORE_UNAVAILABLE
     StoreTimeout             DEADLINE_EXCEEDED  STORE_TIMEOUT
 Anything else is a bug: INTERNAL, INTERNAL, logged with its traceback.
@@ -31,9 +37,10 @@ class DomainError(Exception):
     code = code_pb2.INTERNAL
     reason = "INTERNAL"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, metadata: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.metadata = metadata or {}
 
 
 class InvalidArgument(DomainError):
@@ -52,6 +59,45 @@ class ProjectNotFound(DomainError):
 
     def __init__(self, project_id: str) -> None:
         super().__init__(f"project {project_id!r} not found")
+
+
+class PreconditionFailed(DomainError):
+    code = code_pb2.FAILED_PRECONDITION
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class SceneNotFound(DomainError):
+    code = code_pb2.NOT_FOUND
+    reason = "SCENE_NOT_FOUND"
+
+    def __init__(self, project_id: str, index: int) -> None:
+        super().__init__(f"project {project_id!r} has no scene {index}")
+
+
+class UpstreamFailure(DomainError):
+    """A microservice failed us; `service` names it (script, audio, image, video)."""
+
+    def __init__(self, service: str, message: str) -> None:
+        super().__init__(f"the {service} service {message}", {"service": service})
+        self.service = service
+
+
+class UpstreamError(UpstreamFailure):
+    code = code_pb2.UNKNOWN
+    reason = "UPSTREAM_ERROR"
+
+
+class UpstreamUnavailable(UpstreamFailure):
+    code = code_pb2.UNAVAILABLE
+    reason = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamTimeout(UpstreamFailure):
+    code = code_pb2.DEADLINE_EXCEEDED
+    reason = "UPSTREAM_TIMEOUT"
 
 
 def _packed(message) -> any_pb2.Any:
@@ -74,7 +120,9 @@ def status_of(exc: Exception) -> tuple[int, str, str]:
 def to_status(exc: Exception) -> grpc.Status:
     """The rich status a failed RPC answers with."""
     code, reason, message = status_of(exc)
-    details = [_packed(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN))]
+    metadata = exc.metadata if isinstance(exc, DomainError) else {}
+    info = error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)
+    details = [_packed(info)]
     if isinstance(exc, InvalidArgument):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[

@@ -8,6 +8,7 @@ from ai_studio.v1 import project_service_pb2, project_service_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from orchestrator.clients import Clients
 from orchestrator.clock import Clock, system_clock
 from orchestrator.config import OrchestratorSettings
 from orchestrator.interceptors import ServerInterceptor
@@ -30,10 +31,12 @@ class Orchestrator:
 
     server: grpc.aio.Server
     store: ProjectStore
+    clients: Clients
     health: health.aio.HealthServicer
     port: int
 
     async def start(self) -> None:
+        await self.clients.start()
         await self.server.start()
         for name in ("", SERVICE_NAMES[0]):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -43,6 +46,7 @@ class Orchestrator:
         """Refuse new RPCs, let in-flight ones finish within `grace`, then close the store."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        await self.clients.close()
         await self.store.close()
 
 
@@ -53,9 +57,10 @@ async def create_server(
     clock: Clock = system_clock,
 ) -> Orchestrator:
     store = store or await open_store(settings)
+    clients = Clients.from_settings(settings)
     server = grpc.aio.server(interceptors=[ServerInterceptor()])
     project_service_pb2_grpc.add_ProjectServiceServicer_to_server(
-        ProjectServicer(store, clock), server
+        ProjectServicer(store, clients, clock), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -63,4 +68,4 @@ async def create_server(
     port = server.add_insecure_port(settings.orchestrator_address)
     if not port and not settings.orchestrator_address.startswith("unix:"):
         raise OSError(f"cannot listen on {settings.orchestrator_address}")
-    return Orchestrator(server, store, health_servicer, port)
+    return Orchestrator(server, store, clients, health_servicer, port)

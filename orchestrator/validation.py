@@ -30,9 +30,19 @@ def _length(field: str, text: str, low: int, high: int) -> list[Violation]:
     return [Violation(field, f"must be at most {high} characters")]
 
 
+def is_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host, of a sane length."""
+    if len(url) > MAX_URL:
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an invalid IPv6 literal
+        return False
+
+
 def _url(field: str, url: str) -> list[Violation]:
-    parts = urlsplit(url) if len(url) <= MAX_URL else None
-    if parts and parts.scheme in ("http", "https") and parts.hostname:
+    if is_http_url(url):
         return []
     return [Violation(field, f"must be an http(s) URL of at most {MAX_URL} characters")]
 
@@ -178,3 +188,25 @@ def mask_fields(paths: Iterable[str]) -> list[str]:
         message = f"names fields that cannot be updated: {', '.join(unknown)}"
         raise InvalidArgument([Violation("update_mask", message)])
     return paths
+
+
+def check_overrides(values: Project, names: dict[str, str]) -> None:
+    """Check the fields of `values` that a generation request gives, by the resource's
+    rules; `names` maps each given proto field to the request's name for it (style for
+    script_style...), which is what the violations name."""
+    violations = [
+        Violation(name + v.field[len(field) :], v.description)
+        for field, name in names.items()
+        for v in RULES[field](values)
+    ]
+    if violations:
+        raise InvalidArgument(violations)
+
+
+def check_prompt(prompt: str) -> str:
+    """A scene prompt given alone: trimmed, 1 to 1000 characters."""
+    prompt = prompt.strip()
+    violations = _length("prompt", prompt, 1, 1000)
+    if violations:
+        raise InvalidArgument(violations)
+    return prompt

@@ -8,9 +8,12 @@ from aiohttp import web
 from edge.errors import HttpError
 
 
-async def json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object, or a 400 (malformed, not an object) or a 413 (too big)."""
+async def json_object(request: web.Request, optional: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, or a 400 (malformed, not an object) or a 413 (too big).
+    An `optional` body may be left out altogether: that is an empty object."""
     raw = await request.read()  # aiohttp answers 413 past client_max_size
+    if optional and not raw.strip():
+        return {}
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

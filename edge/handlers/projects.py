@@ -5,27 +5,15 @@ from ai_studio.v1 import project_service_pb2 as pb_service
 from aiohttp import web
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from common.logs import request_id
 from edge.codec import project_from_body, project_json
 from edge.handlers.body import json_object
+from edge.handlers.calls import JSON, call_options, project_response
 from edge.keys import PROJECTS, SETTINGS
 from edge.listing import link_header, list_request
 
-JSON = "application/json"
-
 
 def _call_options(request: web.Request) -> dict:
-    """The deadline and request id every RPC carries."""
-    return {
-        "timeout": request.app[SETTINGS].grpc_timeout_s,
-        "metadata": (("x-request-id", request_id.get()),),
-    }
-
-
-def _project_response(project, status: int = 200, headers=None) -> web.Response:
-    return web.Response(
-        status=status, body=orjson.dumps(project_json(project)), content_type=JSON, headers=headers
-    )
+    return call_options(request.app[SETTINGS].grpc_timeout_s)
 
 
 async def list_projects(request: web.Request) -> web.Response:
@@ -40,7 +28,7 @@ async def list_projects(request: web.Request) -> web.Response:
 
 async def get_project(request: web.Request) -> web.Response:
     message = pb_service.GetProjectRequest(id=request.match_info["id"])
-    return _project_response(
+    return project_response(
         await request.app[PROJECTS].GetProject(message, **_call_options(request))
     )
 
@@ -49,7 +37,7 @@ async def create_project(request: web.Request) -> web.Response:
     project, _ = project_from_body(await json_object(request))
     message = pb_service.CreateProjectRequest(project=project)
     created = await request.app[PROJECTS].CreateProject(message, **_call_options(request))
-    return _project_response(created, 201, {"Location": f"/projects/{created.id}"})
+    return project_response(created, 201, {"Location": f"/projects/{created.id}"})
 
 
 async def update_project(request: web.Request) -> web.Response:
@@ -57,7 +45,7 @@ async def update_project(request: web.Request) -> web.Response:
     project, fields = project_from_body(await json_object(request))
     project.id = request.match_info["id"]
     message = pb_service.UpdateProjectRequest(project=project, update_mask=FieldMask(paths=fields))
-    return _project_response(
+    return project_response(
         await request.app[PROJECTS].UpdateProject(message, **_call_options(request))
     )
 

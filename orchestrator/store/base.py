@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ai_studio.v1.project_pb2 import Project
+from ai_studio.v1.project_pb2 import Project, Scene
+from google.protobuf.timestamp_pb2 import Timestamp
 
 # The fields a client may change; the rest (id, timestamps, video_job) are the server's.
 WRITABLE_FIELDS = frozenset(
@@ -80,6 +81,12 @@ class ProjectStore(Protocol):
     async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
         """Copy the top-level fields named by `paths` from `patch` (unset ones are cleared,
         repeated ones replaced whole) and return the project after, or None when unknown."""
+
+    async def update_scene(
+        self, project_id: str, index: int, scene: Scene, update_time: Timestamp
+    ) -> Project | None:
+        """Replace images[index] alone, atomically, and return the project after; None
+        when the project is unknown, IndexError when it has no scene `index`."""
 
     async def delete(self, project_id: str) -> bool:
         """Remove the project; False when no project has that id."""

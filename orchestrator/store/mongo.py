@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ai_studio.v1.project_pb2 import Project, ProjectStatus
+from ai_studio.v1.project_pb2 import Project, ProjectStatus, Scene
 from bson import ObjectId
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
@@ -296,6 +296,26 @@ class MongoProjectStore:
                 by_id(project_id), {"$set": changes}, return_document=ReturnDocument.AFTER
             )
         return None if document is None else to_project(document)
+
+    async def update_scene(
+        self, project_id: str, index: int, scene: Scene, update_time: Timestamp
+    ) -> Project | None:
+        # Matching only a project that has the scene makes the check and the write one
+        # atomic operation; $set of images.<index> leaves the other scenes alone.
+        if index >= 0:
+            slot = f"images.{int(index)}"
+            changes = {slot: encode_message(scene), "update_time": to_datetime(update_time)}
+            with translated_errors():
+                document = await self._projects.find_one_and_update(
+                    {**by_id(project_id), slot: {"$exists": True}},
+                    {"$set": changes},
+                    return_document=ReturnDocument.AFTER,
+                )
+            if document is not None:
+                return to_project(document)
+        if await self.get(project_id) is None:
+            return None
+        raise IndexError(index)
 
     async def delete(self, project_id: str) -> bool:
         with translated_errors():

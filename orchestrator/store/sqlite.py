@@ -19,8 +19,9 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ai_studio.v1.project_pb2 import Project, ProjectStatus
+from ai_studio.v1.project_pb2 import Project, ProjectStatus, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from orchestrator.labels import labels
 from orchestrator.store.base import (
@@ -163,12 +164,30 @@ class SqliteProjectStore:
             FieldMask(paths=paths).MergeMessage(
                 patch, project, replace_message_field=True, replace_repeated_field=True
             )
-            conn.execute(
-                "UPDATE projects SET status = ?, title = ?, title_fold = ?,"
-                " description_fold = ?, create_ms = ?, update_ms = ?, doc = ? WHERE id = ?",
-                (*row_values(project), project_id),
-            )
+            self._rewrite(conn, project)
         return project
+
+    def _update_scene(
+        self, project_id: str, index: int, scene: Scene, update_time: Timestamp
+    ) -> Project | None:
+        with immediate(self._writer) as conn:
+            row = conn.execute("SELECT doc FROM projects WHERE id = ?", (project_id,)).fetchone()
+            if row is None:
+                return None
+            project = Project.FromString(row[0])
+            if not 0 <= index < len(project.images):
+                raise IndexError(index)
+            project.images[index].CopyFrom(scene)
+            project.update_time.CopyFrom(update_time)
+            self._rewrite(conn, project)
+        return project
+
+    def _rewrite(self, conn: sqlite3.Connection, project: Project) -> None:
+        conn.execute(
+            "UPDATE projects SET status = ?, title = ?, title_fold = ?,"
+            " description_fold = ?, create_ms = ?, update_ms = ?, doc = ? WHERE id = ?",
+            (*row_values(project), project.id),
+        )
 
     def _delete(self, project_id: str) -> bool:
         with immediate(self._writer) as conn:
@@ -179,6 +198,11 @@ class SqliteProjectStore:
 
     async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
         return await self._write(self._update, project_id, patch, paths)
+
+    async def update_scene(
+        self, project_id: str, index: int, scene: Scene, update_time: Timestamp
+    ) -> Project | None:
+        return await self._write(self._update_scene, project_id, index, scene, update_time)
 
     async def delete(self, project_id: str) -> bool:
         return await self._write(self._delete, project_id)

@@ -476,6 +476,37 @@ async def test_update_of_an_unknown_id_changes_nothing(store, project_id: str) -
     assert await store.list(query()) == before
 
 
+# -- update_scene ----------------------------------------------------------------------------
+
+SCENES = [Scene(prompt=f"scene {i}") for i in range(3)]
+
+
+async def test_update_scene_replaces_that_scene_alone(store: ProjectStore) -> None:
+    (project_id,) = await create_all(store, project("scenes", images=SCENES))
+    new = Scene(prompt="redrawn", url="https://cdn.example/1.png")
+
+    updated = await store.update_scene(project_id, 1, new, at(5000))
+
+    assert list(updated.images) == [SCENES[0], new, SCENES[2]]
+    assert updated.update_time == at(5000)
+    assert await store.get(project_id) == updated
+
+
+@pytest.mark.parametrize("index", [-1, 3, 100])
+async def test_update_scene_out_of_range_raises_and_changes_nothing(store, index: int) -> None:
+    (project_id,) = await create_all(store, project("scenes", images=SCENES))
+    before = await store.get(project_id)
+
+    with pytest.raises(IndexError):
+        await store.update_scene(project_id, index, Scene(prompt="x"), at(5000))
+    assert await store.get(project_id) == before
+
+
+@pytest.mark.parametrize("project_id", UNKNOWN_IDS)
+async def test_update_scene_of_an_unknown_project_finds_nothing(store, project_id: str) -> None:
+    assert await store.update_scene(project_id, 0, Scene(prompt="x"), at(1)) is None
+
+
 # -- delete ----------------------------------------------------------------------------------
 
 

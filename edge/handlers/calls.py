@@ -1,0 +1,20 @@
+"""What every handler's RPC carries, and the JSON answer of a project."""
+
+import orjson
+from aiohttp import web
+
+from common.logs import request_id
+from edge.codec import project_json
+
+JSON = "application/json"
+
+
+def call_options(timeout: float) -> dict:
+    """The deadline and the request id of one RPC."""
+    return {"timeout": timeout, "metadata": (("x-request-id", request_id.get()),)}
+
+
+def project_response(project, status: int = 200, headers=None) -> web.Response:
+    return web.Response(
+        status=status, body=orjson.dumps(project_json(project)), content_type=JSON, headers=headers
+    )

@@ -1,0 +1,166 @@
+"""The generation steps: read the project, fill the request's gaps from it, check the
+step's precondition, call one microservice, then store the result and the new status in
+one atomic write. Nothing is stored when the call fails.
+
+Each step takes `overrides` (a partial Project holding what the request gave) and
+`given` (the fields it gave), validated by the servicer before any I/O.
+"""
+
+from collections.abc import Collection
+
+from ai_studio.v1 import project_pb2 as pb
+from ai_studio.v1.project_pb2 import Project, Scene
+from google.protobuf.field_mask_pb2 import FieldMask
+
+from orchestrator.clients.audio import AudioClient
+from orchestrator.clients.image import ImageClient
+from orchestrator.clients.script import ScriptClient
+from orchestrator.clock import Clock, stamp
+from orchestrator.errors import PreconditionFailed, ProjectNotFound, SceneNotFound
+from orchestrator.labels import labels
+from orchestrator.services.projects import get_project
+from orchestrator.store.base import ProjectStore
+
+LANGUAGE = labels(pb.Language)
+USE_CASE = labels(pb.UseCase)
+SCRIPT_STYLE = labels(pb.ScriptStyle)
+VOICE = labels(pb.Voice)
+IMAGE_STYLE = labels(pb.ImageStyle)
+
+
+async def _effective(
+    store: ProjectStore, project_id: str, overrides: Project, given: Collection[str]
+) -> Project:
+    """The project as stored, with what the request gave laid over it."""
+    project = await get_project(store, project_id)
+    FieldMask(paths=list(given)).MergeMessage(
+        overrides, project, replace_message_field=True, replace_repeated_field=True
+    )
+    return project
+
+
+async def _save(
+    store: ProjectStore, clock: Clock, project_id: str, patch: Project, paths: list[str]
+) -> Project:
+    stamp(patch.update_time, clock)
+    saved = await store.update(project_id, patch, [*paths, "update_time"])
+    if saved is None:  # deleted while the service worked
+        raise ProjectNotFound(project_id)
+    return saved
+
+
+async def generate_script(
+    store: ProjectStore,
+    client: ScriptClient,
+    clock: Clock,
+    project_id: str,
+    overrides: Project,
+    given: Collection[str],
+    deadline: float | None,
+) -> Project:
+    p = await _effective(store, project_id, overrides, given)
+    answer = await client.generate(
+        title=p.title,
+        description=p.description,
+        use_case=USE_CASE[p.use_case],
+        language=LANGUAGE[p.language],
+        style=SCRIPT_STYLE[p.script_style],
+        deadline=deadline,
+    )
+    patch = Project(
+        script_text=answer.text,
+        script_style=p.script_style,
+        status=pb.PROJECT_STATUS_SCRIPT_GENERATED,
+    )
+    return await _save(store, clock, project_id, patch, ["script_text", "script_style", "status"])
+
+
+async def generate_audio(
+    store: ProjectStore,
+    client: AudioClient,
+    clock: Clock,
+    project_id: str,
+    overrides: Project,
+    given: Collection[str],
+    deadline: float | None,
+) -> Project:
+    p = await _effective(store, project_id, overrides, given)
+    if not p.script_text.strip():
+        raise PreconditionFailed(
+            "SCRIPT_REQUIRED", "the project has no script to speak: generate or write one first"
+        )
+    answer = await client.generate(
+        script_text=p.script_text,
+        voice_id=VOICE[p.voice_id],
+        audio_speed=p.audio_speed,
+        audio_pitch=p.audio_pitch,
+        language=LANGUAGE[p.language],
+        deadline=deadline,
+    )
+    patch = Project(
+        audio_path=answer.url,
+        voice_id=p.voice_id,
+        audio_speed=p.audio_speed,
+        audio_pitch=p.audio_pitch,
+        status=pb.PROJECT_STATUS_AUDIO_READY,
+    )
+    paths = ["audio_path", "voice_id", "audio_speed", "audio_pitch", "status"]
+    return await _save(store, clock, project_id, patch, paths)
+
+
+async def generate_images(
+    store: ProjectStore,
+    client: ImageClient,
+    clock: Clock,
+    project_id: str,
+    overrides: Project,
+    given: Collection[str],
+    deadline: float | None,
+) -> Project:
+    p = await _effective(store, project_id, overrides, given)
+    if not p.images:
+        raise PreconditionFailed(
+            "IMAGES_REQUIRED", "the project has no scenes to draw: add images with prompts first"
+        )
+    prompts = [scene.prompt for scene in p.images]
+    urls = await client.generate_batch(
+        prompts=prompts, style=IMAGE_STYLE[p.image_style], deadline=deadline
+    )
+    patch = Project(
+        images=[Scene(prompt=prompt, url=url) for prompt, url in zip(prompts, urls, strict=True)],
+        image_style=p.image_style,
+        status=pb.PROJECT_STATUS_IMAGES_READY,
+    )
+    return await _save(store, clock, project_id, patch, ["images", "image_style", "status"])
+
+
+async def generate_image(
+    store: ProjectStore,
+    client: ImageClient,
+    clock: Clock,
+    project_id: str,
+    index: int,
+    prompt: str | None,
+    style: int,
+    deadline: float | None,
+) -> str:
+    """Draw scene `index` again; store only that scene, so that concurrent regenerations
+    of other scenes are all kept. Returns the new image's URL."""
+    project = await get_project(store, project_id)
+    if not 0 <= index < len(project.images):
+        raise SceneNotFound(project_id, index)
+    prompt = prompt if prompt is not None else project.images[index].prompt
+    answer = await client.generate(
+        prompt=prompt, style=IMAGE_STYLE[style or project.image_style], deadline=deadline
+    )
+    update_time = Project().update_time
+    stamp(update_time, clock)
+    try:
+        saved = await store.update_scene(
+            project_id, index, Scene(prompt=prompt, url=answer.url), update_time
+        )
+    except IndexError:  # the scenes were cut short while the service worked
+        raise SceneNotFound(project_id, index) from None
+    if saved is None:
+        raise ProjectNotFound(project_id)
+    return answer.url
