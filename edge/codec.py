@@ -192,6 +192,12 @@ AUDIO_BODY = {
 }
 IMAGES_BODY = {"images": _scenes, "style": PARSERS["image_style"]}
 IMAGE_BODY = {"prompt": _string, "style": PARSERS["image_style"]}
+VIDEO_BODY = {
+    "resolution": PARSERS["resolution"],
+    "fps": _integer,
+    "template": _enum(TEMPLATE),
+    "background_music": PARSERS["background_music"],
+}
 
 
 def step_fields(body: dict[str, Any], parsers: dict[str, Callable[[str, Any], Any]]) -> dict:
@@ -218,7 +224,7 @@ def rfc3339(seconds: int, nanos: int) -> str:
     return f"{base}.{millis:03d}Z" if millis else f"{base}Z"
 
 
-def _video_job(job: pb.VideoJob) -> dict[str, Any]:
+def video_job_json(job: pb.VideoJob) -> dict[str, Any]:
     requested = job.requested
     return {
         "state": JOB_STATE_NAMES.get(job.state),
@@ -262,7 +268,7 @@ def project_json(p: Project) -> dict[str, Any]:
         "thumbnail": p.thumbnail if p.HasField("thumbnail") else None,
         "duration": p.duration,
         "video_inspirations": list(p.video_inspirations),
-        "video_job": _video_job(p.video_job) if p.HasField("video_job") else None,
+        "video_job": video_job_json(p.video_job) if p.HasField("video_job") else None,
         "created_at": rfc3339(p.create_time.seconds, p.create_time.nanos),
         "updated_at": rfc3339(p.update_time.seconds, p.update_time.nanos),
     }

@@ -28,6 +28,10 @@ SORT_FIELDS = {
 MAX_LIMIT = 1000
 # JSON Server's page size when a page is asked for without a limit.
 DEFAULT_LIMIT = 10
+# Longer numbers are all "too big": a limit out of range, a page past the end.
+MAX_DIGITS = 18
+# ListProjectsRequest.skip is an int32; a page past it is as empty as any page past the end.
+MAX_SKIP = 2**31 - 1
 
 
 class Paging:
@@ -38,8 +42,13 @@ class Paging:
 
 
 def _positive(key: str, value: str, high: int | None = None) -> int:
-    if value.isdigit() and int(value) >= 1 and (high is None or int(value) <= high):
-        return int(value)
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses. Past
+    # MAX_DIGITS a number is beyond every bound (and int() refuses over 4300 digits).
+    digits = value.lstrip("0")
+    if value.isascii() and value.isdigit() and digits:
+        number = int(digits) if len(digits) <= MAX_DIGITS else 10**MAX_DIGITS
+        if high is None or number <= high:
+            return number
     bound = f"1 to {high}" if high else "1 or more"
     raise Violation(key, f"must be an integer, {bound}")
 
@@ -66,32 +75,42 @@ def list_request(query: MultiMapping[str]) -> tuple[ListProjectsRequest, Paging 
         else:
             values[name] = (key, given[0])
     request = ListProjectsRequest(statuses=statuses)
+    if "search" in values:
+        request.search = values["search"][1]
+    # Each parameter is checked on its own, so that the 400 lists every bad one.
+    order_field = "create_time"
+    if "sort" in values:
+        key, value = values["sort"]
+        if value in SORT_FIELDS:
+            order_field = request.order_by = SORT_FIELDS[value]
+        else:
+            violations.append(Violation(key, f"must be one of {', '.join(SORT_FIELDS)}"))
+    if "order" in values:
+        key, value = values["order"]
+        if value.lower() in ("asc", "desc"):
+            request.order_by = f"{order_field} {value.lower()}"
+        else:
+            violations.append(Violation(key, "must be asc or desc"))
     paging = None
-    try:
-        if "search" in values:
-            request.search = values["search"][1]
-        if "sort" in values:
-            key, value = values["sort"]
-            if value not in SORT_FIELDS:
-                raise Violation(key, f"must be one of {', '.join(SORT_FIELDS)}")
-            request.order_by = SORT_FIELDS[value]
-        if "order" in values:
-            key, value = values["order"]
-            if value.lower() not in ("asc", "desc"):
-                raise Violation(key, "must be asc or desc")
-            request.order_by = f"{request.order_by or 'create_time'} {value.lower()}"
-        if "page" in values or "limit" in values:
-            page_key, page = values.get("page", ("page", "1"))
+    if "page" in values or "limit" in values:
+        page_key, page_text = values.get("page", ("page", "1"))
+        limit = page = None
+        try:
             limit = (
                 _positive(values["limit"][0], values["limit"][1], MAX_LIMIT)
-                if ("limit" in values)
+                if "limit" in values
                 else DEFAULT_LIMIT
             )
-            paging = Paging(_positive(page_key, page), limit, page_key)
-            request.page_size = paging.limit
-            request.skip = (paging.page - 1) * paging.limit
-    except Violation as violation:
-        violations.append(violation)
+        except Violation as violation:
+            violations.append(violation)
+        try:
+            page = _positive(page_key, page_text)
+        except Violation as violation:
+            violations.append(violation)
+        if limit is not None and page is not None:
+            paging = Paging(page, limit, page_key)
+            request.page_size = limit
+            request.skip = min((page - 1) * limit, MAX_SKIP)
     if violations:
         raise validation_error(violations)
     return request, paging

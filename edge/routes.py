@@ -8,19 +8,24 @@ from edge.handlers import generation, health, projects
 # Headers the browser may read from our answers.
 EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID")
 
+# Any id but an empty one or one with a slash, braces included (aiohttp's default
+# `{id}` refuses them): an unknown id is the orchestrator's 404, whatever its spelling.
+PROJECT = "/projects/{id:[^/]+}"
+
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/projects", projects.list_projects)
     app.router.add_post("/projects", projects.create_project)
-    app.router.add_get("/projects/{id}", projects.get_project)
-    app.router.add_put("/projects/{id}", projects.update_project)
-    app.router.add_patch("/projects/{id}", projects.update_project)
-    app.router.add_delete("/projects/{id}", projects.delete_project)
-    app.router.add_post("/projects/{id}/generate-script", generation.generate_script)
-    app.router.add_post("/projects/{id}/generate-audio", generation.generate_audio)
-    app.router.add_post("/projects/{id}/generate-images", generation.generate_images)
-    app.router.add_post("/projects/{id}/generate-images/{scene_index}", generation.generate_image)
+    app.router.add_get(PROJECT, projects.get_project)
+    app.router.add_put(PROJECT, projects.update_project)
+    app.router.add_patch(PROJECT, projects.update_project)
+    app.router.add_delete(PROJECT, projects.delete_project)
+    app.router.add_post(f"{PROJECT}/generate-script", generation.generate_script)
+    app.router.add_post(f"{PROJECT}/generate-audio", generation.generate_audio)
+    app.router.add_post(f"{PROJECT}/generate-images", generation.generate_images)
+    app.router.add_post(f"{PROJECT}/generate-images/{{scene_index}}", generation.generate_image)
+    app.router.add_post(f"{PROJECT}/generate-video", generation.generate_video)
 
 
 def setup_cors(app: web.Application, origins: list[str]) -> None:

@@ -35,6 +35,15 @@ class OrchestratorSettings(BaseSettings):
     # are tried this many times in all, within this many seconds.
     service_attempts: int = Field(3, ge=1)
     service_retry_budget_s: float = Field(5.0, ge=0)
+    # Video render jobs: how many renders one process runs at once; how long a claim's
+    # lease lasts (renewed every third of it while the render runs); how often idle
+    # runners look for due jobs; how many attempts a job gets, and the backoff between.
+    video_concurrency: int = Field(2, ge=1)
+    video_lease_s: float = Field(30.0, gt=0)
+    video_poll_s: float = Field(0.5, gt=0)
+    video_max_attempts: int = Field(3, ge=1)
+    video_retry_base_s: float = Field(2.0, ge=0)
+    video_retry_max_s: float = Field(60.0, ge=0)
     # How long in-flight RPCs may run on after SIGTERM/SIGINT.
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"

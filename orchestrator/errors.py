@@ -6,6 +6,8 @@ Exceptions (the gRPC code and ErrorInfo reason each becomes):
     ├── PreconditionFailed   FAILED_PRECONDITION  the step's reason, e.g. SCRIPT_REQUIRED
     ├── ProjectNotFound      NOT_FOUND            PROJECT_NOT_FOUND
     ├── SceneNotFound        NOT_FOUND            SCENE_NOT_FOUND
+    ├── VideoJobNotFound     NOT_FOUND            VIDEO_JOB_NOT_FOUND
+    ├── RenderAlreadyActive  ALREADY_EXISTS       VIDEO_JOB_ACTIVE (metadata: job_id, state)
     └── UpstreamFailure      (a microservice failed; ErrorInfo metadata names it)
         ├── UpstreamError        UNKNOWN            UPSTREAM_ERROR (an error or unusable answer)
         ├── UpstreamUnavailable  UNAVAILABLE        UPSTREAM_UNAVAILABLE (could not be reached)
@@ -77,12 +79,31 @@ class SceneNotFound(DomainError):
         super().__init__(f"project {project_id!r} has no scene {index}")
 
 
-class UpstreamFailure(DomainError):
-    """A microservice failed us; `service` names it (script, audio, image, video)."""
+class VideoJobNotFound(DomainError):
+    code = code_pb2.NOT_FOUND
+    reason = "VIDEO_JOB_NOT_FOUND"
 
-    def __init__(self, service: str, message: str) -> None:
+    def __init__(self, project_id: str) -> None:
+        super().__init__(f"project {project_id!r} has no video job")
+
+
+class RenderAlreadyActive(DomainError):
+    code = code_pb2.ALREADY_EXISTS
+    reason = "VIDEO_JOB_ACTIVE"
+
+    def __init__(self, job_id: str, state: str) -> None:
+        message = f"a video render of this project is already {state} (job {job_id})"
+        super().__init__(message, {"job_id": job_id, "state": state})
+
+
+class UpstreamFailure(DomainError):
+    """A microservice failed us; `service` names it (script, audio, image, video), and
+    `status` is the HTTP status it answered, if it answered one."""
+
+    def __init__(self, service: str, message: str, status: int | None = None) -> None:
         super().__init__(f"the {service} service {message}", {"service": service})
         self.service = service
+        self.status = status
 
 
 class UpstreamError(UpstreamFailure):

@@ -1,5 +1,6 @@
 """The server factory main and tests share: servicers, health, reflection, lifecycle."""
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from orchestrator.clients import Clients
 from orchestrator.clock import Clock, system_clock
 from orchestrator.config import OrchestratorSettings
 from orchestrator.interceptors import ServerInterceptor
+from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.servicers.projects import ProjectServicer
 from orchestrator.store import open_store
 from orchestrator.store.base import ProjectStore
@@ -32,12 +34,14 @@ class Orchestrator:
     server: grpc.aio.Server
     store: ProjectStore
     clients: Clients
+    runner: JobRunner
     health: health.aio.HealthServicer
     port: int
 
     async def start(self) -> None:
         await self.clients.start()
         await self.server.start()
+        self.runner.start()
         for name in ("", SERVICE_NAMES[0]):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("gRPC listening on port %s", self.port)
@@ -45,7 +49,7 @@ class Orchestrator:
     async def stop(self, grace: float) -> None:
         """Refuse new RPCs, let in-flight ones finish within `grace`, then close the store."""
         await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace)
+        await asyncio.gather(self.server.stop(grace), self.runner.stop(grace))
         await self.clients.close()
         await self.store.close()
 
@@ -58,9 +62,10 @@ async def create_server(
 ) -> Orchestrator:
     store = store or await open_store(settings)
     clients = Clients.from_settings(settings)
+    runner = JobRunner(store, clients.video, clock, runner_policy(settings))
     server = grpc.aio.server(interceptors=[ServerInterceptor()])
     project_service_pb2_grpc.add_ProjectServiceServicer_to_server(
-        ProjectServicer(store, clients, clock), server
+        ProjectServicer(store, clients, clock, runner.wake), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -68,4 +73,15 @@ async def create_server(
     port = server.add_insecure_port(settings.orchestrator_address)
     if not port and not settings.orchestrator_address.startswith("unix:"):
         raise OSError(f"cannot listen on {settings.orchestrator_address}")
-    return Orchestrator(server, store, clients, health_servicer, port)
+    return Orchestrator(server, store, clients, runner, health_servicer, port)
+
+
+def runner_policy(settings: OrchestratorSettings) -> RunnerPolicy:
+    return RunnerPolicy(
+        concurrency=settings.video_concurrency,
+        lease_s=settings.video_lease_s,
+        poll_s=settings.video_poll_s,
+        max_attempts=settings.video_max_attempts,
+        retry_base_s=settings.video_retry_base_s,
+        retry_max_s=settings.video_retry_max_s,
+    )

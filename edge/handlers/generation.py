@@ -1,12 +1,21 @@
-"""The generation steps: POST /projects/{id}/generate-script, -audio, -images and
--images/{scene_index}. Bodies are optional; absent fields take the project's values
-(the orchestrator fills them in)."""
+"""The generation steps: POST /projects/{id}/generate-script, -audio, -images,
+-images/{scene_index} and -video (which queues a job and answers 202 at once).
+Bodies are optional; absent fields take the project's values (the orchestrator fills
+them in)."""
 
 import orjson
 from ai_studio.v1 import project_service_pb2 as pb_service
 from aiohttp import web
 
-from edge.codec import AUDIO_BODY, IMAGE_BODY, IMAGES_BODY, SCRIPT_BODY, step_fields
+from edge.codec import (
+    AUDIO_BODY,
+    IMAGE_BODY,
+    IMAGES_BODY,
+    SCRIPT_BODY,
+    VIDEO_BODY,
+    step_fields,
+    video_job_json,
+)
 from edge.errors import HttpError
 from edge.handlers.body import json_object
 from edge.handlers.calls import JSON, call_options, project_response
@@ -59,3 +68,19 @@ async def generate_image(request: web.Request) -> web.Response:
     reply = await request.app[PROJECTS].GenerateImage(message, **_options(request))
     body = {"image_url": reply.image_url, "scene_index": reply.scene_index}
     return web.Response(body=orjson.dumps(body), content_type=JSON)
+
+
+async def generate_video(request: web.Request) -> web.Response:
+    project_id = request.match_info["id"]
+    fields = step_fields(await json_object(request, optional=True), VIDEO_BODY)
+    message = pb_service.GenerateVideoRequest(id=project_id, **fields)
+    # Queueing is quick, whatever the render takes: the CRUD deadline applies.
+    options = call_options(request.app[SETTINGS].grpc_timeout_s)
+    job = await request.app[PROJECTS].GenerateVideo(message, **options)
+    body = {
+        "message": "Video generation started",
+        "status": "processing",
+        "project_id": project_id,
+        "video_job": video_job_json(job),
+    }
+    return web.Response(status=202, body=orjson.dumps(body), content_type=JSON)

@@ -188,14 +188,14 @@ class ServiceClient:
         self, status: int, raw: bytes, retry_after: float | None, answer: type[Answer]
     ) -> Answer:
         if status == 503:
-            failure = UpstreamUnavailable(self.name, "is unavailable (503)")
+            failure = UpstreamUnavailable(self.name, "is unavailable (503)", status)
             if retry_after is not None:
                 raise _Retryable(failure, retry_after)
             raise failure
         if 300 <= status < 400:
-            raise UpstreamError(self.name, f"answered a redirect ({status}), not followed")
+            raise UpstreamError(self.name, f"answered a redirect ({status}), not followed", status)
         if not 200 <= status < 300:
-            raise UpstreamError(self.name, f"answered {status}")
+            raise UpstreamError(self.name, f"answered {status}", status)
         try:
             return answer.model_validate(orjson.loads(raw))
         except orjson.JSONDecodeError:

@@ -2,17 +2,18 @@
 statuses by the interceptor (orchestrator/interceptors.py), so methods here just raise."""
 
 import time
+from collections.abc import Callable
 
 import grpc
 from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1 import project_service_pb2_grpc as pb_grpc
-from ai_studio.v1.project_pb2 import Project
+from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
 from google.protobuf.empty_pb2 import Empty
 
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
-from orchestrator.services import generation, projects
+from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, ProjectStore
 from orchestrator.validation import (
     check_overrides,
@@ -43,10 +44,13 @@ def _given(request, names: dict[str, str], enums: dict[str, str]) -> dict[str, s
 
 
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
-    def __init__(self, store: ProjectStore, clients: Clients, clock: Clock) -> None:
+    def __init__(
+        self, store: ProjectStore, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
+    ) -> None:
         self.store = store
         self.clients = clients
         self.clock = clock
+        self.wake_runner = wake_runner
 
     # -- CRUD ----------------------------------------------------------------------------
 
@@ -148,3 +152,45 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             prompt, request.style, deadline_of(context),
         )  # fmt: skip
         return pb_service.GenerateImageResponse(image_url=url, scene_index=request.scene_index)
+
+    # -- video ---------------------------------------------------------------------------
+
+    async def GenerateVideo(self, request, context) -> VideoJob:
+        require("id", request.id)
+        given = _given(
+            request,
+            {},
+            {
+                "resolution": "resolution",
+                "fps": "fps",
+                "video_template_id": "template",
+                "background_music": "background_music",
+            },
+        )
+        check_overrides(
+            Project(
+                resolution=request.resolution,
+                fps=request.fps,
+                video_template_id=request.template,
+                background_music=request.background_music,
+            ),
+            given,
+        )
+        settings = VideoSettings(
+            resolution=request.resolution,
+            fps=request.fps,
+            template=request.template,
+            background_music=request.background_music,
+        )
+        job = await video.start_render(
+            self.store, self.clock, request.id, settings, self.wake_runner
+        )
+        return job.view()
+
+    async def GetVideoJob(self, request, context) -> VideoJob:
+        require("id", request.id)
+        return (await video.get_render(self.store, request.id)).view()
+
+    async def CancelVideoJob(self, request, context) -> VideoJob:
+        require("id", request.id)
+        return (await video.cancel_render(self.store, self.clock, request.id)).view()

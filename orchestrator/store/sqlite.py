@@ -31,20 +31,22 @@ from orchestrator.store.base import (
     check_paths,
     fold,
 )
+from orchestrator.store.sqlite_jobs import JOBS_SCHEMA, SqliteJobs
 
 FILENAME = "ai_studio.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUS_LABELS = labels(ProjectStatus)
 
 # The list columns, by the proto field names a query sorts on.
 SORT_COLUMNS = {
-    "create_time": "create_ms",
-    "update_time": "update_ms",
-    "title": "title",
-    "status": "status",
+    "create_time": "p.create_ms",
+    "update_time": "p.update_ms",
+    "title": "p.title",
+    "status": "p.status",
 }
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS projects (
     seq INTEGER PRIMARY KEY,          -- insertion order: the tie-break of every sort
     id TEXT NOT NULL UNIQUE,
@@ -61,6 +63,18 @@ CREATE INDEX IF NOT EXISTS projects_status_create ON projects (status, create_ms
 CREATE INDEX IF NOT EXISTS projects_update ON projects (update_ms, seq);
 CREATE INDEX IF NOT EXISTS projects_title ON projects (title, seq);
 """
+    + JOBS_SCHEMA
+)
+
+# Every project read brings its job's view along (NULL when it has none).
+SELECT_PROJECTS = "SELECT p.doc, j.view FROM projects p LEFT JOIN video_jobs j ON j.id = p.id"
+
+
+def _project(doc: bytes, job_view: bytes | None) -> Project:
+    project = Project.FromString(doc)
+    if job_view is not None:
+        project.video_job.MergeFromString(job_view)
+    return project
 
 
 @contextlib.contextmanager
@@ -114,7 +128,7 @@ def row_values(project: Project) -> tuple:
     )
 
 
-class SqliteProjectStore:
+class SqliteProjectStore(SqliteJobs):
     def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, cache_mb: int = 64) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / FILENAME
@@ -133,6 +147,11 @@ class SqliteProjectStore:
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _immediate(self):
+        return immediate(self._writer)
+
+    _translated = staticmethod(translated_errors)
 
     async def _write(self, fn, *args):
         loop = asyncio.get_running_loop()
@@ -190,7 +209,10 @@ class SqliteProjectStore:
         )
 
     def _delete(self, project_id: str) -> bool:
+        # The job goes with the project: a runner rendering it finds its claim gone and
+        # its result is dropped.
         with immediate(self._writer) as conn:
+            conn.execute("DELETE FROM video_jobs WHERE id = ?", (project_id,))
             return conn.execute("DELETE FROM projects WHERE id = ?", (project_id,)).rowcount > 0
 
     async def create(self, project: Project) -> Project:
@@ -212,22 +234,22 @@ class SqliteProjectStore:
     async def get(self, project_id: str) -> Project | None:
         with translated_errors():
             row = self._reader.execute(
-                "SELECT doc FROM projects WHERE id = ?", (project_id,)
+                f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)
             ).fetchone()
-        return None if row is None else Project.FromString(row[0])
+        return None if row is None else _project(*row)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         where, params = [], []
         if query.statuses:
-            where.append(f"status IN ({', '.join('?' * len(query.statuses))})")
+            where.append(f"p.status IN ({', '.join('?' * len(query.statuses))})")
             params.extend(STATUS_LABELS[s] for s in query.statuses)
         if query.search:
             # instr() compares literally: no LIKE pattern, no regex, whatever the text holds.
-            where.append("(instr(title_fold, ?) > 0 OR instr(description_fold, ?) > 0)")
+            where.append("(instr(p.title_fold, ?) > 0 OR instr(p.description_fold, ?) > 0)")
             params.extend([fold(query.search)] * 2)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         direction = "DESC" if query.descending else "ASC"
-        order = f" ORDER BY {SORT_COLUMNS[query.order_by]} {direction}, seq {direction}"
+        order = f" ORDER BY {SORT_COLUMNS[query.order_by]} {direction}, p.seq {direction}"
         page = " LIMIT ? OFFSET ?"
         page_params = (-1 if query.limit is None else query.limit, query.offset)
         with translated_errors():
@@ -235,14 +257,14 @@ class SqliteProjectStore:
             self._reader.execute("BEGIN")
             try:
                 (total,) = self._reader.execute(
-                    f"SELECT COUNT(*) FROM projects{clause}", params
+                    f"SELECT COUNT(*) FROM projects p{clause}", params
                 ).fetchone()
                 rows = self._reader.execute(
-                    f"SELECT doc FROM projects{clause}{order}{page}", (*params, *page_params)
+                    f"{SELECT_PROJECTS}{clause}{order}{page}", (*params, *page_params)
                 ).fetchall()
             finally:
                 self._reader.execute("COMMIT")
-        return [Project.FromString(doc) for (doc,) in rows], total
+        return [_project(*row) for row in rows], total
 
     async def ping(self) -> None:
         with translated_errors():

@@ -42,6 +42,7 @@ class FakeService:
         self._misbehaviours: list[Misbehaviour] = []
         self._counter = itertools.count()
         self.delay = 0.0  # a delay before every answer, for latency benchmarks
+        self._arrival = asyncio.Event()
         self.app = web.Application(client_max_size=8 * 1024 * 1024)
         self.app.router.add_post("/{path:.*}", self._handle)
 
@@ -55,6 +56,12 @@ class FakeService:
 
     def paths(self) -> list[str]:
         return [r.path for r in self.received]
+
+    async def called(self, count: int = 1) -> None:
+        """Wait until at least `count` requests have arrived."""
+        while len(self.received) < count:
+            self._arrival.clear()
+            await self._arrival.wait()
 
     # -- what the service does ------------------------------------------------------
 
@@ -75,6 +82,7 @@ class FakeService:
         except ValueError:
             body = raw
         self.received.append(Received(request.path, body, dict(request.headers)))
+        self._arrival.set()
         if self.delay:
             await asyncio.sleep(self.delay)
         how = self._next_misbehaviour()

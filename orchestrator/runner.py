@@ -1,0 +1,216 @@
+"""The video job runner: one per orchestrator process, tied to the server's lifecycle.
+
+It claims due jobs from the store (one atomic claim: owner, lease, epoch + 1), renders
+each with the video service while a companion task renews the lease, and writes the
+result only while its claim still holds (store/jobs.py). A render whose lease is lost
+(the job was deleted, cancelled, or taken over after this process froze) is abandoned.
+
+Failures: a timeout, an unreachable service or a 5xx goes back to the queue with
+exponential backoff and jitter, until the attempts run out; a 4xx or an unusable
+answer fails the job at once. The reason is kept on the job; the project keeps its
+fields. On shutdown it stops claiming, lets renders finish within the grace period,
+then gives the unfinished ones back to the queue (release), for any process to claim.
+Start-up needs no recovery: jobs of a dead process are claimed when their lease expires.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import uuid
+from dataclasses import dataclass
+
+from ai_studio.v1 import project_pb2 as pb
+from ai_studio.v1.project_pb2 import Project
+
+from common.logs import request_id
+from orchestrator.clients.video import RenderAnswer, VideoClient
+from orchestrator.clock import Clock
+from orchestrator.errors import UpstreamError, UpstreamFailure
+from orchestrator.store.base import StoreError
+from orchestrator.store.jobs import Job, JobStore
+
+log = logging.getLogger(__name__)
+
+RESULT_PATHS = [
+    "video_url",
+    "thumbnail",
+    "duration",
+    "resolution",
+    "fps",
+    "video_template_id",
+    "background_music",
+    "status",
+    "update_time",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerPolicy:
+    concurrency: int = 2
+    lease_s: float = 30.0
+    poll_s: float = 0.5
+    max_attempts: int = 3
+    retry_base_s: float = 2.0
+    retry_max_s: float = 60.0
+
+
+def owner_id() -> str:
+    """Who claims: unique per process, and readable in the store (host, pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def is_transient(failure: UpstreamFailure) -> bool:
+    """Worth another attempt: anything but a refusal (4xx) or an answer we cannot use."""
+    if isinstance(failure, UpstreamError):
+        return failure.status is not None and failure.status >= 500
+    return True
+
+
+def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
+    patch = Project(
+        video_url=answer.url,
+        thumbnail=answer.thumbnail,
+        duration=answer.duration,
+        resolution=job.requested.resolution,
+        fps=job.requested.fps,
+        video_template_id=job.requested.template,
+        background_music=job.requested.background_music,
+        status=pb.PROJECT_STATUS_VIDEO_READY,
+    )
+    patch.update_time.FromMilliseconds(round(clock() * 1000))
+    return patch
+
+
+class JobRunner:
+    def __init__(
+        self,
+        store: JobStore,
+        video: VideoClient,
+        clock: Clock,
+        policy: RunnerPolicy,
+        owner: str | None = None,
+    ) -> None:
+        self.store, self.video, self.clock, self.policy = store, video, clock, policy
+        self.owner = owner or owner_id()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._loop_task: asyncio.Task | None = None
+        self._renders: dict[asyncio.Task, Job] = {}
+
+    def _now_ms(self) -> int:
+        return round(self.clock() * 1000)
+
+    def wake(self) -> None:
+        """A job was queued here: look now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._claim_loop(), name="video-job-runner")
+
+    async def stop(self, grace: float) -> None:
+        """Stop claiming; let renders finish within `grace`; release the rest."""
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            await self._loop_task
+        if not self._renders:
+            return
+        _, unfinished = await asyncio.wait(list(self._renders), timeout=grace)
+        for task in unfinished:
+            job = self._renders[task]
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            with contextlib.suppress(StoreError):
+                if await self.store.release_job(job, self._now_ms()):
+                    log.info("released job %s for another process", job.id)
+
+    # -- claiming ---------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            if len(self._renders) >= self.policy.concurrency:
+                await asyncio.wait(list(self._renders), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                job = await self.store.claim_job(
+                    self.owner, self._now_ms(), round(self.policy.lease_s * 1000)
+                )
+            except StoreError as exc:
+                log.warning("could not claim a video job: %s", exc)
+                job = None
+            if job is None:
+                await self._idle()
+                continue
+            task = asyncio.create_task(self._render(job), name=f"render-{job.id}")
+            self._renders[task] = job
+            task.add_done_callback(self._renders.pop)
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+
+    # -- rendering ----------------------------------------------------------------------
+
+    async def _render(self, job: Job) -> None:
+        request_id.set(f"job-{job.id}")  # this task's own context: every line names the job
+        log.info("rendering job %s (attempt %d, epoch %d)", job.id, job.attempts, job.epoch)
+        render = asyncio.current_task()
+        renewer = asyncio.create_task(self._keep_lease(job, render))
+        try:
+            answer = await self.video.render(
+                job.payload, idempotency_key=job.idempotency_key, deadline=None
+            )
+        except UpstreamFailure as failure:
+            await self._failed(job, failure)
+        else:
+            patch = result_patch(job, answer, self.clock)
+            if await self._write(self.store.finish_job(job, patch, RESULT_PATHS, self._now_ms())):
+                log.info("job %s succeeded: %s", job.id, answer.url)
+            else:
+                log.warning("job %s lost its claim: its result is dropped", job.id)
+        finally:
+            renewer.cancel()
+
+    async def _keep_lease(self, job: Job, render: asyncio.Task) -> None:
+        lease_ms = round(self.policy.lease_s * 1000)
+        while True:
+            await asyncio.sleep(self.policy.lease_s / 3)
+            now = self._now_ms()
+            try:
+                held = await self.store.renew_lease(job, now + lease_ms, now)
+            except StoreError as exc:
+                log.warning("could not renew the lease of job %s: %s", job.id, exc)
+                continue
+            if not held:
+                log.warning("job %s is no longer ours (deleted, cancelled or taken over)", job.id)
+                render.cancel()
+                return
+
+    async def _failed(self, job: Job, failure: UpstreamFailure) -> None:
+        now = self._now_ms()
+        reason = failure.message
+        if is_transient(failure) and job.attempts < self.policy.max_attempts:
+            backoff = min(
+                self.policy.retry_max_s, self.policy.retry_base_s * 2 ** (job.attempts - 1)
+            ) * random.uniform(0.8, 1.2)
+            due = now + round(backoff * 1000)
+            if await self._write(self.store.requeue_job(job, due, reason, now)):
+                log.warning("job %s failed (%s); retrying in %.1f s", job.id, reason, backoff)
+            return
+        if job.attempts >= self.policy.max_attempts and is_transient(failure):
+            reason = f"gave up after {job.attempts} attempts: {reason}"
+        if await self._write(self.store.fail_job(job, reason, now)):
+            log.warning("job %s failed: %s", job.id, reason)
+
+    async def _write(self, write) -> bool:
+        """A claim's write; a store failure leaves the claim to expire and be retried."""
+        try:
+            return await write
+        except StoreError as exc:
+            log.warning("could not record a job's outcome: %s", exc)
+            return False
