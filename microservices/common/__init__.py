@@ -1,0 +1,1 @@
+"""What every reference service shares: settings, the app scaffold, media files, errors."""

@@ -1,0 +1,89 @@
+"""The scaffold of every reference service: request ids and one log line per request,
+errors in one JSON shape, GET /healthz, and GET /media/{name} for its files."""
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from common.logs import request_id
+from microservices.common.config import ServiceSettings
+from microservices.common.errors import ServiceError, error_response, invalid
+from microservices.common.media import Media
+
+log = logging.getLogger("microservices.http")
+
+SETTINGS = web.AppKey("settings", ServiceSettings)
+MEDIA = web.AppKey("media", Media)
+
+Model = TypeVar("Model", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    given = request.headers.get("X-Request-ID", "")
+    rid = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
+    token = request_id.set(rid)
+    started = time.perf_counter()
+    try:
+        try:
+            response = await handler(request)
+        except ServiceError as exc:
+            response = exc.response
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = error_response(exc.status, exc.reason.upper().replace(" ", "_"), exc.reason)
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            response = error_response(500, "INTERNAL", "internal error")
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+    finally:
+        request_id.reset(token)
+
+
+async def parse(request: web.Request, model: type[Model]) -> Model:
+    """The JSON body as `model`, or a 400 in the common shape."""
+    raw = await request.read()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ServiceError(400, "MALFORMED_JSON", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ServiceError(400, "INVALID_BODY", "the body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+
+
+def json_response(body: dict) -> web.Response:
+    return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+def create_service_app(settings: ServiceSettings) -> web.Application:
+    """An app with the scaffold; the service adds its own routes."""
+    app = web.Application(middlewares=[middleware], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    media = Media(settings.media_dir)
+    app[MEDIA] = media
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/media/{name}", media.serve)
+    return app

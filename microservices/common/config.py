@@ -1,0 +1,30 @@
+"""The settings every reference service has; each service subclasses them with its own
+environment prefix (SCRIPT_SERVICE_, AUDIO_SERVICE_, IMAGE_SERVICE_, VIDEO_SERVICE_)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(0, ge=0, le=65535)
+    # Where generated files are kept and served from.
+    media_dir: Path = Path("./data/media")
+    # The base of the absolute media URLs handed out, as a browser reaches this service;
+    # empty: http://<host>:<port>.
+    public_url: str = ""
+    # The largest request body accepted.
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    shutdown_grace_s: float = Field(10.0, ge=0)
+    log_level: str = "INFO"
+
+    def base_url(self, port: int) -> str:
+        """The public base URL, once the real port is known (port 0 picks one)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{port}"
