@@ -34,7 +34,7 @@ stubs:
 
 # Orchestrator and edge with the embedded store; Ctrl-C stops both.
 run: install
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+	PATH="$(abspath $(BIN)):$$PATH" LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/python -m pytest

@@ -1,29 +1,57 @@
-"""Logging set-up shared by every process: the request id on every line.
+"""Logging set-up shared by every process: the request id (and the job id of a render)
+on every line; JSON lines for machines, plain lines for a person at a terminal.
 
-The request id lives in a ContextVar, so each asyncio task (one per HTTP request or
-RPC) sees its own; `RequestIdFilter` stamps it on every record.
+The ids live in ContextVars, so each asyncio task (one per HTTP request, RPC or render)
+sees its own; `ContextFilter` stamps them on every record.
 """
 
 import logging
 import sys
 from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import TextIO
+
+import orjson
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
+job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
-class RequestIdFilter(logging.Filter):
+class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        record.job_id = job_id.get()
         return True
 
 
-def configure_logging(level: str) -> None:
-    """Send every record to stderr, each stamped with the request id of its task."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter(FORMAT))
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, ids, message, and the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": record.request_id,
+            "message": record.getMessage(),
+        }
+        if record.job_id is not None:
+            entry["job_id"] = record.job_id
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry).decode()
+
+
+def configure_logging(level: str, style: str = "auto", stream: TextIO | None = None) -> None:
+    """Send every record to `stream` (stderr) with its ids: JSON lines, or text when
+    `style` is "text" (or "auto" and the stream is a terminal)."""
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    text = style == "text" or (style == "auto" and stream.isatty())
+    handler.setFormatter(logging.Formatter(TEXT_FORMAT) if text else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -10,7 +10,7 @@ from edge.config import EdgeSettings
 
 def main() -> None:
     settings = EdgeSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     web.run_app(
         create_app(settings),
         host=settings.edge_host,

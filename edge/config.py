@@ -1,5 +1,7 @@
 """The edge's settings, from the environment only (names as in the contract)."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +25,8 @@ class EdgeSettings(BaseSettings):
     # How long in-flight requests may run on after SIGTERM/SIGINT.
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"
+    # json, text, or auto: text at a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
     @property
     def origins(self) -> list[str]:

@@ -28,7 +28,7 @@ async def serve(settings: OrchestratorSettings) -> None:
 
 def main() -> None:
     settings = OrchestratorSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     uvloop.run(serve(settings))
 
 

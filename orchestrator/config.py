@@ -1,6 +1,7 @@
 """The orchestrator's settings, from the environment only (names as in the contract)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,8 @@ class OrchestratorSettings(BaseSettings):
     # How long in-flight RPCs may run on after SIGTERM/SIGINT.
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"
+    # json, text, or auto: text at a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
     @field_validator("database_url")
     @classmethod

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project
 
-from common.logs import request_id
+from common.logs import job_id, request_id
 from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
 from orchestrator.errors import UpstreamError, UpstreamFailure
@@ -157,7 +157,10 @@ class JobRunner:
     # -- rendering ----------------------------------------------------------------------
 
     async def _render(self, job: Job) -> None:
-        request_id.set(f"job-{job.id}")  # this task's own context: every line names the job
+        # This task's own context: every line names the job, and the video service sees
+        # the job as the request id.
+        request_id.set(f"job-{job.id}")
+        job_id.set(job.id)
         log.info("rendering job %s (attempt %d, epoch %d)", job.id, job.attempts, job.epoch)
         render = asyncio.current_task()
         renewer = asyncio.create_task(self._keep_lease(job, render))

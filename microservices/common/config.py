@@ -2,6 +2,7 @@
 environment prefix (SCRIPT_SERVICE_, AUDIO_SERVICE_, IMAGE_SERVICE_, VIDEO_SERVICE_)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,8 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"
+    # json, text, or auto: text at a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
     def base_url(self, port: int) -> str:
         """The public base URL, once the real port is known (port 0 picks one)."""

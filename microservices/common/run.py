@@ -39,5 +39,5 @@ async def _serve(build: Callable[[ServiceSettings], web.Application], settings) 
 def run_service(
     build: Callable[[ServiceSettings], web.Application], settings: ServiceSettings
 ) -> None:
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     uvloop.run(_serve(build, settings))

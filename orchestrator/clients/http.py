@@ -8,10 +8,12 @@ never followed: a service that answers one is misconfigured, and following it co
 send our request anywhere.
 """
 
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -34,9 +36,26 @@ log = logging.getLogger(__name__)
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
+# Hosts no media URL may point at: link-local addresses hold cloud metadata services,
+# and a URL we store is fetched later by browsers and by the video service.
+FORBIDDEN_HOSTS = frozenset({"metadata.google.internal", "metadata"})
+
+
+def _forbidden_host(host: str) -> bool:
+    if host.lower().rstrip(".") in FORBIDDEN_HOSTS:
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_link_local or address.is_unspecified or address.is_multicast
+
+
 def _http_url(url: str) -> str:
     if not is_http_url(url):
         raise ValueError("must be an absolute http(s) URL")
+    if _forbidden_host(urlsplit(url).hostname or ""):
+        raise ValueError("must not point at a link-local or metadata host")
     return url
 
 

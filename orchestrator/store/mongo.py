@@ -1,7 +1,8 @@
-"""The MongoDB store, through motor: one `projects` collection, one document per project.
+"""The MongoDB store, through motor: one `projects` collection, one document per project,
+and the `video_jobs` collection of mongo_jobs.py, one document per project's job.
 
-This is the only module that imports motor, pymongo or bson, so that moving to PyMongo's own
-AsyncMongoClient touches nothing else.
+This module and mongo_jobs.py are the only ones that import motor, pymongo or bson, so that
+moving to PyMongo's own AsyncMongoClient touches nothing else.
 
 A document is meant to be read by an operator: the proto field names, enums as their short
 labels ("draft", "1080p", "basic_fade"; null when unspecified), timestamps as UTC datetimes
@@ -13,7 +14,10 @@ same second are ordered by their process ids instead.)
 `title_fold` and `description_fold` hold the case-folded texts search compares.
 
 The codec walks the proto descriptors rather than listing fields, so every field, `video_job`
-included, round-trips without this module knowing it.
+included, round-trips without this module knowing it. A project read shows the view of its
+job (from `video_jobs`) as `video_job`, in place of whatever the document holds there.
+`video_job_epoch`, set once a render's video is on the project, is the job machinery's own
+(see mongo_jobs.py); a read ignores it.
 """
 
 import contextlib
@@ -24,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ai_studio.v1.project_pb2 import Project, ProjectStatus, Scene
+from ai_studio.v1.project_pb2 import Project, ProjectStatus, Scene, VideoJob
 from bson import ObjectId
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
@@ -43,6 +47,7 @@ from orchestrator.store.base import (
     check_paths,
     fold,
 )
+from orchestrator.store.mongo_jobs import JOB_INDEXES, JOBS_COLLECTION, MongoJobs
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +195,13 @@ def to_project(document: Mapping[str, Any]) -> Project:
     return project
 
 
+def with_job(project: Project, job: VideoJob | None) -> Project:
+    """The project as a read shows it: with its job's view, when it has a job."""
+    if job is not None:
+        project.video_job.CopyFrom(job)
+    return project
+
+
 def by_id(project_id: str) -> dict[str, Any]:
     # $eq: whatever the caller hands us is compared as a value, never read as an operator.
     return {"_id": {"$eq": project_id}}
@@ -232,11 +244,19 @@ def list_filter(query: ProjectQuery) -> dict[str, Any]:
 # -- the store ---------------------------------------------------------------------------
 
 
-class MongoProjectStore:
+class MongoProjectStore(MongoJobs):
+    # The codec, for the job methods (mongo_jobs.py cannot import this module).
+    _translated = staticmethod(translated_errors)
+    _by_id = staticmethod(by_id)
+    _encode = staticmethod(encode_message)
+    _decode = staticmethod(decode_message)
+    _update_set = staticmethod(update_set)
+
     def __init__(self, client: AsyncIOMotorClient, database_name: str) -> None:
         self.client = client
         self.database = client[database_name]
         self._projects = self.database[COLLECTION]
+        self._jobs = self.database[JOBS_COLLECTION]
 
     @classmethod
     def from_url(cls, url: str, timeout_ms: int) -> "MongoProjectStore":
@@ -254,9 +274,11 @@ class MongoProjectStore:
         return cls(client, client.get_default_database(DEFAULT_DATABASE).name)
 
     async def setup(self) -> None:
-        """Create the indexes the list queries use; idempotent, run once at start."""
+        """Create the indexes the list queries and the job claims use; idempotent, run once
+        at start."""
         with translated_errors():
             await self._projects.create_indexes(INDEXES)
+            await self._jobs.create_indexes(JOB_INDEXES)
 
     async def create(self, project: Project) -> Project:
         project.id = str(ObjectId())
@@ -268,7 +290,10 @@ class MongoProjectStore:
     async def get(self, project_id: str) -> Project | None:
         with translated_errors():
             document = await self._projects.find_one(by_id(project_id))
-        return None if document is None else to_project(document)
+            if document is None:
+                return None
+            job = await self._job_view(project_id)
+        return with_job(to_project(document), job)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         if query.order_by not in SORTABLE_FIELDS:
@@ -285,7 +310,8 @@ class MongoProjectStore:
             cursor = cursor.sort([(query.order_by, direction), ("_id", direction)])
             cursor = cursor.skip(query.offset).limit(query.limit or 0)
             documents = await cursor.to_list(length=None)
-        return [to_project(document) for document in documents], total
+            views = await self._job_views([document["_id"] for document in documents])
+        return [with_job(to_project(d), views.get(d["_id"])) for d in documents], total
 
     async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
         changes = update_set(patch, paths)
@@ -295,7 +321,13 @@ class MongoProjectStore:
             document = await self._projects.find_one_and_update(
                 by_id(project_id), {"$set": changes}, return_document=ReturnDocument.AFTER
             )
-        return None if document is None else to_project(document)
+        return None if document is None else await self._read_back(document)
+
+    async def _read_back(self, document: Mapping[str, Any]) -> Project:
+        """The project a write returns, as a read shows it: with its job's view."""
+        with translated_errors():
+            job = await self._job_view(document["_id"])
+        return with_job(to_project(document), job)
 
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
@@ -312,14 +344,18 @@ class MongoProjectStore:
                     return_document=ReturnDocument.AFTER,
                 )
             if document is not None:
-                return to_project(document)
+                return await self._read_back(document)
         if await self.get(project_id) is None:
             return None
         raise IndexError(index)
 
     async def delete(self, project_id: str) -> bool:
+        # The job goes with the project, after it: a queue_job that read the project before
+        # this delete finds it gone when it checks again, and removes the job it wrote.
+        # A runner rendering the job finds its claim gone and its result is dropped.
         with translated_errors():
             result = await self._projects.delete_one(by_id(project_id))
+            await self._jobs.delete_one(by_id(project_id))
         return result.deleted_count > 0
 
     async def ping(self) -> None:

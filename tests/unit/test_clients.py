@@ -167,7 +167,18 @@ async def test_a_batch_answer_must_match_the_prompts(fake) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "ftp://host/x.png", "/relative.png", "file:///etc/passwd", ""]
+    "url",
+    [
+        "javascript:alert(1)",
+        "ftp://host/x.png",
+        "/relative.png",
+        "file:///etc/passwd",
+        "",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/x.png",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://0.0.0.0/x.png",
+    ],
 )
 async def test_a_url_that_is_not_http_is_refused(fake, url: str) -> None:
     image = await started(ImageClient(fake.base_url, 1.0, POLICY))
