@@ -18,6 +18,8 @@ class OrchestratorSettings(BaseSettings):
     data_dir: Path = Path("./data")
     # How long one store operation may take before it fails (504).
     store_timeout_s: float = Field(5.0, gt=0)
+    # How often the store is pinged for the gRPC health status.
+    health_interval_s: float = Field(2.0, gt=0)
     # SQLite page cache; the default 2 MB is smaller than a 1,000-project store.
     sqlite_cache_mb: int = Field(64, ge=2)
     # The microservices: base URLs (the local reference services by default) and how long

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import grpc
 from ai_studio.v1 import project_service_pb2, project_service_pb2_grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock, system_clock
 from orchestrator.config import OrchestratorSettings
+from orchestrator.health import StoreWatcher
 from orchestrator.interceptors import ServerInterceptor
 from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.servicers.projects import ProjectServicer
@@ -36,18 +37,19 @@ class Orchestrator:
     clients: Clients
     runner: JobRunner
     health: health.aio.HealthServicer
+    watcher: StoreWatcher
     port: int
 
     async def start(self) -> None:
         await self.clients.start()
         await self.server.start()
+        await self.watcher.start()
         self.runner.start()
-        for name in ("", SERVICE_NAMES[0]):
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("gRPC listening on port %s", self.port)
 
     async def stop(self, grace: float) -> None:
         """Refuse new RPCs, let in-flight ones finish within `grace`, then close the store."""
+        await self.watcher.stop()
         await self.health.enter_graceful_shutdown()
         await asyncio.gather(self.server.stop(grace), self.runner.stop(grace))
         await self.clients.close()
@@ -69,11 +71,18 @@ async def create_server(
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    watcher = StoreWatcher(
+        store,
+        health_servicer,
+        ("", SERVICE_NAMES[0]),
+        settings.health_interval_s,
+        settings.store_timeout_s,
+    )
     reflection.enable_server_reflection(SERVICE_NAMES, server)
     port = server.add_insecure_port(settings.orchestrator_address)
     if not port and not settings.orchestrator_address.startswith("unix:"):
         raise OSError(f"cannot listen on {settings.orchestrator_address}")
-    return Orchestrator(server, store, clients, runner, health_servicer, port)
+    return Orchestrator(server, store, clients, runner, health_servicer, watcher, port)
 
 
 def runner_policy(settings: OrchestratorSettings) -> RunnerPolicy:
