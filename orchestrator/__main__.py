@@ -8,12 +8,14 @@ import uvloop
 
 from common.logs import configure_logging
 from orchestrator.config import OrchestratorSettings
+from orchestrator.metrics import serve_metrics
 from orchestrator.server import create_server
 
 log = logging.getLogger("orchestrator")
 
 
 async def serve(settings: OrchestratorSettings) -> None:
+    serve_metrics(settings.metrics_host, settings.metrics_port)
     orchestrator = await create_server(settings)
     await orchestrator.start()
     stopping = asyncio.Event()

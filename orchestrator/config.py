@@ -18,6 +18,9 @@ class OrchestratorSettings(BaseSettings):
     data_dir: Path = Path("./data")
     # How long one store operation may take before it fails (504).
     store_timeout_s: float = Field(5.0, gt=0)
+    # Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics; 0 turns them off.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(9464, ge=0, le=65535)
     # How often the store is pinged for the gRPC health status.
     health_interval_s: float = Field(2.0, gt=0)
     # SQLite page cache; the default 2 MB is smaller than a 1,000-project store.

@@ -13,6 +13,7 @@ from google.rpc import code_pb2
 
 from common.logs import request_id
 from orchestrator.errors import DomainError, status_of, to_status
+from orchestrator.metrics import RPC_SECONDS, RPCS
 from orchestrator.store.base import StoreError
 
 log = logging.getLogger("orchestrator.rpc")
@@ -44,7 +45,10 @@ def _wrap(method: str, behavior):
             log.exception("%s failed with an unexpected error", method)
             await context.abort_with_status(to_status(Exception()))
         finally:
-            log.info("%s %s %.1fms", method, code, (time.perf_counter() - started) * 1000)
+            elapsed = time.perf_counter() - started
+            RPCS.labels(method, code).inc()
+            RPC_SECONDS.labels(method).observe(elapsed)
+            log.info("%s %s %.1fms", method, code, elapsed * 1000)
             request_id.reset(token)
 
     return handle

@@ -29,8 +29,9 @@ from common.logs import job_id, request_id
 from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
 from orchestrator.errors import UpstreamError, UpstreamFailure
+from orchestrator.metrics import QUEUE_DEPTH, RENDER_JOBS
 from orchestrator.store.base import StoreError
-from orchestrator.store.jobs import Job, JobStore
+from orchestrator.store.jobs import ACTIVE, Job, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class JobRunner:
                 await task
             with contextlib.suppress(StoreError):
                 if await self.store.release_job(job, self._now_ms()):
+                    RENDER_JOBS.labels("released").inc()
                     log.info("released job %s for another process", job.id)
 
     # -- claiming ---------------------------------------------------------------------
@@ -145,11 +147,14 @@ class JobRunner:
             if job is None:
                 await self._idle()
                 continue
+            RENDER_JOBS.labels("claimed").inc()
             task = asyncio.create_task(self._render(job), name=f"render-{job.id}")
             self._renders[task] = job
             task.add_done_callback(self._renders.pop)
 
     async def _idle(self) -> None:
+        with contextlib.suppress(StoreError):
+            QUEUE_DEPTH.set(await self.store.count_jobs(ACTIVE))
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
@@ -173,8 +178,10 @@ class JobRunner:
         else:
             patch = result_patch(job, answer, self.clock)
             if await self._write(self.store.finish_job(job, patch, RESULT_PATHS, self._now_ms())):
+                RENDER_JOBS.labels("succeeded").inc()
                 log.info("job %s succeeded: %s", job.id, answer.url)
             else:
+                RENDER_JOBS.labels("lost").inc()
                 log.warning("job %s lost its claim: its result is dropped", job.id)
         finally:
             renewer.cancel()
@@ -190,6 +197,7 @@ class JobRunner:
                 log.warning("could not renew the lease of job %s: %s", job.id, exc)
                 continue
             if not held:
+                RENDER_JOBS.labels("lost").inc()
                 log.warning("job %s is no longer ours (deleted, cancelled or taken over)", job.id)
                 render.cancel()
                 return
@@ -203,11 +211,13 @@ class JobRunner:
             ) * random.uniform(0.8, 1.2)
             due = now + round(backoff * 1000)
             if await self._write(self.store.requeue_job(job, due, reason, now)):
+                RENDER_JOBS.labels("requeued").inc()
                 log.warning("job %s failed (%s); retrying in %.1f s", job.id, reason, backoff)
             return
         if job.attempts >= self.policy.max_attempts and is_transient(failure):
             reason = f"gave up after {job.attempts} attempts: {reason}"
         if await self._write(self.store.fail_job(job, reason, now)):
+            RENDER_JOBS.labels("failed").inc()
             log.warning("job %s failed: %s", job.id, reason)
 
     async def _write(self, write) -> bool:

@@ -29,6 +29,7 @@ from tenacity import (
 
 from common.logs import request_id
 from orchestrator.errors import UpstreamError, UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
+from orchestrator.metrics import UPSTREAM_CALLS, UPSTREAM_SECONDS
 from orchestrator.validation import is_http_url
 
 log = logging.getLogger(__name__)
@@ -152,12 +153,21 @@ class ServiceClient:
             retry=retry_if_exception_type(_Retryable),
             reraise=True,
         )
+        started = time.perf_counter()
+        outcome = "ok"
         try:
             async for attempt in retrying:
                 with attempt:
                     return await self._once(path, body, headers, ends, answer)
         except _Retryable as exc:
+            outcome = exc.failure.reason
             raise exc.failure from None
+        except UpstreamFailure as exc:
+            outcome = exc.reason
+            raise
+        finally:
+            UPSTREAM_CALLS.labels(self.name, outcome).inc()
+            UPSTREAM_SECONDS.labels(self.name).observe(time.perf_counter() - started)
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _once(

@@ -354,8 +354,8 @@ class MongoProjectStore(MongoJobs):
         # this delete finds it gone when it checks again, and removes the job it wrote.
         # A runner rendering the job finds its claim gone and its result is dropped.
         with translated_errors():
-            result = await self._projects.delete_one(by_id(project_id))
             await self._jobs.delete_one(by_id(project_id))
+            result = await self._projects.delete_one(by_id(project_id))
         return result.deleted_count > 0
 
     async def ping(self) -> None:

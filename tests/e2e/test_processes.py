@@ -5,6 +5,8 @@ import signal
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,14 +29,23 @@ def call(method: str, url: str, body: dict | None = None) -> tuple[int, dict | l
         return exc.code, json.loads(exc.read())
 
 
+@dataclass
+class Stack:
+    start: Callable[[str, str], Process]
+    base: str
+    grpc_port: int
+    metrics_port: int
+
+
 @pytest.fixture
 def stack(tmp_path: Path):
     """Ports, environment and log files for one run; every process stopped after."""
-    edge_port, grpc_port = free_port(), free_port()
+    edge_port, grpc_port, metrics_port = free_port(), free_port(), free_port()
     env = environment(
         EDGE_PORT=str(edge_port),
         ORCHESTRATOR_ADDRESS=f"127.0.0.1:{grpc_port}",
         DATA_DIR=str(tmp_path / "data"),
+        METRICS_PORT=str(metrics_port),
     )
     started: list[Process] = []
 
@@ -43,13 +54,14 @@ def stack(tmp_path: Path):
         started.append(process)
         return process
 
-    yield start, f"http://127.0.0.1:{edge_port}", grpc_port
+    stack = Stack(start, f"http://127.0.0.1:{edge_port}", grpc_port, metrics_port)
+    yield stack
     for process in started:
         process.stop()
 
 
 def test_crud_through_the_processes_survives_an_orchestrator_restart(stack) -> None:
-    start, base, _ = stack
+    start, base = stack.start, stack.base
     commands = procfile()
     orchestrator = start("orchestrator", commands["orchestrator"])
     edge = start("edge", commands["edge"])
@@ -60,6 +72,11 @@ def test_crud_through_the_processes_survives_an_orchestrator_restart(stack) -> N
     project_url = f"{base}/projects/{created['id']}"
     status, updated = call("PUT", project_url, {"description": "kept across restarts"})
     assert status == 200 and updated["description"] == "kept across restarts"
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{stack.metrics_port}/metrics") as answer:
+        metrics = answer.read().decode()
+    assert 'ai_studio_rpcs_total{code="OK",method="CreateProject"} 1.0' in metrics
+    assert 'ai_studio_rpcs_total{code="OK",method="UpdateProject"} 1.0' in metrics
 
     assert orchestrator.stop() == 0, "SIGTERM must stop the orchestrator cleanly"
     status, body = call("GET", project_url)
@@ -76,7 +93,7 @@ def test_crud_through_the_processes_survives_an_orchestrator_restart(stack) -> N
 
 
 def test_honcho_runs_both_processes_and_ctrl_c_stops_both(stack) -> None:
-    start, base, grpc_port = stack
+    start, base, grpc_port = stack.start, stack.base, stack.grpc_port
     honcho = start("honcho", "honcho start -f Procfile")
     wait_until(f"{base}/projects")
     status, _ = call("POST", f"{base}/projects", {"title": "Through make run"})

@@ -75,6 +75,7 @@ class Orchestrators:
             VIDEO_LEASE_S=str(LEASE_S),
             VIDEO_POLL_S="0.2",
             SHUTDOWN_GRACE_S="0.5",
+            METRICS_PORT="0",
         )
         log = self.tmp_path / f"orchestrator-{port}-{len(self.processes)}.log"
         process = Process(procfile()["orchestrator"], env, log)
