@@ -3,9 +3,10 @@
 import grpc
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp import web
+from grpc_health.v1.health_pb2_grpc import HealthStub
 
 from edge.config import EdgeSettings
-from edge.keys import PROJECTS, SETTINGS
+from edge.keys import HEALTH, PROJECTS, SETTINGS
 from edge.middleware import middleware
 from edge.routes import setup_cors, setup_routes
 
@@ -22,6 +23,7 @@ async def _grpc_channel(app: web.Application):
     """One long-lived channel for the app's life, shared by every request."""
     channel = grpc.aio.insecure_channel(app[SETTINGS].orchestrator_address, CHANNEL_OPTIONS)
     app[PROJECTS] = ProjectServiceStub(channel)
+    app[HEALTH] = HealthStub(channel)
     yield
     await channel.close()
 

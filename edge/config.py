@@ -22,6 +22,8 @@ class EdgeSettings(BaseSettings):
     # The deadline of each generation call (script, audio, images): it covers the
     # orchestrator's call to the microservice, so it is longer than theirs.
     generation_timeout_s: float = Field(150.0, gt=0)
+    # How long GET /readyz waits for the orchestrator's health check.
+    ready_timeout_s: float = Field(1.0, gt=0)
     # How long in-flight requests may run on after SIGTERM/SIGINT.
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"

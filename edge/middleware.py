@@ -10,6 +10,7 @@ from aiohttp import web
 
 from common.logs import request_id
 from edge.errors import HttpError, from_rpc_error
+from edge.metrics import observe
 
 log = logging.getLogger("edge.http")
 
@@ -54,12 +55,10 @@ async def middleware(request: web.Request, handler) -> web.StreamResponse:
             log.exception("%s %s failed", request.method, request.path)
             response = HttpError(500, "INTERNAL", "internal error").response()
         response.headers["X-Request-ID"] = rid
+        elapsed = time.perf_counter() - started
+        observe(request, response.status, elapsed)
         log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            request.path_qs,
-            response.status,
-            (time.perf_counter() - started) * 1000,
+            "%s %s %s %.1fms", request.method, request.path_qs, response.status, elapsed * 1000
         )
         return response
     finally:

@@ -4,6 +4,7 @@ import aiohttp_cors
 from aiohttp import web
 
 from edge.handlers import generation, health, projects
+from edge.metrics import metrics
 
 # Headers the browser may read from our answers.
 EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID")
@@ -15,6 +16,8 @@ PROJECT = "/projects/{id:[^/]+}"
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/projects", projects.list_projects)
     app.router.add_post("/projects", projects.create_project)
     app.router.add_get(PROJECT, projects.get_project)

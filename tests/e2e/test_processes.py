@@ -78,9 +78,18 @@ def test_crud_through_the_processes_survives_an_orchestrator_restart(stack) -> N
     assert 'ai_studio_rpcs_total{code="OK",method="CreateProject"} 1.0' in metrics
     assert 'ai_studio_rpcs_total{code="OK",method="UpdateProject"} 1.0' in metrics
 
+    assert call("GET", f"{base}/readyz") == (200, {"status": "ready"})
+    with urllib.request.urlopen(f"{base}/metrics") as answer:
+        metrics = answer.read().decode()
+    assert 'method="POST",route="/projects",status="201"} 1.0' in metrics
+    assert 'method="PUT",route="/projects/{id}",status="200"} 1.0' in metrics
+
     assert orchestrator.stop() == 0, "SIGTERM must stop the orchestrator cleanly"
     status, body = call("GET", project_url)
     assert (status, body["code"]) == (503, "ORCHESTRATOR_UNAVAILABLE")
+    status, body = call("GET", f"{base}/readyz")
+    assert (status, body["code"]) == (503, "NOT_READY")
+    assert call("GET", f"{base}/healthz") == (200, {"status": "ok"})
 
     start("orchestrator-again", commands["orchestrator"])
     wait_until(project_url)
