@@ -13,9 +13,9 @@ within one process, whose ObjectIds carry a counter; two replicas creating proje
 same second are ordered by their process ids instead.)
 `title_fold` and `description_fold` hold the case-folded texts search compares.
 
-The codec walks the proto descriptors rather than listing fields, so every field, `video_job`
-included, round-trips without this module knowing it. A project read shows the view of its
-job (from `video_jobs`) as `video_job`, in place of whatever the document holds there.
+The codec walks the proto descriptors rather than listing fields, so every field round-trips
+without this module knowing it. `video_job` is never kept in a project's document: a project
+read shows the view of its job (from `video_jobs`) as `video_job`, or none.
 `video_job_epoch`, set once a render's video is on the project, is the job machinery's own
 (see mongo_jobs.py); a read ignores it.
 """
@@ -181,6 +181,7 @@ def decode_message(descriptor: Descriptor, document: Mapping[str, Any]) -> Messa
 def to_document(project: Project) -> dict[str, Any]:
     fields = encode_message(project)
     del fields["id"]  # it is the _id
+    del fields["video_job"]  # jobs have their own collection
     return {
         "_id": project.id,
         **fields,
@@ -197,6 +198,7 @@ def to_project(document: Mapping[str, Any]) -> Project:
 
 def with_job(project: Project, job: VideoJob | None) -> Project:
     """The project as a read shows it: with its job's view, when it has a job."""
+    project.ClearField("video_job")
     if job is not None:
         project.video_job.CopyFrom(job)
     return project
@@ -354,8 +356,8 @@ class MongoProjectStore(MongoJobs):
         # this delete finds it gone when it checks again, and removes the job it wrote.
         # A runner rendering the job finds its claim gone and its result is dropped.
         with translated_errors():
-            await self._jobs.delete_one(by_id(project_id))
             result = await self._projects.delete_one(by_id(project_id))
+            await self._jobs.delete_one(by_id(project_id))
         return result.deleted_count > 0
 
     async def ping(self) -> None:

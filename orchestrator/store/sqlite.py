@@ -71,7 +71,9 @@ SELECT_PROJECTS = "SELECT p.doc, j.view FROM projects p LEFT JOIN video_jobs j O
 
 
 def _project(doc: bytes, job_view: bytes | None) -> Project:
+    """A stored project with its job's view; the job table is the only source of it."""
     project = Project.FromString(doc)
+    project.ClearField("video_job")
     if job_view is not None:
         project.video_job.MergeFromString(job_view)
     return project
@@ -117,6 +119,11 @@ def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def row_values(project: Project) -> tuple:
+    """The columns of a project's row; the document never keeps a video_job (jobs have
+    their own table)."""
+    if project.HasField("video_job"):
+        project = Project.FromString(project.SerializeToString())
+        project.ClearField("video_job")
     return (
         STATUS_LABELS.get(project.status, ""),
         project.title,
@@ -165,6 +172,7 @@ class SqliteProjectStore(SqliteJobs):
 
     def _insert(self, project: Project) -> Project:
         project.id = uuid.uuid4().hex
+        project.ClearField("video_job")  # a new project has no job yet
         with immediate(self._writer) as conn:
             conn.execute(
                 "INSERT INTO projects (id, status, title, title_fold, description_fold,"
@@ -176,10 +184,10 @@ class SqliteProjectStore(SqliteJobs):
     def _update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
         check_paths(paths)
         with immediate(self._writer) as conn:
-            row = conn.execute("SELECT doc FROM projects WHERE id = ?", (project_id,)).fetchone()
+            row = conn.execute(f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)).fetchone()
             if row is None:
                 return None
-            project = Project.FromString(row[0])
+            project = _project(*row)
             FieldMask(paths=paths).MergeMessage(
                 patch, project, replace_message_field=True, replace_repeated_field=True
             )
@@ -190,10 +198,10 @@ class SqliteProjectStore(SqliteJobs):
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
     ) -> Project | None:
         with immediate(self._writer) as conn:
-            row = conn.execute("SELECT doc FROM projects WHERE id = ?", (project_id,)).fetchone()
+            row = conn.execute(f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)).fetchone()
             if row is None:
                 return None
-            project = Project.FromString(row[0])
+            project = _project(*row)
             if not 0 <= index < len(project.images):
                 raise IndexError(index)
             project.images[index].CopyFrom(scene)

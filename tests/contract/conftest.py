@@ -1,11 +1,14 @@
 """The adapters the store contract runs over, as one parametrized `store` fixture.
 
 - sqlite:    the embedded store on a real file under tmp_path;
-- mongomock: the MongoDB adapter on mongomock-motor's in-memory client;
+- mongomock: the MongoDB adapter on mongomock-motor's in-memory client, each of whose
+             operations lets other tasks run first (see Interleaving);
 - mongodb:   the MongoDB adapter on the server at MONGODB_TEST_URL, each test in a database
              of its own that is dropped afterwards; skipped when the variable is unset.
 """
 
+import asyncio
+import inspect
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -53,9 +56,37 @@ def sqlite_backend(data_dir: Path) -> Backend:
     return Backend("sqlite", make)
 
 
+class Interleaving:
+    """A mongomock-motor client, or a database or collection reached by subscript from it,
+    whose operations yield to the event loop before they run.
+
+    mongomock-motor runs each operation synchronously inside a coroutine that never
+    suspends, so tasks run with asyncio.gather would each run to the end in turn and no race
+    would ever be tried. Yielding first lets concurrent calls interleave between their
+    operations, as they do on a server (each operation stays atomic, as it is there).
+    """
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def __getitem__(self, name: str) -> "Interleaving":
+        return Interleaving(self._inner[name])
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._inner, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+
+        async def yielding(*args, **kwargs):
+            await asyncio.sleep(0)
+            return await attribute(*args, **kwargs)
+
+        return yielding
+
+
 def mongomock_backend() -> Backend:
     # One in-memory server per test; every store object of the test shares it.
-    client = AsyncMongoMockClient()
+    client = Interleaving(AsyncMongoMockClient())
     database = f"contract_{uuid.uuid4().hex[:12]}"
 
     def make() -> ProjectStore:
