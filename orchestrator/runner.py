@@ -29,7 +29,7 @@ from common.logs import job_id, request_id
 from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
 from orchestrator.errors import UpstreamError, UpstreamFailure
-from orchestrator.metrics import QUEUE_DEPTH, RENDER_JOBS
+from orchestrator.metrics import LEASE_TAKEOVERS, QUEUE_DEPTH, RENDER_JOBS
 from orchestrator.store.base import StoreError
 from orchestrator.store.jobs import ACTIVE, Job, JobStore
 
@@ -148,6 +148,9 @@ class JobRunner:
                 await self._idle()
                 continue
             RENDER_JOBS.labels("claimed").inc()
+            if job.taken_over:
+                LEASE_TAKEOVERS.inc()
+                log.warning("took job %s over from a process whose lease expired", job.id)
             task = asyncio.create_task(self._render(job), name=f"render-{job.id}")
             self._renders[task] = job
             task.add_done_callback(self._renders.pop)

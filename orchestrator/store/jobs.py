@@ -16,7 +16,7 @@ a runner that lost its lease can never write a stale result.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ai_studio.v1 import project_pb2 as pb
@@ -46,6 +46,9 @@ class Job:
     due_ms: int  # not claimed before this time (backoff)
     create_ms: int
     update_ms: int
+    # Not stored: set on the job a claim returns when it took the job over from an owner
+    # whose lease had expired (a crashed or frozen process).
+    taken_over: bool = field(default=False, compare=False)
 
     @property
     def idempotency_key(self) -> str:
@@ -98,6 +101,7 @@ def claimed(job: Job, owner: str, now_ms: int, lease_ms: int) -> Job:
         attempts=job.attempts + 1,
         lease_until_ms=now_ms + lease_ms,
         update_ms=now_ms,
+        taken_over=job.state == RENDERING,
     )
 
 

@@ -288,9 +288,12 @@ class MongoJobs:
                     "$inc": {"epoch": 1, "attempts": 1},
                 },
                 sort=[("due_ms", ASCENDING), ("_id", ASCENDING)],
-                return_document=ReturnDocument.AFTER,
+                # The job before: what it becomes is jobs.claimed of it, and only the
+                # before tells a takeover (it was rendering) from a first claim.
+                return_document=ReturnDocument.BEFORE,
             )
-        return self._job(document)
+        before = self._job(document)
+        return None if before is None else jobs.claimed(before, owner, now_ms, lease_ms)
 
     async def _transition(self, claim: Job, after: Job) -> bool:
         """Write `after` if `claim` still holds the job."""

@@ -383,6 +383,7 @@ async def test_an_expired_lease_is_claimable_by_another_owner(store) -> None:
 
     assert taken == expected_claim(claim, "b", NOW + LEASE)
     assert (taken.epoch, taken.attempts) == (2, 2)
+    assert taken.taken_over and not claim.taken_over
 
 
 # How a claim stops holding: another owner, or its own (a process that stalled past its
