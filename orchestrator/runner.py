@@ -134,8 +134,10 @@ class JobRunner:
 
     async def _claim_loop(self) -> None:
         while not self._stopping:
+            # Cleared before looking, so that a job queued meanwhile is not slept through.
+            self._wake.clear()
             if len(self._renders) >= self.policy.concurrency:
-                await asyncio.wait(list(self._renders), return_when=asyncio.FIRST_COMPLETED)
+                await self._until_woken(list(self._renders))  # or a render ends
                 continue
             try:
                 job = await self.store.claim_job(
@@ -144,8 +146,13 @@ class JobRunner:
             except StoreError as exc:
                 log.warning("could not claim a video job: %s", exc)
                 job = None
+            except Exception:  # a bug must not stop this process from rendering for good
+                log.exception("claiming a video job failed")
+                job = None
             if job is None:
-                await self._idle()
+                with contextlib.suppress(StoreError):
+                    QUEUE_DEPTH.set(await self.store.count_jobs(ACTIVE))
+                await self._until_woken([], self.policy.poll_s)
                 continue
             RENDER_JOBS.labels("claimed").inc()
             if job.taken_over:
@@ -155,12 +162,16 @@ class JobRunner:
             self._renders[task] = job
             task.add_done_callback(self._renders.pop)
 
-    async def _idle(self) -> None:
-        with contextlib.suppress(StoreError):
-            QUEUE_DEPTH.set(await self.store.count_jobs(ACTIVE))
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+    async def _until_woken(self, tasks: list[asyncio.Task], within: float | None = None) -> None:
+        """Wait for a wake-up (a job queued here, or stop), one of `tasks` to end, or the
+        timeout, whichever comes first."""
+        waiter = asyncio.create_task(self._wake.wait())
+        try:
+            await asyncio.wait(
+                [*tasks, waiter], timeout=within, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waiter.cancel()
 
     # -- rendering ----------------------------------------------------------------------
 

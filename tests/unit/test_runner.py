@@ -2,6 +2,7 @@
 records what it receives: results, retries, permanent failures, cancel, shutdown."""
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from ai_studio.v1 import project_pb2 as pb
@@ -187,3 +188,16 @@ async def test_shutdown_gives_unfinished_renders_back_to_the_queue(store, fake, 
     finally:
         await second.stop(0)
     assert job.state == SUCCEEDED and job.epoch == 2
+
+
+async def test_shutdown_is_not_held_up_by_a_full_runner(store, fake, client) -> None:
+    project = await renderable(store)
+    fake.misbehave(hang=True)
+    full = JobRunner(store, client, system_clock, replace(FAST, concurrency=1), owner="full")
+    full.start()
+    await queue(store, full, project.id)
+    await fake.called()
+
+    await asyncio.wait_for(full.stop(grace=0.1), 5)  # not the render's hour
+
+    assert (await store.get_job(project.id)).state == QUEUED
