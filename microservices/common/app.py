@@ -31,6 +31,10 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
     rid = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
     token = request_id.set(rid)
     started = time.perf_counter()
+    media = request.app.get(MEDIA)
+    if media is not None and not media.base_url:
+        # Served by a runner other than run.start (tests): the URL the request came in by.
+        media.base_url = str(request.url.origin())
     try:
         try:
             response = await handler(request)
@@ -78,12 +82,14 @@ async def healthz(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
-def create_service_app(settings: ServiceSettings) -> web.Application:
-    """An app with the scaffold; the service adds its own routes."""
+def create_service_app(settings: ServiceSettings, media: bool = True) -> web.Application:
+    """An app with the scaffold; the service adds its own routes. A service that makes
+    files (`media`) gets its media directory and GET /media/{name}."""
     app = web.Application(middlewares=[middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    media = Media(settings.media_dir)
-    app[MEDIA] = media
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/media/{name}", media.serve)
+    if media:
+        files = Media(settings.media_dir)
+        app[MEDIA] = files
+        app.router.add_get("/media/{name}", files.serve)
     return app

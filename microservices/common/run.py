@@ -4,6 +4,7 @@ really listens on, and a graceful stop on SIGTERM/SIGINT."""
 import asyncio
 import signal
 from collections.abc import Callable
+from typing import TypeVar
 
 import uvloop
 from aiohttp import web
@@ -22,11 +23,15 @@ async def start(app: web.Application, settings: ServiceSettings) -> web.AppRunne
     )
     await site.start()
     port = runner.addresses[0][1]
-    app[MEDIA].base_url = settings.base_url(port)
+    if MEDIA in app:
+        app[MEDIA].base_url = settings.base_url(port)
     return runner
 
 
-async def _serve(build: Callable[[ServiceSettings], web.Application], settings) -> None:
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+async def _serve(build: Callable[[Settings], web.Application], settings: Settings) -> None:
     runner = await start(build(settings), settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -36,8 +41,6 @@ async def _serve(build: Callable[[ServiceSettings], web.Application], settings) 
     await runner.cleanup()
 
 
-def run_service(
-    build: Callable[[ServiceSettings], web.Application], settings: ServiceSettings
-) -> None:
+def run_service(build: Callable[[Settings], web.Application], settings: Settings) -> None:
     configure_logging(settings.log_level, settings.log_format)
     uvloop.run(_serve(build, settings))
