@@ -11,10 +11,11 @@ from edge.middleware import middleware
 from edge.routes import setup_cors, setup_routes
 
 # Reconnect fast after the orchestrator restarts: gRPC's default backoff grows to 120 s,
-# and every request in that window would fail with a 503.
+# and every request in that window would fail with a 503. Not "min_reconnect_backoff_ms":
+# gRPC core reads it as the connection attempt's timeout (default 20 s), and at 100 ms a
+# handshake slowed by load or latency failed with a 503 although the orchestrator was up.
 CHANNEL_OPTIONS = (
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1000),
 )
 

@@ -1,0 +1,116 @@
+"""One real stack per test: the orchestrator (grpc.aio on an ephemeral loopback port, the
+embedded SQLite store in tmp_path, a fake clock), a gRPC stub to it, and the edge app
+served by pytest-aiohttp, dialing that orchestrator over real gRPC.
+
+The test's own gRPC channel and HTTP client move the fake clock on after each request
+they make, so timestamps are deterministic: the n-th request of a test (from 0) runs at
+START + n * step.
+
+grpc.aio objects are made inside async fixtures, so they bind to the test's event loop.
+"""
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
+from aiohttp import TraceConfig
+from aiohttp.test_utils import TestClient
+
+from edge.app import create_app
+from edge.config import EdgeSettings
+from orchestrator.config import OrchestratorSettings
+from orchestrator.server import Orchestrator, create_server
+from tests.integration.helpers import FRONTEND, Api, FakeClock, RequestIds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def orchestrator(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Orchestrator]:
+    settings = OrchestratorSettings(orchestrator_address="127.0.0.1:0", data_dir=tmp_path)
+    server = await create_server(settings, clock=clock)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop(0)
+
+
+class _TickAfterEachCall(grpc.aio.UnaryUnaryClientInterceptor):
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+
+    async def intercept_unary_unary(self, continuation, client_call_details, request):
+        call = await continuation(client_call_details, request)
+        try:
+            await call
+        except grpc.aio.AioRpcError:
+            pass  # the caller awaits the call again and gets the error itself
+        finally:
+            self.clock.tick()
+        return call
+
+
+@pytest.fixture
+async def channel(orchestrator: Orchestrator, clock: FakeClock) -> AsyncIterator[grpc.aio.Channel]:
+    async with grpc.aio.insecure_channel(
+        f"127.0.0.1:{orchestrator.port}", interceptors=[_TickAfterEachCall(clock)]
+    ) as opened:
+        yield opened
+
+
+@pytest.fixture
+def stub(channel: grpc.aio.Channel) -> ProjectServiceStub:
+    return ProjectServiceStub(channel)
+
+
+@pytest.fixture
+def edge_settings(orchestrator: Orchestrator) -> EdgeSettings:
+    return EdgeSettings(
+        orchestrator_address=f"127.0.0.1:{orchestrator.port}", frontend_url=FRONTEND
+    )
+
+
+@pytest.fixture
+def ticking(clock: FakeClock) -> TraceConfig:
+    """A client trace that moves the clock on once each HTTP request is answered."""
+
+    async def tick(*_) -> None:
+        clock.tick()
+
+    trace = TraceConfig()
+    trace.on_request_end.append(tick)
+    trace.on_request_exception.append(tick)
+    return trace
+
+
+@pytest.fixture
+async def client(edge_settings: EdgeSettings, ticking: TraceConfig, aiohttp_client) -> TestClient:
+    # aiohttp_client after the orchestrator, so that the edge stops first at teardown.
+    return await aiohttp_client(create_app(edge_settings), trace_configs=[ticking])
+
+
+@pytest.fixture
+def api(client: TestClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def rpc_request_ids() -> Iterator[RequestIds]:
+    """The request ids the orchestrator's RPCs ran under."""
+    logger = logging.getLogger("orchestrator.rpc")
+    handler = RequestIds()
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

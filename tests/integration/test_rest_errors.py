@@ -1,0 +1,315 @@
+"""Every error row of the contract that the CRUD endpoints can meet, over the real stack:
+each answer's status and `{detail, code, errors[{field, message}]}` body, and the store
+left exactly as it was (the project re-read, the list re-counted)."""
+
+import json
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.integration.helpers import EVERYTHING, JSON_HEADERS, Api, assert_error
+
+MIB = 1024 * 1024
+
+WRITES = pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+
+
+@pytest.fixture
+async def existing(api: Api) -> dict[str, Any]:
+    """A project every write test aims at (PUT/PATCH) or sits beside (POST)."""
+    return await api.create(**EVERYTHING)
+
+
+async def send_json(api: Api, method: str, target: dict[str, Any], raw: bytes | str):
+    path = "/projects" if method == "POST" else f"/projects/{target['id']}"
+    return await api.send(method, path, raw)
+
+
+async def assert_store_unchanged(api: Api, existing: dict[str, Any]) -> None:
+    assert await api.all() == [existing]
+
+
+# -- bodies the edge rejects without a gRPC call --------------------------------------------
+
+MALFORMED = [
+    pytest.param(b'{"title": "x"', id="unterminated"),
+    pytest.param(b'{title: "x"}', id="unquoted-key"),
+    pytest.param(b'{"title": "x",}', id="trailing-comma"),
+    pytest.param(b"{'title': 'x'}", id="single-quotes"),
+    pytest.param(b'{"title": NaN}', id="nan"),
+    pytest.param(b'{"duration": 1e400}', id="infinite-number"),
+    pytest.param(b'{"title": "\\ud800"}', id="lone-surrogate"),
+    pytest.param(b'{"title": "\xff"}', id="not-utf8"),
+    pytest.param(b"", id="empty"),
+    pytest.param(b"   \n", id="whitespace"),
+    pytest.param(b'{"title": "a"} {"title": "b"}', id="two-documents"),
+    pytest.param(b"[" * 2000 + b"]" * 2000, id="too-deep"),
+]
+
+
+@WRITES
+@pytest.mark.parametrize("raw", MALFORMED)
+async def test_malformed_json(api: Api, existing: dict, method: str, raw: bytes) -> None:
+    resp = await send_json(api, method, existing, raw)
+    await assert_error(resp, 400, "MALFORMED_JSON")
+    await assert_store_unchanged(api, existing)
+
+
+@WRITES
+@pytest.mark.parametrize("raw", ["[]", '"x"', "1", "null", "true", '[{"title": "x"}]', "1.5"])
+async def test_body_not_an_object(api: Api, existing: dict, method: str, raw: str) -> None:
+    resp = await send_json(api, method, existing, raw)
+    await assert_error(resp, 400, "INVALID_BODY")
+    await assert_store_unchanged(api, existing)
+
+
+# Values of the wrong JSON type, unknown fields, unknown enum spellings: (body, fields).
+EDGE_INVALID = [
+    ({"title": 5}, ["title"]),
+    ({"title": None}, ["title"]),
+    ({"title": ["a"]}, ["title"]),
+    ({"title": {"$gt": ""}}, ["title"]),
+    ({"description": {"$ne": None}}, ["description"]),
+    ({"fps": "30"}, ["fps"]),
+    ({"fps": True}, ["fps"]),
+    ({"fps": 30.5}, ["fps"]),
+    ({"fps": None}, ["fps"]),
+    ({"fps": 2**31}, ["fps"]),
+    ({"audio_speed": "1"}, ["audio_speed"]),
+    ({"audio_speed": False}, ["audio_speed"]),
+    ({"duration": None}, ["duration"]),
+    ({"duration": "10"}, ["duration"]),
+    ({"language": "EN"}, ["language"]),
+    ({"language": "klingon"}, ["language"]),
+    ({"language": 1}, ["language"]),
+    ({"status": "audio_generated"}, ["status"]),
+    ({"status": "unspecified"}, ["status"]),
+    ({"voice_id": None}, ["voice_id"]),
+    ({"resolution": "4k"}, ["resolution"]),
+    ({"audio_path": 5}, ["audio_path"]),
+    ({"audio_path": {"url": "https://x"}}, ["audio_path"]),
+    ({"images": "x"}, ["images"]),
+    ({"images": None}, ["images"]),
+    ({"images": {"prompt": "a"}}, ["images"]),
+    ({"images": [1]}, ["images[0]"]),
+    ({"images": [{"prompt": "a"}, "b"]}, ["images[1]"]),
+    ({"images": [{"prompt": 1}]}, ["images[0].prompt"]),
+    ({"images": [{"prompt": "a", "extra": 1}]}, ["images[0].extra"]),
+    ({"images": [{"prompt": "a", "url": 5}]}, ["images[0].url"]),
+    ({"video_inspirations": [1]}, ["video_inspirations[0]"]),
+    ({"video_inspirations": "x"}, ["video_inspirations"]),
+    ({"video_inspirations": ["a", None]}, ["video_inspirations[1]"]),
+    ({"nope": 1}, ["nope"]),
+    ({"Title": "x"}, ["Title"]),
+    ({"videoUrl": "https://x"}, ["videoUrl"]),
+    ({"$where": "1"}, ["$where"]),
+    ({"$set": {"title": "x"}}, ["$set"]),
+    ({"title.$": "x"}, ["title.$"]),
+    ({"__proto__": {}}, ["__proto__"]),
+    ({"create_time": "2000-01-01T00:00:00Z"}, ["create_time"]),
+    # Everything wrong at once: every violation is listed.
+    (
+        {"title": 5, "fps": "30", "nope": 1, "images": [{"prompt": 2}], "language": "xx"},
+        ["title", "fps", "nope", "images[0].prompt", "language"],
+    ),
+]
+
+# Values the orchestrator rejects (ranges, lengths, URLs): (body, fields).
+OUT_OF_RANGE = [
+    ({"title": ""}, ["title"]),
+    ({"title": "   "}, ["title"]),
+    ({"title": "x" * 201}, ["title"]),
+    ({"description": "d" * 5001}, ["description"]),
+    ({"script_text": "s" * 20001}, ["script_text"]),
+    ({"audio_speed": 0.69}, ["audio_speed"]),
+    ({"audio_speed": 1.31}, ["audio_speed"]),
+    ({"audio_pitch": 0.69}, ["audio_pitch"]),
+    ({"audio_pitch": 1.31}, ["audio_pitch"]),
+    ({"audio_pitch": -1}, ["audio_pitch"]),
+    ({"fps": 25}, ["fps"]),
+    ({"fps": -30}, ["fps"]),
+    ({"duration": -1}, ["duration"]),
+    ({"duration": -0.001}, ["duration"]),
+    ({"images": [{"prompt": "p"}] * 51}, ["images"]),
+    ({"images": [{"prompt": ""}]}, ["images[0].prompt"]),
+    ({"images": [{}]}, ["images[0].prompt"]),
+    ({"images": [{"prompt": "ok"}, {"prompt": " "}]}, ["images[1].prompt"]),
+    ({"images": [{"prompt": "p" * 1001}]}, ["images[0].prompt"]),
+    ({"images": [{"prompt": "p", "url": "javascript:alert(1)"}]}, ["images[0].url"]),
+    ({"audio_path": "javascript:alert(1)"}, ["audio_path"]),
+    ({"audio_path": "ftp://x"}, ["audio_path"]),
+    ({"video_url": "http://"}, ["video_url"]),
+    ({"thumbnail": "data:image/png;base64,AAAA"}, ["thumbnail"]),
+    ({"thumbnail": ""}, ["thumbnail"]),
+    ({"thumbnail": "http://["}, ["thumbnail"]),
+    ({"video_inspirations": ["i"] * 21}, ["video_inspirations"]),
+    (
+        {"title": "", "fps": 25, "audio_speed": 2, "images": [{"prompt": "p", "url": "ftp://x"}]},
+        ["title", "fps", "audio_speed", "images[0].url"],
+    ),
+]
+
+
+def _params(cases: list[tuple[dict, list[str]]]) -> list:
+    return [pytest.param(body, fields, id=json.dumps(body)[:60]) for body, fields in cases]
+
+
+@WRITES
+@pytest.mark.parametrize(("body", "fields"), _params(EDGE_INVALID + OUT_OF_RANGE))
+async def test_invalid_body(
+    api: Api, existing: dict, method: str, body: dict, fields: list[str]
+) -> None:
+    # A valid title beside the bad fields (unless the title is what is tested), so that
+    # create fails only for them.
+    if method == "POST" and "title" not in body:
+        body = {"title": "Fine", **body}
+    resp = await send_json(api, method, existing, json.dumps(body))
+    answer = await assert_error(resp, 400, "VALIDATION_ERROR", fields)
+    for name in fields:
+        assert name in answer["detail"]
+    await assert_store_unchanged(api, existing)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"description": "no title"}, {"id": "x", "created_at": "2000-01-01T00:00:00Z"}],
+)
+async def test_create_requires_a_title(api: Api, existing: dict, body: dict) -> None:
+    resp = await api.client.post("/projects", json=body)
+    await assert_error(resp, 400, "VALIDATION_ERROR", ["title"])
+    await assert_store_unchanged(api, existing)
+
+
+@pytest.mark.parametrize("name", ["fps", "audio_speed", "audio_pitch"])
+async def test_create_rejects_zero_where_zero_is_out_of_range(
+    api: Api, existing: dict, name: str
+) -> None:
+    resp = await api.client.post("/projects", json={"title": "zero", name: 0})
+    await assert_error(resp, 400, "VALIDATION_ERROR", [name])
+    await assert_store_unchanged(api, existing)
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+@pytest.mark.parametrize("name", ["fps", "audio_speed", "audio_pitch"])
+async def test_update_rejects_zero_where_zero_is_out_of_range(
+    api: Api, existing: dict, method: str, name: str
+) -> None:
+    resp = await api.client.request(method, f"/projects/{existing['id']}", json={name: 0})
+    await assert_error(resp, 400, "VALIDATION_ERROR", [name])
+    await assert_store_unchanged(api, existing)
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+async def test_a_failed_update_changes_nothing(api: Api, existing: dict, method: str) -> None:
+    # Valid fields beside an invalid one: none of them is written.
+    body = {"title": "Changed", "description": "changed", "images": [], "fps": 25}
+    resp = await api.client.request(method, f"/projects/{existing['id']}", json=body)
+    await assert_error(resp, 400, "VALIDATION_ERROR", ["fps"])
+    assert await api.get(existing["id"]) == existing
+
+
+# -- unknown ids ----------------------------------------------------------------------------
+
+UNKNOWN_IDS = [
+    pytest.param("nope", id="plain"),
+    pytest.param("0" * 32, id="hex-shaped"),
+    pytest.param("%24gt", id="dollar-gt"),
+    pytest.param("%7B%22%24gt%22%3A%22%22%7D", id="operator-object"),
+    pytest.param("%27%20OR%20%271%27%3D%271", id="sql-injection"),
+    pytest.param("%C3%A9t%C3%A9", id="unicode"),
+    pytest.param("%E6%97%A5%E6%9C%AC%F0%9F%8E%AC", id="cjk-emoji"),
+    pytest.param("%FF%FE", id="not-utf8"),
+    pytest.param("%00", id="nul"),
+    pytest.param("a%2Fb", id="encoded-slash"),
+    pytest.param("...", id="dots"),
+    pytest.param("%ED%A0%80", id="encoded-surrogate"),
+    pytest.param("%7Bid%7D", id="braces"),
+    pytest.param("null", id="null"),
+    pytest.param("-1", id="negative"),
+    pytest.param("x" * 3000, id="very-long"),
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("project_id", UNKNOWN_IDS)
+async def test_unknown_id_is_404(
+    client: TestClient, api: Api, existing: dict, method: str, project_id: str
+) -> None:
+    body = None if method in ("GET", "DELETE") else b'{"title": "Fine"}'
+    resp = await client.request(method, f"/projects/{project_id}", data=body, headers=JSON_HEADERS)
+    await assert_error(resp, 404, "PROJECT_NOT_FOUND")
+    await assert_store_unchanged(api, existing)
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+async def test_unknown_id_of_8000_characters_is_404(api: Api, existing: dict, method: str) -> None:
+    resp = await api.client.request(method, "/projects/" + "x" * 8000)
+    await assert_error(resp, 404, "PROJECT_NOT_FOUND")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+async def test_unknown_id_with_an_invalid_body_is_a_400(
+    api: Api, existing: dict, method: str
+) -> None:
+    # Validation runs before any lookup, at the edge and in the orchestrator alike.
+    for body, field in (({"nope": 1}, "nope"), ({"fps": 25}, "fps")):
+        resp = await api.client.request(method, "/projects/missing", json=body)
+        await assert_error(resp, 400, "VALIDATION_ERROR", [field])
+    await assert_store_unchanged(api, existing)
+
+
+# -- size limit -----------------------------------------------------------------------------
+
+
+@WRITES
+async def test_body_over_the_limit_is_413(api: Api, existing: dict, method: str) -> None:
+    raw = json.dumps({"title": "Big", "description": "d" * MIB}).encode()
+    assert len(raw) > MIB
+    resp = await send_json(api, method, existing, raw)
+    await assert_error(resp, 413, "BODY_TOO_LARGE")
+    await assert_store_unchanged(api, existing)
+
+
+async def test_body_of_exactly_the_limit_is_read(api: Api, existing: dict) -> None:
+    head = b'{"title": "At the limit"}'
+    resp = await api.send("POST", "/projects", head + b" " * (MIB - len(head)))
+    assert resp.status == 201, await resp.text()
+    resp = await api.send("POST", "/projects", head + b" " * (MIB - len(head) + 1))
+    await assert_error(resp, 413, "BODY_TOO_LARGE")
+    assert len(await api.all()) == 2
+
+
+async def test_chunked_body_over_the_limit_is_413(api: Api, existing: dict) -> None:
+    async def chunks():
+        yield b'{"title": "Streamed", "description": "'
+        for _ in range(20):
+            yield b"d" * 65536
+        yield b'"}'
+
+    resp = await api.client.post("/projects", data=chunks(), headers=JSON_HEADERS)
+    await assert_error(resp, 413, "BODY_TOO_LARGE")
+    await assert_store_unchanged(api, existing)
+
+
+# -- routes and methods ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/nope", 404, "NOT_FOUND"),
+        ("GET", "/projects/a/b", 404, "NOT_FOUND"),
+        ("DELETE", "/projects", 405, "METHOD_NOT_ALLOWED"),
+        ("PUT", "/projects", 405, "METHOD_NOT_ALLOWED"),
+        ("POST", "/projects/some-id", 405, "METHOD_NOT_ALLOWED"),
+    ],
+)
+async def test_unknown_routes_and_methods_answer_json(
+    api: Api, existing: dict, method: str, path: str, status: int, code: str
+) -> None:
+    resp = await api.client.request(method, path, json={"title": "x"})
+    await assert_error(resp, status, code)
+    if status == 405:
+        assert resp.headers["Allow"]
+    await assert_store_unchanged(api, existing)
