@@ -166,7 +166,7 @@ def parse_body(
             continue
         parser = parsers.get(key)
         if parser is None:
-            violations.append(Violation(key, unknown))
+            violations.append(Violation(key[:100], unknown))  # a key can be huge
             continue
         try:
             fields[key] = parser(key, value)

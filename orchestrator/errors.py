@@ -29,6 +29,12 @@ from orchestrator.store.base import StoreTimeout, StoreUnavailable
 DOMAIN = "ai_studio"
 
 
+def shown(value: str, limit: int = 64) -> str:
+    """A client's value as an error message quotes it: cut short. A status travels in
+    gRPC trailers, whose size is limited; an id of megabytes must not break the answer."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     field: str
@@ -60,7 +66,7 @@ class ProjectNotFound(DomainError):
     reason = "PROJECT_NOT_FOUND"
 
     def __init__(self, project_id: str) -> None:
-        super().__init__(f"project {project_id!r} not found")
+        super().__init__(f"project {shown(project_id)} not found")
 
 
 class PreconditionFailed(DomainError):
@@ -76,7 +82,7 @@ class SceneNotFound(DomainError):
     reason = "SCENE_NOT_FOUND"
 
     def __init__(self, project_id: str, index: int) -> None:
-        super().__init__(f"project {project_id!r} has no scene {index}")
+        super().__init__(f"project {shown(project_id)} has no scene {index}")
 
 
 class VideoJobNotFound(DomainError):
@@ -84,7 +90,7 @@ class VideoJobNotFound(DomainError):
     reason = "VIDEO_JOB_NOT_FOUND"
 
     def __init__(self, project_id: str) -> None:
-        super().__init__(f"project {project_id!r} has no video job")
+        super().__init__(f"project {shown(project_id)} has no video job")
 
 
 class RenderAlreadyActive(DomainError):

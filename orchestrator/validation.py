@@ -15,7 +15,7 @@ from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1.project_pb2 import Project
 
 from orchestrator import paging
-from orchestrator.errors import InvalidArgument, Violation
+from orchestrator.errors import InvalidArgument, Violation, shown
 from orchestrator.labels import labels
 from orchestrator.store.base import SORTABLE_FIELDS, WRITABLE_FIELDS, ProjectQuery
 
@@ -185,7 +185,8 @@ def mask_fields(paths: Iterable[str]) -> list[str]:
         return sorted(WRITABLE_FIELDS)
     unknown = [p for p in paths if p not in WRITABLE_FIELDS]
     if unknown:
-        message = f"names fields that cannot be updated: {', '.join(unknown)}"
+        listed = ", ".join(shown(p) for p in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        message = f"names fields that cannot be updated: {listed}"
         raise InvalidArgument([Violation("update_mask", message)])
     return paths
 

@@ -56,7 +56,7 @@ def _scene_index(text: str) -> int:
     """The path's scene index; anything but a small non-negative integer names no scene."""
     if text.isascii() and text.isdigit() and int(text) <= INT32_MAX:
         return int(text)
-    raise HttpError(404, "SCENE_NOT_FOUND", f"there is no scene {text!r}")
+    raise HttpError(404, "SCENE_NOT_FOUND", f"there is no scene {text[:32]!r}")
 
 
 async def generate_image(request: web.Request) -> web.Response:

@@ -159,10 +159,9 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         require("id", request.id)
         given = _given(
             request,
-            {},
+            {"fps": "fps"},
             {
                 "resolution": "resolution",
-                "fps": "fps",
                 "video_template_id": "template",
                 "background_music": "background_music",
             },

@@ -9,8 +9,9 @@ from orchestrator.clock import Clock, stamp
 from orchestrator.errors import ProjectNotFound
 from orchestrator.store.base import ProjectQuery, ProjectStore
 
-# The contract's defaults. Every default is the one value a zero field cannot mean
-# (an unset enum, a speed of 0), so merging a request onto them fills exactly the gaps.
+# The contract's defaults. Merging a request onto them fills exactly its gaps: enums
+# have no valid zero, and the numbers whose zero is invalid (speeds, fps) have presence,
+# so that a 0 given is kept, and refused by validation, rather than taken for "unset".
 DEFAULTS = Project(
     language=pb.LANGUAGE_EN,
     use_case=pb.USE_CASE_EXPLANATION,

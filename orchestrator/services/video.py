@@ -27,7 +27,7 @@ def settings_for(project: Project, given: VideoSettings) -> VideoSettings:
     """The render settings: what the request gives, the project's values for the rest."""
     return VideoSettings(
         resolution=given.resolution or project.resolution,
-        fps=given.fps or project.fps,
+        fps=given.fps or project.fps,  # 0: not given (a given 0 was refused before)
         template=given.template or project.video_template_id,
         background_music=given.background_music or project.background_music,
     )

@@ -620,10 +620,10 @@ async def test_mongo_document_nulls_what_is_unset(mock_store) -> None:
 
     document = await raw_document(mock_store, created.id)
 
-    nulls = ["language", "status", "audio_path", "create_time", "video_url"]
+    nulls = ["language", "status", "audio_path", "create_time", "video_url", "fps"]
     assert {name: document[name] for name in nulls} == dict.fromkeys(nulls)
     assert "video_job" not in document
-    assert (document["images"], document["fps"], document["description"]) == ([], 0, "")
+    assert (document["images"], document["duration"], document["description"]) == ([], 0, "")
 
 
 async def test_mongo_ids_are_time_ordered_object_ids(mock_store) -> None:
