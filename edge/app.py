@@ -29,8 +29,17 @@ async def _grpc_channel(app: web.Application):
     await channel.close()
 
 
+# How long a request target aiohttp reads. Past middleware.MAX_TARGET (16 KiB) the
+# middleware answers a JSON 414; past this, aiohttp answers its own plain-text 400.
+PARSER_MAX_LINE = 64 * 1024
+
+
 def create_app(settings: EdgeSettings) -> web.Application:
-    app = web.Application(middlewares=[middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(
+        middlewares=[middleware],
+        client_max_size=settings.max_body_bytes,
+        handler_args={"max_line_size": PARSER_MAX_LINE},
+    )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_grpc_channel)
     setup_routes(app)

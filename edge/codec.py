@@ -201,8 +201,9 @@ VIDEO_BODY = {
 
 
 def step_fields(body: dict[str, Any], parsers: dict[str, Callable[[str, Any], Any]]) -> dict:
-    """The fields a generation step's body gives, parsed; nulls dropped."""
-    given = {k: v for k, v in body.items() if v is not None}
+    """The fields a generation step's body gives, parsed; nulls dropped. An unknown field
+    is a 400 whatever its value, null included."""
+    given = {k: v for k, v in body.items() if v is not None or k not in parsers}
     return parse_body(given, parsers)
 
 

@@ -18,6 +18,12 @@ log = logging.getLogger("edge.http")
 # gRPC metadata, where control characters or megabytes have no place.
 SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+# The longest request target (path and query) answered, as Node's HTTP server (JSON
+# Server's) allows a request head of 16 KiB: room for a search of 10,000 characters.
+# aiohttp reads targets up to PARSER_MAX_LINE (edge/app.py), so that a longer one gets
+# this JSON 414 rather than aiohttp's plain-text 400 (its own limit is 8190 bytes).
+MAX_TARGET = 16 * 1024
+
 HTTP_CODES = {
     404: ("NOT_FOUND", "no such endpoint"),
     405: ("METHOD_NOT_ALLOWED", "method not allowed on this endpoint"),
@@ -40,6 +46,10 @@ async def middleware(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
     try:
         try:
+            if len(request.raw_path) > MAX_TARGET:
+                raise HttpError(
+                    414, "URI_TOO_LONG", f"the request target is longer than {MAX_TARGET} bytes"
+                )
             response = await handler(request)
         except HttpError as exc:
             response = exc.response()

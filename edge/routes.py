@@ -3,7 +3,7 @@
 import aiohttp_cors
 from aiohttp import web
 
-from edge.handlers import generation, health, projects
+from edge.handlers import docs, generation, health, projects
 from edge.metrics import metrics
 
 # Headers the browser may read from our answers.
@@ -29,6 +29,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"{PROJECT}/generate-images", generation.generate_images)
     app.router.add_post(f"{PROJECT}/generate-images/{{scene_index}}", generation.generate_image)
     app.router.add_post(f"{PROJECT}/generate-video", generation.generate_video)
+    app.router.add_get("/openapi.json", docs.openapi)
+    app.router.add_get("/docs", docs.docs)
+    app.router.add_get("/docs/static/{filename}", docs.static)
 
 
 def setup_cors(app: web.Application, origins: list[str]) -> None:
@@ -40,3 +43,12 @@ def setup_cors(app: web.Application, origins: list[str]) -> None:
     cors = aiohttp_cors.setup(app, defaults={origin: options for origin in origins})
     for route in list(app.router.routes()):
         cors.add(route)
+    app.on_response_prepare.append(_vary_on_origin)
+
+
+async def _vary_on_origin(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer depends on the request's Origin (CORS grants it or not): a shared
+    cache must not give one origin's answer to another. aiohttp-cors does not say so."""
+    vary = response.headers.get("Vary", "")
+    if "origin" not in {v.strip().lower() for v in vary.split(",")}:
+        response.headers["Vary"] = f"{vary}, Origin" if vary.strip() else "Origin"

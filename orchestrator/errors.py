@@ -55,10 +55,16 @@ class InvalidArgument(DomainError):
     code = code_pb2.INVALID_ARGUMENT
     reason = "VALIDATION_ERROR"
 
+    # A status travels in gRPC trailers, whose size is limited (16 KiB by default): ten
+    # thousand empty prompts must still answer a 400, so only the first ones are listed.
+    MAX_LISTED = 20
+
     def __init__(self, violations: list[Violation]) -> None:
-        fields = ", ".join(dict.fromkeys(v.field for v in violations))
-        super().__init__(f"invalid {fields}")
-        self.violations = violations
+        listed = violations[: self.MAX_LISTED]
+        fields = ", ".join(dict.fromkeys(v.field for v in listed))
+        more = len(violations) - len(listed)
+        super().__init__(f"invalid {fields}" + (f" (and {more} more)" if more else ""))
+        self.violations = listed
 
 
 class ProjectNotFound(DomainError):
