@@ -63,10 +63,16 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+# 4xx answers that say "not now" rather than "never".
+TRANSIENT_4XX = frozenset({408, 425, 429})
+
+
 def is_transient(failure: UpstreamFailure) -> bool:
-    """Worth another attempt: anything but a refusal (4xx) or an answer we cannot use."""
+    """Worth another attempt: anything but a refusal (a 4xx other than "not now") or an
+    answer we cannot use."""
     if isinstance(failure, UpstreamError):
-        return failure.status is not None and failure.status >= 500
+        status = failure.status
+        return status is not None and (status >= 500 or status in TRANSIENT_4XX)
     return True
 
 

@@ -8,7 +8,6 @@ stored is what was checked.
 
 import math
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
 
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1 import project_service_pb2 as pb_service
@@ -18,8 +17,7 @@ from orchestrator import paging
 from orchestrator.errors import InvalidArgument, Violation, shown
 from orchestrator.labels import labels
 from orchestrator.store.base import SORTABLE_FIELDS, WRITABLE_FIELDS, ProjectQuery
-
-MAX_URL = 2048
+from orchestrator.urls import MAX_URL, is_media_url
 
 
 def _length(field: str, text: str, low: int, high: int) -> list[Violation]:
@@ -30,21 +28,11 @@ def _length(field: str, text: str, low: int, high: int) -> list[Violation]:
     return [Violation(field, f"must be at most {high} characters")]
 
 
-def is_http_url(url: str) -> bool:
-    """An absolute http(s) URL with a host, of a sane length."""
-    if len(url) > MAX_URL:
-        return False
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. an invalid IPv6 literal
-        return False
-
-
 def _url(field: str, url: str) -> list[Violation]:
-    if is_http_url(url):
+    if is_media_url(url):
         return []
-    return [Violation(field, f"must be an http(s) URL of at most {MAX_URL} characters")]
+    message = f"must be an http(s) URL of at most {MAX_URL} characters, not at a link-local host"
+    return [Violation(field, message)]
 
 
 def _optional_url(field: str) -> Callable[[Project], list[Violation]]:
@@ -191,23 +179,21 @@ def mask_fields(paths: Iterable[str]) -> list[str]:
     return paths
 
 
-def check_overrides(values: Project, names: dict[str, str]) -> None:
+def check_overrides(
+    values: Project, names: dict[str, str], prompt: str | None = None
+) -> str | None:
     """Check the fields of `values` that a generation request gives, by the resource's
     rules; `names` maps each given proto field to the request's name for it (style for
-    script_style...), which is what the violations name."""
+    script_style...), which is what the violations name. A scene `prompt` given alone is
+    checked too, and returned trimmed. Every violation is reported at once."""
     violations = [
         Violation(name + v.field[len(field) :], v.description)
         for field, name in names.items()
         for v in RULES[field](values)
     ]
-    if violations:
-        raise InvalidArgument(violations)
-
-
-def check_prompt(prompt: str) -> str:
-    """A scene prompt given alone: trimmed, 1 to 1000 characters."""
-    prompt = prompt.strip()
-    violations = _length("prompt", prompt, 1, 1000)
+    if prompt is not None:
+        prompt = prompt.strip()
+        violations += _length("prompt", prompt, 1, 1000)
     if violations:
         raise InvalidArgument(violations)
     return prompt

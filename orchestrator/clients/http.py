@@ -8,12 +8,10 @@ never followed: a service that answers one is misconfigured, and following it co
 send our request anywhere.
 """
 
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
-from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -30,33 +28,16 @@ from tenacity import (
 from common.logs import request_id
 from orchestrator.errors import UpstreamError, UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
 from orchestrator.metrics import UPSTREAM_CALLS, UPSTREAM_SECONDS
-from orchestrator.validation import is_http_url
+from orchestrator.urls import is_media_url
 
 log = logging.getLogger(__name__)
 
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
-# Hosts no media URL may point at: link-local addresses hold cloud metadata services,
-# and a URL we store is fetched later by browsers and by the video service.
-FORBIDDEN_HOSTS = frozenset({"metadata.google.internal", "metadata"})
-
-
-def _forbidden_host(host: str) -> bool:
-    if host.lower().rstrip(".") in FORBIDDEN_HOSTS:
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_link_local or address.is_unspecified or address.is_multicast
-
-
 def _http_url(url: str) -> str:
-    if not is_http_url(url):
-        raise ValueError("must be an absolute http(s) URL")
-    if _forbidden_host(urlsplit(url).hostname or ""):
-        raise ValueError("must not point at a link-local or metadata host")
+    if not is_media_url(url):
+        raise ValueError("must be an absolute http(s) URL, not at a link-local or metadata host")
     return url
 
 
@@ -197,7 +178,11 @@ class ServiceClient:
         except TimeoutError:
             raise UpstreamTimeout(self.name, f"did not answer within {left:.1f} s") from None
         except aiohttp.ClientError as exc:
-            raise UpstreamError(self.name, f"broke off its answer ({type(exc).__name__})") from None
+            # The connection dropped mid-call (a restart, a crash): the service may be back
+            # in a moment, so this is "unavailable", which a render retries, and not an
+            # error in what it answered.
+            message = f"dropped the connection ({type(exc).__name__})"
+            raise UpstreamUnavailable(self.name, message) from None
         finally:
             log.info("%s POST %s %s %.1fms", self.name, path, status or "-", _ms_since(started))
         return self._parse(status, raw, retry_after, answer)

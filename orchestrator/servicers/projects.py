@@ -17,7 +17,6 @@ from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, ProjectStore
 from orchestrator.validation import (
     check_overrides,
-    check_prompt,
     clean_project,
     list_query,
     mask_fields,
@@ -143,9 +142,10 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
 
     async def GenerateImage(self, request, context) -> pb_service.GenerateImageResponse:
         require("id", request.id)
-        prompt = check_prompt(request.prompt) if request.HasField("prompt") else None
-        check_overrides(
-            Project(image_style=request.style), _given(request, {}, {"image_style": "style"})
+        prompt = check_overrides(
+            Project(image_style=request.style),
+            _given(request, {}, {"image_style": "style"}),
+            prompt=request.prompt if request.HasField("prompt") else None,
         )
         url = await generation.generate_image(
             self.store, self.clients.image, self.clock, request.id, request.scene_index,

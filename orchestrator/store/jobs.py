@@ -52,8 +52,11 @@ class Job:
 
     @property
     def idempotency_key(self) -> str:
-        """What the video service sees to recognise a retried render of this claim."""
-        return f"{self.id}:{self.epoch}"
+        """What the video service sees to recognise a retried render: the job id and the
+        time it was queued. Every attempt and every takeover of one job sends the same
+        key, so a render the service finished (or is finishing) is not done again; a job
+        queued anew for the project (new settings) gets a new key."""
+        return f"{self.id}:{self.create_ms}"
 
     def view(self) -> VideoJob:
         """The job as the API shows it."""

@@ -7,11 +7,17 @@ they make, so timestamps are deterministic: the n-th request of a test (from 0) 
 START + n * step.
 
 grpc.aio objects are made inside async fixtures, so they bind to the test's event loop.
+
+The generation tests use `stack` instead of `orchestrator` (their modules override
+`orchestrator` with it, so stub, client and api reach it): its four service URLs point
+at one FakeService each (`fakes`), with short timeouts and a fast render runner, on the
+system clock (the runner's leases and backoff must pass in real time).
 """
 
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -23,7 +29,16 @@ from edge.app import create_app
 from edge.config import EdgeSettings
 from orchestrator.config import OrchestratorSettings
 from orchestrator.server import Orchestrator, create_server
-from tests.integration.helpers import FRONTEND, Api, FakeClock, RequestIds
+from tests.fakes.microservice import FakeService
+from tests.integration.helpers import (
+    FRONTEND,
+    SERVICES,
+    STACK_SETTINGS,
+    Api,
+    FakeClock,
+    Fakes,
+    RequestIds,
+)
 
 
 @pytest.fixture
@@ -114,3 +129,38 @@ def rpc_request_ids() -> Iterator[RequestIds]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+@pytest.fixture
+async def fakes(aiohttp_server) -> Fakes:
+    services, servers = {}, {}
+    for name in SERVICES:
+        service = FakeService()
+        servers[name] = await aiohttp_server(service.app)
+        service.base_url = str(servers[name].make_url(""))
+        services[name] = service
+    return Fakes(**services, servers=servers)
+
+
+@pytest.fixture
+def stack_settings() -> dict[str, Any]:
+    """Orchestrator settings a test changes for `stack`: parametrize it to override."""
+    return {}
+
+
+@pytest.fixture
+async def stack(
+    tmp_path: Path, fakes: Fakes, stack_settings: dict[str, Any]
+) -> AsyncIterator[Orchestrator]:
+    urls = {f"{name}_service_url": fakes[name].base_url for name in SERVICES}
+    settings = OrchestratorSettings(
+        orchestrator_address="127.0.0.1:0",
+        data_dir=tmp_path,
+        **{**urls, **STACK_SETTINGS, **stack_settings},
+    )
+    server = await create_server(settings)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop(0)

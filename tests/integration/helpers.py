@@ -1,21 +1,27 @@
 """What the integration tests share: the fake clock, the contract's resource table, a thin
-REST client, and the checks of an error answer (HTTP) and of a rich status (gRPC)."""
+REST client, and the checks of an error answer (HTTP) and of a rich status (gRPC); for
+the generation tests, the four fake microservices, the steps and the ways a service
+fails."""
 
 import asyncio
 import io
+import json
 import logging
 import re
 import time
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import grpc
+import pytest
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from google.rpc import error_details_pb2, status_pb2
 
 from common.logs import request_id
+from tests.fakes.microservice import FakeService
 
 FRONTEND = "http://localhost:3000"
 
@@ -197,6 +203,7 @@ class RpcFailure:
     reason: str | None
     domain: str | None
     violations: dict[str, str]  # field -> description
+    metadata: dict[str, str] = field(default_factory=dict)  # ErrorInfo's
 
 
 async def rpc_failure(call: Awaitable[Any]) -> RpcFailure:
@@ -214,11 +221,12 @@ async def rpc_failure(call: Awaitable[Any]) -> RpcFailure:
     assert status.message == error.details()
     reason = domain = None
     violations: dict[str, str] = {}
+    metadata: dict[str, str] = {}
     for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            reason, domain = info.reason, info.domain
+            reason, domain, metadata = info.reason, info.domain, dict(info.metadata)
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
@@ -226,7 +234,7 @@ async def rpc_failure(call: Awaitable[Any]) -> RpcFailure:
                 assert violation.field not in violations, "a field reported twice"
                 assert violation.description, violation
                 violations[violation.field] = violation.description
-    return RpcFailure(error.code(), status.message, reason, domain, violations)
+    return RpcFailure(error.code(), status.message, reason, domain, violations, metadata)
 
 
 async def assert_invalid(call: Awaitable[Any], *fields: str) -> RpcFailure:
@@ -260,3 +268,211 @@ class RequestIds(logging.Handler):
                 await self._grew.wait()
         await asyncio.sleep(0.02)  # room for a line too many to show up
         return self.seen
+
+
+# -- generation: four fake microservices, the steps, the ways a service fails -------------
+
+SERVICES = ("script", "audio", "image", "video")
+
+# The fake orchestrator settings of the generation stack: short timeouts, one retry, a
+# small answer cap and a fast render runner, so that every failure is quick to meet.
+SERVICE_TIMEOUT_S = 0.5
+ANSWER_CAP = 64 * 1024
+STACK_SETTINGS: dict[str, Any] = {
+    "script_timeout_s": SERVICE_TIMEOUT_S,
+    "audio_timeout_s": SERVICE_TIMEOUT_S,
+    "image_timeout_s": SERVICE_TIMEOUT_S,
+    "video_timeout_s": 3.0,
+    "service_max_answer_bytes": ANSWER_CAP,
+    "service_attempts": 2,
+    "service_retry_budget_s": 0.5,
+    "video_concurrency": 2,
+    "video_lease_s": 0.9,
+    "video_poll_s": 0.05,
+    "video_max_attempts": 3,
+    "video_retry_base_s": 0.01,
+    "video_retry_max_s": 0.05,
+}
+
+
+@dataclass
+class Fakes:
+    """One FakeService per microservice, each on its own aiohttp test server."""
+
+    script: FakeService
+    audio: FakeService
+    image: FakeService
+    video: FakeService
+    servers: dict[str, TestServer]
+
+    def __getitem__(self, name: str) -> FakeService:
+        return getattr(self, name)
+
+    def calls(self) -> dict[str, int]:
+        """How many requests each service received."""
+        return {name: len(self[name].received) for name in SERVICES}
+
+    async def shut(self, name: str) -> None:
+        """Close the service's port: from now on its connections are refused."""
+        await self.servers[name].close()
+
+
+def only_called(fakes: Fakes, service: str | None = None, times: int = 1) -> None:
+    """`service` received exactly `times` requests, and every other service none."""
+    expected = {name: (times if name == service else 0) for name in SERVICES}
+    assert fakes.calls() == expected
+
+
+@dataclass(frozen=True)
+class Step:
+    """A synchronous generation step: its REST route under /projects/{id}, the service it
+    calls and at which path, what a project needs to meet its precondition, and the
+    answer of its service carrying a given media URL (None: the answer has no URL)."""
+
+    name: str
+    service: str
+    route: str
+    remote: str
+    ready: dict[str, Any]
+    answer_with_url: Callable[[str], dict[str, Any]] | None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+SCENES = [{"prompt": p, "url": None} for p in ("A hive", "A meadow", "A queen")]
+
+STEPS = {
+    step.name: step
+    for step in (
+        Step("script", "script", "/generate-script", "/generate", {}, None),
+        Step(
+            "audio",
+            "audio",
+            "/generate-audio",
+            "/generate",
+            {"script_text": "Bees dance."},
+            lambda url: {"url": url, "duration": 3.0},
+        ),
+        Step(
+            "images",
+            "image",
+            "/generate-images",
+            "/generate-batch",
+            {"images": SCENES},
+            lambda url: {"images": [{"prompt": s["prompt"], "url": url} for s in SCENES]},
+        ),
+        Step(
+            "image",
+            "image",
+            "/generate-images/1",
+            "/generate",
+            {"images": SCENES},
+            lambda url: {"url": url},
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A way a microservice fails a call, and what the caller must get: the HTTP status,
+    the gRPC code and reason, words of the message, and how many requests the service
+    sees. `how` gives the FakeService.misbehave arguments for a step; None means the
+    service's port is closed."""
+
+    id: str
+    http: int
+    code: grpc.StatusCode
+    reason: str
+    words: str
+    how: Callable[[Step, Fakes], dict[str, Any]] | None
+    calls: int = 1
+    needs_url: bool = False  # only for steps whose answer carries a URL
+
+
+def _huge(step: Step, fakes: Fakes) -> dict[str, Any]:
+    return {"body": b'{"text": "' + b"x" * ANSWER_CAP + b'"}'}
+
+
+def _redirect(step: Step, fakes: Fakes) -> dict[str, Any]:
+    # To the video service: a trap that no synchronous step may ever call.
+    return {"status": 307, "headers": {"Location": f"{fakes.video.base_url}{step.remote}"}}
+
+
+def _url_answer(url: str) -> Callable[[Step, Fakes], dict[str, Any]]:
+    def how(step: Step, fakes: Fakes) -> dict[str, Any]:
+        assert step.answer_with_url is not None
+        return {"body": json.dumps(step.answer_with_url(url)).encode()}
+
+    return how
+
+
+UPSTREAM_ERROR = (502, grpc.StatusCode.UNKNOWN, "UPSTREAM_ERROR")
+UNAVAILABLE = (503, grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE")
+TIMEOUT = (504, grpc.StatusCode.DEADLINE_EXCEEDED, "UPSTREAM_TIMEOUT")
+
+FAILURES = [
+    Failure("500", *UPSTREAM_ERROR, "answered 500", lambda s, f: {"status": 500}),
+    Failure("404", *UPSTREAM_ERROR, "answered 404", lambda s, f: {"status": 404}),
+    Failure("garbage", *UPSTREAM_ERROR, "not JSON", lambda s, f: {"body": b"<html>oops</html>"}),
+    Failure("missing-field", *UPSTREAM_ERROR, "unusable", lambda s, f: {"body": b"{}"}),
+    Failure("not-an-object", *UPSTREAM_ERROR, "unusable", lambda s, f: {"body": b"[1, 2]"}),
+    Failure("huge", *UPSTREAM_ERROR, "more than", _huge),
+    Failure("redirect", *UPSTREAM_ERROR, "redirect", _redirect),
+    Failure(
+        "ftp-url", *UPSTREAM_ERROR, "unusable", _url_answer("ftp://cdn.example/x"), needs_url=True
+    ),
+    Failure(
+        "link-local-url",
+        *UPSTREAM_ERROR,
+        "unusable",
+        _url_answer("http://169.254.169.254/latest/meta-data/"),
+        needs_url=True,
+    ),
+    Failure("503", *UNAVAILABLE, "unavailable (503)", lambda s, f: {"status": 503}),
+    Failure(
+        "503-retry-after",
+        *UNAVAILABLE,
+        "unavailable (503)",
+        lambda s, f: {"status": 503, "headers": {"Retry-After": "0"}},
+        calls=STACK_SETTINGS["service_attempts"],
+    ),
+    Failure("refused", *UNAVAILABLE, "could not be reached", None, calls=0),
+    Failure("hang", *TIMEOUT, "did not answer", lambda s, f: {"hang": True}),
+]
+
+# Every (step, failure) pair that can happen: a script answer carries no URL.
+STEP_FAILURES = [
+    pytest.param(step, failure, id=f"{step.name}-{failure.id}")
+    for step in STEPS.values()
+    for failure in FAILURES
+    if step.answer_with_url is not None or not failure.needs_url
+]
+
+
+async def arm(fakes: Fakes, step: Step, failure: Failure) -> None:
+    """Make the step's service fail its calls from now on, as `failure` says."""
+    if failure.how is None:
+        await fakes.shut(step.service)
+    else:
+        fakes[step.service].misbehave(**failure.how(step, fakes))
+
+
+TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+
+
+async def settled_job(api: Api, project_id: str, within: float = 10) -> dict[str, Any]:
+    """The project once its video job reached a terminal state."""
+    async with asyncio.timeout(within):
+        while True:
+            project = await api.get(project_id)
+            if project["video_job"] and project["video_job"]["state"] in TERMINAL:
+                return project
+            await asyncio.sleep(0.02)
+
+
+def idempotency_key(project_id: str, video_job: dict[str, Any]) -> str:
+    """The Idempotency-Key of every render of one job: its id and when it was queued."""
+    queued = datetime.fromisoformat(video_job["created_at"].replace("Z", "+00:00"))
+    return f"{project_id}:{round(queued.timestamp() * 1000)}"

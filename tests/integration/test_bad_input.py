@@ -45,6 +45,7 @@ BODY_ENDPOINTS = [
 ENDPOINT_IDS = [f"{m} {p}" for m, p in BODY_ENDPOINTS]
 BY_BODY = pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
 
+
 @pytest.fixture
 async def sentinel(api: Api) -> dict[str, Any]:
     """A project with every field set, and a second one: what must not change."""

@@ -19,7 +19,7 @@ from edge import codec, listing
 from edge.app import create_app
 from edge.config import EdgeSettings
 from edge.handlers import docs
-from orchestrator.validation import is_http_url
+from orchestrator.urls import is_media_url
 from tests.integration.helpers import DEFAULTS, EVERYTHING, FIELDS, Api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,7 +255,7 @@ def test_a_title_is_measured_once_trimmed(value: str, valid: bool) -> None:
 def test_a_url_the_document_allows_is_one_the_orchestrator_accepts(url: str) -> None:
     """The document's URL rule may be stricter than the orchestrator's, never looser."""
     if is_valid("Url", url):
-        assert is_http_url(url)
+        assert is_media_url(url)
     assert is_valid("NullableUrl", url) == is_valid("Url", url)
 
 

@@ -98,7 +98,7 @@ async def test_a_queued_job_is_rendered_and_lands_on_the_project(store, fake, ru
         "template": "ken_burns",
         "background_music": "none",
     }
-    assert call.headers["Idempotency-Key"] == f"{project.id}:1"
+    assert call.headers["Idempotency-Key"] == f"{project.id}:{job.create_ms}"
     assert call.headers["X-Request-ID"] == f"job-{project.id}"
     stored = await store.get(project.id)
     assert stored.status == pb.PROJECT_STATUS_VIDEO_READY
@@ -117,7 +117,7 @@ async def test_a_transient_failure_is_retried_then_succeeds(store, fake, runner)
 
     assert (job.state, job.attempts) == (SUCCEEDED, 2)
     keys = [r.headers["Idempotency-Key"] for r in fake.received]
-    assert keys == [f"{project.id}:1", f"{project.id}:2"]
+    assert keys == [f"{project.id}:{job.create_ms}"] * 2, "a retry is the same render"
 
 
 async def test_a_4xx_fails_at_once_and_the_project_keeps_its_fields(store, fake, runner) -> None:

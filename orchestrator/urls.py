@@ -1,0 +1,49 @@
+"""Which URLs a project may hold: absolute http(s), of a sane length, and never at a
+link-local, unspecified, multicast or cloud-metadata host. The URLs we store are fetched
+later by browsers and by the video service: one pointing at 169.254.169.254 (under any
+spelling) would turn the video service into a way to read cloud credentials."""
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+MAX_URL = 2048
+FORBIDDEN_NAMES = frozenset({"metadata.google.internal", "metadata"})
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host literal stands for, in any spelling the resolver accepts
+    (dotted, decimal 2852039166, hex 0xa9fea9fe, octal, short 169.254.1), or None for a
+    name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+def forbidden_host(host: str) -> bool:
+    host = host.strip("[]").rstrip(".").lower()
+    if host in FORBIDDEN_NAMES:
+        return True
+    address = _address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address is None:
+        return False
+    return address.is_link_local or address.is_unspecified or address.is_multicast
+
+
+def is_media_url(url: str) -> bool:
+    """An absolute http(s) URL with a host we may hand out and fetch."""
+    if len(url) > MAX_URL:
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an invalid IPv6 literal
+        return False
+    return parts.scheme in ("http", "https") and bool(host) and not forbidden_host(host)
