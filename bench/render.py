@@ -1,0 +1,212 @@
+"""`python -m bench.render`: how much slower a full render is than ffmpeg alone.
+
+It prepares a narration (an MP3 of `seconds`) and `scenes` scene images (1920x1080 PNGs
+drawn by the image service's own code), serves them on loopback, then times, in turns:
+
+- render: one full 1080p30 render by the video service's own render function (not over
+  HTTP): the downloads, the narration decoded and measured, the scenes planned, the one
+  ffmpeg run (transitions, thumbnail, faststart), the MP4 measured and kept;
+- floor: plain ffmpeg encoding the same seconds of the same still frames with the same
+  narration at 1080p30, with the same encoder settings (each image decoded once and
+  repeated, concatenated, no transition, no thumbnail): the least any render can cost.
+
+Each is run `repeats` times, alternating, and the best of each is compared (this machine
+is shared: the best run is the one least disturbed). Target: ratio <= 1.5.
+
+    python -m bench.render [--seconds 30] [--scenes 5] [--template basic_fade]
+                           [--music none] [--repeats 3]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from microservices.common.media import Media
+from microservices.image.draw import render_to_file
+from microservices.video import ffmpeg
+from microservices.video.config import VideoSettings
+from microservices.video.fetch import Fetcher
+from microservices.video.filters import Encoding, encoder_args
+from microservices.video.models import RenderRequest
+from microservices.video.probe import mp4_duration
+from microservices.video.render import Renderer
+from microservices.video.timeline import plan
+
+TARGET = 1.5
+FPS = 30
+PROMPTS = [
+    "A quiet mountain village at sunrise, mist over the valley",
+    "A busy city street at night with glowing windows",
+    "Children playing in a sunny park near a lake",
+    "A lighthouse on a rocky coast under a stormy sky",
+    "A forest trail in autumn with golden trees",
+    "A small boat on a calm sea at sunset",
+    "A desert road leading to distant hills",
+    "A snowy cabin in the woods at dusk",
+]
+
+
+async def _prepare(root: Path, seconds: float, scenes: int) -> tuple[Path, list[Path]]:
+    """A narration-like MP3 (a voice-band tone that rises and falls, like speech does, in
+    phrases with pauses) and the scene images."""
+    narration = root / "narration.mp3"
+    speech = (
+        "0.5*sin(2*PI*(140+40*sin(2*PI*0.7*t))*t)*(0.6+0.4*sin(2*PI*3.1*t))"
+        "*gt(sin(2*PI*0.25*t),-0.6)"
+    )
+    await ffmpeg.run(
+        ffmpeg.default_executable(),
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc=exprs='{speech}':s=24000:d={seconds}",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            str(narration),
+        ],
+        120,
+        "make the narration",
+    )
+    images = [root / f"scene{k}.png" for k in range(scenes)]
+    styles = ["realistic", "pixar", "watercolor", "anime", "oil_painting", "flat_design"]
+    await asyncio.gather(
+        *(
+            asyncio.to_thread(render_to_file, PROMPTS[k % len(PROMPTS)], styles[k % 6], str(p))
+            for k, p in enumerate(images)
+        )
+    )
+    return narration, images
+
+
+async def _floor(narration: Path, images: list[Path], seconds: float, out: Path) -> float:
+    """Plain ffmpeg: the same still frames and narration, the same encoder settings."""
+    timeline = plan(seconds, FPS, len(images), 0)
+    args: list[str] = []
+    chains = []
+    for k, (image, frames) in enumerate(zip(images, timeline.slots, strict=True)):
+        args += ["-f", "image2", "-framerate", str(FPS), "-i", str(image)]
+        chains.append(
+            f"[{k}:v]format=yuv420p,loop=loop={frames - 1}:size=1:start=0,"
+            f"settb=1/{FPS},setpts=N[s{k}]"
+        )
+    args += ["-i", str(narration)]
+    joined = "".join(f"[s{k}]" for k in range(len(images)))
+    chains.append(f"{joined}concat=n={len(images)}:v=1:a=0[v]")
+    args += ["-filter_complex", ";".join(chains), "-map", "[v]", "-map", f"{len(images)}:a"]
+    args += [*encoder_args(FPS, Encoding()), "-t", f"{timeline.duration:.6f}", str(out)]
+    started = time.perf_counter()
+    await ffmpeg.run(ffmpeg.default_executable(), args, 600, "encode the floor")
+    return time.perf_counter() - started
+
+
+async def _measure(seconds: float, scenes: int, template: str, music: str, repeats: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        root = Path(tmp)
+        inputs = root / "inputs"
+        inputs.mkdir()
+        narration, images = await _prepare(inputs, seconds, scenes)
+
+        app = web.Application()
+        app.router.add_static("/files", inputs)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}/files"
+
+        settings = VideoSettings(media_dir=root / "media", log_level="WARNING")
+        media = Media(settings.media_dir)
+        media.base_url = "http://127.0.0.1:8104"
+        request = RenderRequest(
+            audio_path=f"{base}/{narration.name}",
+            images=[
+                {"prompt": PROMPTS[k % len(PROMPTS)], "url": f"{base}/{p.name}"}
+                for k, p in enumerate(images)
+            ],
+            resolution="1080p",
+            fps=FPS,
+            template=template,
+            background_music=music,
+        )
+        renders: list[float] = []
+        floors: list[float] = []
+        durations: list[float] = []
+        try:
+            async with aiohttp.ClientSession() as session:
+                renderer = Renderer(settings, media, Fetcher(session, settings))
+                renderer.clean_work()
+                for turn in range(repeats):
+                    order = ("render", "floor") if turn % 2 == 0 else ("floor", "render")
+                    for what in order:
+                        if what == "render":
+                            started = time.perf_counter()
+                            result = await renderer.render(request)
+                            renders.append(time.perf_counter() - started)
+                            durations.append(result.duration)
+                        else:
+                            out = root / f"floor{turn}.mp4"
+                            floors.append(await _floor(narration, images, seconds, out))
+                            floor_duration = mp4_duration(out)
+        finally:
+            await runner.cleanup()
+
+    best_render, best_floor = min(renders), min(floors)
+    return {
+        "seconds": seconds,
+        "scenes": scenes,
+        "resolution": "1080p",
+        "fps": FPS,
+        "template": template,
+        "music": music,
+        "preset": settings.x264_preset,
+        "render_s": round(best_render, 3),
+        "floor_s": round(best_floor, 3),
+        "ratio": round(best_render / best_floor, 3),
+        "target": TARGET,
+        "meets_target": best_render / best_floor <= TARGET,
+        "render_runs_s": [round(t, 3) for t in renders],
+        "floor_runs_s": [round(t, 3) for t in floors],
+        "median_ratio": round(statistics.median(renders) / statistics.median(floors), 3),
+        "video_duration_s": durations[-1],
+        "floor_duration_s": round(floor_duration, 3),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run(
+    seconds: float = 30,
+    scenes: int = 5,
+    template: str = "basic_fade",
+    music: str = "none",
+    repeats: int = 3,
+) -> dict:
+    """Time a full render against the floor; the figures (see the module's docstring)."""
+    return asyncio.run(_measure(seconds, scenes, template, music, repeats))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.render", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--scenes", type=int, default=5)
+    parser.add_argument("--template", default="basic_fade")
+    parser.add_argument("--music", default="none")
+    parser.add_argument("--repeats", type=int, default=3)
+    options = parser.parse_args()
+    figures = run(options.seconds, options.scenes, options.template, options.music, options.repeats)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

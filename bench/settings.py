@@ -1,0 +1,44 @@
+"""The bench's knobs, from the environment (all optional)."""
+
+import os
+from dataclasses import dataclass
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    value = os.environ.get(name, "").strip()
+    return tuple(int(v) for v in value.split(",") if v.strip()) if value else default
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    # Seconds of each measured wrk run, and of the discarded warm-up run before it.
+    duration_s: float
+    warmup_s: float
+    connections: tuple[int, ...]
+    # wrk threads. One: a single wrk thread drives far more than the bare handler can
+    # serve on loopback, and on 2 cores a second one only takes CPU from the server.
+    wrk_threads: int
+    projects: int
+    # Keep the temp dir (process logs, SQLite files) after a successful run.
+    keep_logs: bool
+
+    @classmethod
+    def from_env(cls) -> "BenchSettings":
+        return cls(
+            duration_s=_float("BENCH_DURATION", 10.0),
+            warmup_s=_float("BENCH_WARMUP", 1.0),
+            connections=_ints("BENCH_CONNECTIONS", (1, 16, 64)),
+            wrk_threads=_int("BENCH_WRK_THREADS", 1),
+            projects=_int("BENCH_PROJECTS", 1000),
+            keep_logs=os.environ.get("BENCH_KEEP_LOGS", "") not in ("", "0"),
+        )
