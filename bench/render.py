@@ -11,7 +11,9 @@ drawn by the image service's own code), serves them on loopback, then times, in 
   repeated, concatenated, no transition, no thumbnail): the least any render can cost.
 
 Each is run `repeats` times, alternating, and the best of each is compared (this machine
-is shared: the best run is the one least disturbed). Target: ratio <= 1.5.
+is shared: the best run is the one least disturbed). Target: ratio (of wall times)
+<= 1.5. The CPU seconds (this process and ffmpeg) are given too: less disturbed by other
+loads, they show the work each does.
 
     python -m bench.render [--seconds 30] [--scenes 5] [--template basic_fade]
                            [--music none] [--repeats 3]
@@ -21,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -141,6 +144,8 @@ async def _measure(seconds: float, scenes: int, template: str, music: str, repea
         )
         renders: list[float] = []
         floors: list[float] = []
+        render_cpu: list[float] = []
+        floor_cpu: list[float] = []
         durations: list[float] = []
         try:
             async with aiohttp.ClientSession() as session:
@@ -149,14 +154,17 @@ async def _measure(seconds: float, scenes: int, template: str, music: str, repea
                 for turn in range(repeats):
                     order = ("render", "floor") if turn % 2 == 0 else ("floor", "render")
                     for what in order:
+                        cpu = _cpu()
                         if what == "render":
                             started = time.perf_counter()
                             result = await renderer.render(request)
                             renders.append(time.perf_counter() - started)
+                            render_cpu.append(_cpu() - cpu)
                             durations.append(result.duration)
                         else:
                             out = root / f"floor{turn}.mp4"
                             floors.append(await _floor(narration, images, seconds, out))
+                            floor_cpu.append(_cpu() - cpu)
                             floor_duration = mp4_duration(out)
         finally:
             await runner.cleanup()
@@ -178,11 +186,22 @@ async def _measure(seconds: float, scenes: int, template: str, music: str, repea
         "render_runs_s": [round(t, 3) for t in renders],
         "floor_runs_s": [round(t, 3) for t in floors],
         "median_ratio": round(statistics.median(renders) / statistics.median(floors), 3),
+        "render_cpu_s": round(min(render_cpu), 3),
+        "floor_cpu_s": round(min(floor_cpu), 3),
+        "cpu_ratio": round(min(render_cpu) / min(floor_cpu), 3),
         "video_duration_s": durations[-1],
         "floor_duration_s": round(floor_duration, 3),
+        "ffmpeg_max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
         "cpus": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished children (ffmpeg)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run(

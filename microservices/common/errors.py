@@ -13,11 +13,16 @@ def error_response(status: int, code: str, detail: str, errors: list | None = No
 
 
 class ServiceError(Exception):
-    """An error answer, raised anywhere in a handler."""
+    """An error answer, raised anywhere in a handler. The response is built when asked
+    for, so one error can answer several requests (a render and its waiting duplicate)."""
 
     def __init__(self, status: int, code: str, detail: str, errors: list | None = None) -> None:
         super().__init__(detail)
-        self.response = error_response(status, code, detail, errors)
+        self.status, self.code, self.detail, self.errors = status, code, detail, errors
+
+    @property
+    def response(self) -> web.Response:
+        return error_response(self.status, self.code, self.detail, self.errors)
 
 
 def invalid(exc: ValidationError) -> ServiceError:

@@ -16,11 +16,9 @@ from microservices.common.config import ServiceSettings
 
 async def start(app: web.Application, settings: ServiceSettings) -> web.AppRunner:
     """Serve `app`; the runner, to clean up. Tests use it too."""
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_grace_s)
     await runner.setup()
-    site = web.TCPSite(
-        runner, settings.host, settings.port, shutdown_timeout=settings.shutdown_grace_s
-    )
+    site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     port = runner.addresses[0][1]
     if MEDIA in app:

@@ -1,0 +1,104 @@
+"""Running ffmpeg: an asyncio subprocess (the event loop never blocks on it), its stderr
+drained as it comes (the last lines kept for the log), a deadline after which it is
+killed, and killed too if the awaiting task is cancelled. Never a leftover process."""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+log = logging.getLogger("microservices.video.ffmpeg")
+
+BASE_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y")
+
+
+@cache
+def default_executable() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+class FfmpegFailed(Exception):
+    def __init__(self, returncode: int, tail: str) -> None:
+        super().__init__(f"ffmpeg exited with {returncode}: {tail}")
+        self.returncode = returncode
+        self.tail = tail
+
+
+class FfmpegTimeout(Exception):
+    pass
+
+
+@dataclass
+class Stats:
+    """Counters the tests and the logs read."""
+
+    runs: int = 0
+    killed: int = 0
+    pids: list[int] = field(default_factory=list)  # of the last 100 runs
+
+
+STATS = Stats()
+
+
+async def _drain(stream: asyncio.StreamReader, tail: deque[str]) -> None:
+    while line := await stream.readline():
+        tail.append(line.decode("utf-8", "replace").rstrip())
+
+
+async def run(
+    executable: str, args: list[str], timeout_s: float, what: str, cwd: Path | None = None
+) -> None:
+    """Run `executable` with `args` (in directory `cwd`) to completion within `timeout_s` s.
+
+    Raises FfmpegTimeout (after killing it) or FfmpegFailed (non-zero exit, with the end
+    of its stderr); on cancellation kills it and re-raises."""
+    if timeout_s <= 0:
+        raise FfmpegTimeout(f"no time was left to {what}")
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        executable,
+        *BASE_ARGS,
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=cwd,
+    )
+    STATS.runs += 1
+    STATS.pids = [*STATS.pids[-99:], process.pid]
+    tail: deque[str] = deque(maxlen=20)
+    assert process.stderr is not None
+    drain = asyncio.create_task(_drain(process.stderr, tail))
+    try:
+        async with asyncio.timeout(timeout_s):
+            await process.wait()
+            await drain
+    except BaseException as exc:  # the timeout, a cancellation: never leave it running
+        await _kill(process)
+        drain.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await drain
+        if isinstance(exc, TimeoutError):
+            log.warning("ffmpeg killed after %.1f s (%s)", timeout_s, what)
+            raise FfmpegTimeout(f"ffmpeg did not {what} within {timeout_s:.0f} s") from None
+        raise
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        log.error("ffmpeg failed to %s (exit %s): %s", what, process.returncode, " | ".join(tail))
+        raise FfmpegFailed(process.returncode or -1, " | ".join(tail))
+    log.info("ffmpeg did %s in %.2f s", what, elapsed)
+
+
+async def _kill(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        STATS.killed += 1
+    # Reap it even if we are being cancelled: no zombie is left behind.
+    await asyncio.shield(process.wait())

@@ -1,0 +1,240 @@
+"""The ffmpeg command of a render: one filter graph, an MP4 and a JPEG thumbnail out of
+one run. ffmpeg runs in the render's work directory, where every file is.
+
+The scenes come in as one stream: a concat-demuxer list of the scene images (all PNGs of
+the output size, see fetch.py), each lasting its clip (timeline.py). So each image is
+decoded once, by one decoder, and converted to yuv420p once; `fps` then repeats it
+(references, no copy) and x264 encodes the repeats as skipped blocks. The motion
+templates run one zoompan over that stream, each clip zooming and panning from its own
+first frame to its last.
+
+Transitions without a filter per scene (memory and work stay the same whatever the
+number of scenes): from the clips laid end to end, B drops each clip's tail and A each
+clip's head. Outside the transitions A and B show the same frame; during the transition
+into scene k, A shows the end of clip k-1 and B the start of clip k. The video is B,
+with A mixed in during the transitions only: `blend` for the fades (one instance per
+opacity step, enabled on the frames at that step of every transition) and two
+`overlay`s for the slides. Outside the transitions these filters
+are disabled and pass B through untouched."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from microservices.video.music import lavfi_graph
+from microservices.video.timeline import Timeline
+
+MOTION = {"zoom_in", "zoom_out", "ken_burns"}
+SLIDES = {"slide_left", "slide_right"}
+ZOOM = 0.15  # zoom_in / zoom_out: from 1 to 1.15, or back
+KEN_BURNS_ZOOM = 0.2
+# ken_burns: per scene (in turn) zoom in or out, and where the frame drifts from and to
+# (0: left/top edge, 0.5: centre, 1: right/bottom edge).
+KEN_BURNS = (
+    (True, (0.0, 0.2), (0.5, 0.5)),
+    (False, (1.0, 0.5), (0.3, 0.5)),
+    (True, (0.5, 1.0), (0.5, 0.2)),
+    (False, (0.2, 0.0), (0.8, 1.0)),
+)
+AUDIO_RATE = 48000
+FADE_STEPS = 16
+YUV420 = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
+SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    preset: str = "veryfast"
+    crf: int = 23
+    audio_bitrate: str = "160k"
+
+
+def encoder_args(fps: int, encoding: Encoding) -> list[str]:
+    """H.264 (yuv420p, BT.709) and AAC in an MP4 whose index comes first (faststart)."""
+    return [
+        "-c:v",
+        "libx264",
+        "-preset",
+        encoding.preset,
+        "-crf",
+        str(encoding.crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-profile:v",
+        "high",
+        "-r",
+        str(fps),
+        "-c:a",
+        "aac",
+        "-b:a",
+        encoding.audio_bitrate,
+        "-ar",
+        str(AUDIO_RATE),
+        "-ac",
+        "2",
+        "-movflags",
+        "+faststart",
+    ]
+
+
+def scene_list(images: list[str], timeline: Timeline) -> str:
+    """The concat demuxer's list: each image for its clip's duration."""
+    lines = ["ffconcat version 1.0"]
+    for name, frames in zip(images, timeline.clips, strict=True):
+        if not SAFE_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a plain file name")
+        lines += [f"file {name}", f"duration {timeline.seconds(frames)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _any(ranges: list[tuple[int, int]], var: str = "n") -> str:
+    """An expression true when `var` is in one of the inclusive frame ranges."""
+    return "+".join(f"between({var},{a},{b})" for a, b in ranges) or "0"
+
+
+def _piecewise(pieces: list[tuple[int, int, str]], var: str) -> str:
+    """sum of between(var, a, b) * value: one value per inclusive range of frames."""
+    return "+".join(f"between({var},{a},{b})*({value})" for a, b, value in pieces) or "0"
+
+
+def zoompan(template: str, timeline: Timeline, width: int, height: int) -> str:
+    """One zoompan over the clips laid end to end: each clip moves from its first frame
+    to its last (`in` is the frame's index in that sequence)."""
+    zs, xs, ys = [], [], []
+    for k, (start, clip) in enumerate(zip(timeline.starts, timeline.clips, strict=True)):
+        end = start + clip - 1
+        p = f"(in-{start})/{max(1, clip - 1)}"
+        if template == "ken_burns":
+            zoom_in, (ax0, ay0), (ax1, ay1) = KEN_BURNS[k % len(KEN_BURNS)]
+            amount = KEN_BURNS_ZOOM
+        else:
+            zoom_in, (ax0, ay0), (ax1, ay1) = template == "zoom_in", (0.5, 0.5), (0.5, 0.5)
+            amount = ZOOM
+        zs.append((start, end, f"1+{amount}*{p}" if zoom_in else f"1+{amount}*(1-{p})"))
+        xs.append((start, end, f"{ax0}+{ax1 - ax0:g}*{p}"))
+        ys.append((start, end, f"{ay0}+{ay1 - ay0:g}*{p}"))
+    return (
+        f"zoompan=z='{_piecewise(zs, 'in')}'"
+        f":x='(iw-iw/zoom)*({_piecewise(xs, 'in')})'"
+        f":y='(ih-ih/zoom)*({_piecewise(ys, 'in')})'"
+        f":d=1:s={width}x{height}:fps={timeline.fps}"
+    )
+
+
+def video_graph(timeline: Timeline, template: str, width: int, height: int) -> list[str]:
+    """The video chains, from input 0 (the scene list) to [video], and to [thumb] (the
+    first scene, for the thumbnail)."""
+    fps, t, n = timeline.fps, timeline.transition, len(timeline.slots)
+    clips = (
+        f"{YUV420},setsar=1,fps={fps},tpad=stop_mode=clone:stop={timeline.clips[-1]},"
+        f"trim=end_frame={timeline.clips_total}"
+    )
+    if template in MOTION:
+        clips += f",{zoompan(template, timeline, width, height)}"
+    chains = [
+        "[0:v]format=rgb24,split=2[scenes][first]",
+        "[first]trim=end_frame=1,setsar=1[thumb]",
+    ]
+    if t == 0:  # cuts: the clips are the video
+        chains.append(f"[scenes]{clips},setpts=N,{TAGS}[video]")
+        return chains
+
+    starts, slots, ends = timeline.starts, timeline.slots, timeline.clips
+    heads = [(starts[k], starts[k] + t - 1) for k in range(1, n)]
+    tails = [(starts[k] + slots[k], starts[k] + ends[k] - 1) for k in range(n - 1)]
+    windows = timeline.offsets[1:]  # the first frame of each transition
+    chains += [
+        f"[scenes]{clips},split=2[tosplit_a][tosplit_b]",
+        f"[tosplit_a]select='not({_any(heads)})',setpts=N[a]",
+        f"[tosplit_b]select='not({_any(tails)})',setpts=N[b]",
+    ]
+    if template in SLIDES:
+        # The frame's index from its time: overlay's own `n` runs one frame ahead of
+        # the timeline's. Progress through a transition: (j + 1) / (t + 1) at its j-th.
+        frame = f"round(t*{fps})"
+        shift = _piecewise([(o, o + t - 1, f"({frame}-{o}+1)/{t + 1}") for o in windows], frame)
+        during = _any([(o, o + t - 1) for o in windows], frame)
+        if template == "slide_left":  # the new scene pushes the old one out to the left
+            incoming, outgoing = f"W*(1-({shift}))", f"-W*({shift})"
+        else:  # slide_right: it comes in from the left
+            incoming, outgoing = f"-W*(1-({shift}))", f"W*({shift})"
+        chains += [
+            "[b]split=2[b_main][b_moving]",
+            f"[b_main][b_moving]overlay=x='{incoming}':y=0:enable='{during}'[b_moved]",
+            f"[b_moved][a]overlay=x='{outgoing}':y=0:enable='{during}',{TAGS}[video]",
+        ]
+        return chains
+    # Fades: B over A, more opaque frame after frame. One blend per opacity step (at
+    # most FADE_STEPS: at 60 fps a step lasts two frames), enabled on the frames of every
+    # transition at that step.
+    steps = min(t, FADE_STEPS)
+    chains.append(f"[a]split={steps}" + "".join(f"[a{s}]" for s in range(steps)))
+    previous = "b"
+    for step in range(steps):
+        frames = [j for j in range(t) if j * steps // t == step]
+        enable = _any([(o + frames[0], o + frames[-1]) for o in windows], f"round(t*{fps})")
+        out = f"faded{step}"
+        chains.append(
+            f"[{previous}][a{step}]blend=all_mode=normal"
+            f":all_opacity={(step + 1) / (steps + 1):.5f}:enable='{enable}'[{out}]"
+        )
+        previous = out
+    chains.append(f"[{previous}]{TAGS}[video]")
+    return chains
+
+
+def audio_graph(narration: int, music: int | None, duration: str, volume: float) -> list[str]:
+    """The narration (input `narration`), cut or padded to the video's duration, with the
+    music (input `music`, if any) lowered and ducked under it."""
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=stereo"
+    voice = f"[{narration}:a]{fmt},atrim=end={duration},apad=whole_dur={duration}"
+    if music is None:
+        return [f"{voice}[audio]"]
+    return [
+        f"{voice},asplit=2[voice][key]",
+        f"[{music}:a]{fmt},volume={volume}[music]",
+        "[music][key]sidechaincompress=threshold=0.02:ratio=5:attack=40:release=500[ducked]",
+        "[voice][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[audio]",
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    workdir: Path  # ffmpeg runs there; every file below is in it
+    scenes: Path  # the concat list of the scene images (scene_list)
+    graph: Path  # where the filter graph is written
+    narration: Path
+    timeline: Timeline
+    width: int
+    height: int
+    template: str
+    music: str  # "none" or a mood
+    music_volume: float
+    encoding: Encoding
+    video_out: Path
+    thumbnail_out: Path
+
+
+def render_args(job: RenderJob) -> list[str]:
+    """The arguments, for ffmpeg running in `job.workdir`; writes the filter graph to
+    `job.graph` (a file: with 50 scenes it is tens of kB)."""
+    for path in (job.scenes, job.graph, job.narration, job.video_out, job.thumbnail_out):
+        if path.parent != job.workdir or not SAFE_NAME.fullmatch(path.name):
+            raise ValueError(f"{path} is not a plain name in the work directory")
+    fps = job.timeline.fps
+    duration = job.timeline.seconds(job.timeline.total)
+    args = ["-f", "concat", "-i", job.scenes.name, "-i", job.narration.name]
+    music = None
+    if job.music != "none":
+        music = 2
+        args += ["-f", "lavfi", "-i", lavfi_graph(job.music, job.timeline.duration)]
+    chains = video_graph(job.timeline, job.template, job.width, job.height)
+    chains += audio_graph(1, music, duration, job.music_volume)
+    job.graph.write_text(";\n".join(chains), "utf-8")
+    args += ["-/filter_complex", job.graph.name]
+    args += ["-map", "[video]", "-map", "[audio]", *encoder_args(fps, job.encoding)]
+    args += ["-t", duration, "-f", "mp4", job.video_out.name]
+    args += ["-map", "[thumb]", "-frames:v", "1", "-q:v", "3", "-f", "image2"]
+    args += ["-update", "1", job.thumbnail_out.name]
+    return args

@@ -1,0 +1,215 @@
+"""One render, start to end: download the inputs into a private work directory, decode
+the narration (its exact duration), plan the scenes, run ffmpeg once for the MP4 and its
+thumbnail, measure the result, move both files into the media directory. The work
+directory goes, whatever happens."""
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from microservices.common.media import Media
+from microservices.video import ffmpeg
+from microservices.video.config import VideoSettings
+from microservices.video.errors import RenderError, unusable_input
+from microservices.video.fetch import Fetcher, prepare_image
+from microservices.video.filters import Encoding, RenderJob, render_args, scene_list
+from microservices.video.models import RenderRequest, RenderResult
+from microservices.video.probe import mp4_duration, wav_duration
+from microservices.video.timeline import plan
+
+log = logging.getLogger("microservices.video.render")
+
+WORK_DIR = ".work"
+NARRATION_RATE = 48000
+
+
+def _first_error(group: BaseExceptionGroup) -> BaseException:
+    """The error to answer with out of a task group's: a RenderError if there is one."""
+    flat: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        exc = stack.pop()
+        if isinstance(exc, BaseExceptionGroup):
+            stack.extend(reversed(exc.exceptions))
+        else:
+            flat.append(exc)
+    return next((e for e in flat if isinstance(e, RenderError)), flat[0])
+
+
+class Renderer:
+    def __init__(self, settings: VideoSettings, media: Media, fetcher: Fetcher) -> None:
+        self.settings = settings
+        self.media = media
+        self.fetcher = fetcher
+        self.executable = settings.ffmpeg_path or ffmpeg.default_executable()
+        self.slots = asyncio.Semaphore(settings.max_concurrent_renders)
+        self.work_root = media.directory / WORK_DIR
+        self.encoding = Encoding(settings.x264_preset, settings.x264_crf, settings.audio_bitrate)
+
+    def clean_work(self) -> None:
+        """Remove what renders interrupted by a crash left behind (blocking; at start).
+        Only directories older than any render can last: another process sharing the
+        media directory may be rendering in the others."""
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        stale = time.time() - max(3600.0, 2 * self.settings.render_timeout_s)
+        for entry in self.work_root.iterdir():
+            try:
+                if entry.stat().st_mtime < stale:
+                    shutil.rmtree(entry, ignore_errors=True)
+            except OSError:
+                continue
+
+    def exists(self, result: RenderResult) -> bool:
+        return all(self.media.path_of(n) for n in (result.video, result.thumbnail))
+
+    async def render(self, request: RenderRequest) -> RenderResult:
+        started = time.perf_counter()
+        workdir = Path(await asyncio.to_thread(self._new_workdir))
+        try:
+            narration, images = await self.fetch(request, workdir)
+            async with self.slots:
+                result = await self.render_files(request, narration, images, workdir)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+        log.info(
+            "rendered %d scene(s), %s %s fps %s, music %s: %.2f s of video in %.2f s",
+            len(request.images),
+            request.resolution,
+            request.fps,
+            request.template,
+            request.background_music,
+            result.duration,
+            time.perf_counter() - started,
+        )
+        return result
+
+    def _new_workdir(self) -> str:
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkdtemp(dir=self.work_root)
+
+    async def fetch(self, request: RenderRequest, workdir: Path) -> tuple[Path, list[Path]]:
+        """Download the narration and the images, all at once (a few at a time)."""
+        settings = self.settings
+        narration = workdir / "narration.input"
+        images: list[Path] = [workdir / f"scene{k:02d}.input" for k in range(len(request.images))]
+
+        async def image(k: int) -> None:
+            field = f"images[{k}].url"
+            await self.fetcher.download(
+                request.images[k].url, images[k], settings.max_image_bytes, field
+            )
+            images[k] = await asyncio.to_thread(
+                prepare_image, images[k], request.size, settings.max_image_pixels, field
+            )
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(
+                    self.fetcher.download(
+                        request.audio_path, narration, settings.max_audio_bytes, "audio_path"
+                    )
+                )
+                for k in range(len(request.images)):
+                    group.create_task(image(k))
+        except BaseExceptionGroup as errors:
+            raise _first_error(errors) from None
+        return narration, images
+
+    async def render_files(
+        self, request: RenderRequest, narration: Path, images: list[Path], workdir: Path
+    ) -> RenderResult:
+        """The ffmpeg part, from local files: what the bench times too."""
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + self.settings.render_timeout_s
+        try:
+            wav = workdir / "narration.wav"
+            await ffmpeg.run(
+                self.executable,
+                [
+                    "-i",
+                    str(narration),
+                    "-map",
+                    "0:a:0",
+                    "-vn",
+                    "-ac",
+                    "1",
+                    "-ar",
+                    str(NARRATION_RATE),
+                    "-c:a",
+                    "pcm_s16le",
+                    "-f",
+                    "wav",
+                    str(wav),
+                ],
+                ends - loop.time(),
+                "decode the narration",
+            )
+        except ffmpeg.FfmpegFailed:
+            raise unusable_input("audio_path is not audio that can be decoded") from None
+        except ffmpeg.FfmpegTimeout:
+            raise self._timeout() from None
+        duration = await asyncio.to_thread(wav_duration, wav)
+        if duration * request.fps < 1:
+            raise unusable_input("audio_path holds no sound (its duration is 0)")
+        if duration > self.settings.max_audio_s:
+            raise unusable_input(
+                f"audio_path lasts {duration:.0f} s, more than {self.settings.max_audio_s:g} s"
+            )
+        width, height = request.size
+        timeline = plan(duration, request.fps, len(images), self.settings.transition_s)
+        job = RenderJob(
+            workdir=workdir,
+            scenes=workdir / "scenes.ffconcat",
+            graph=workdir / "graph.txt",
+            narration=wav,
+            timeline=timeline,
+            width=width,
+            height=height,
+            template=request.template,
+            music=request.background_music,
+            music_volume=self.settings.music_volume,
+            encoding=self.encoding,
+            video_out=workdir / "video.mp4",
+            thumbnail_out=workdir / "thumbnail.jpg",
+        )
+        args = await asyncio.to_thread(self._write_inputs, job, images)
+        try:
+            await ffmpeg.run(self.executable, args, ends - loop.time(), "render", cwd=workdir)
+        except ffmpeg.FfmpegFailed:
+            raise RenderError(500, "RENDER_FAILED", "ffmpeg could not render the video") from None
+        except ffmpeg.FfmpegTimeout:
+            raise self._timeout() from None
+        return await asyncio.to_thread(self._keep, job)
+
+    @staticmethod
+    def _write_inputs(job: RenderJob, images: list[Path]) -> list[str]:
+        """The scene list and the filter graph into the work directory; ffmpeg's args."""
+        if any(image.parent != job.workdir for image in images):
+            raise ValueError("the scene images must be in the work directory")
+        job.scenes.write_text(scene_list([i.name for i in images], job.timeline), "utf-8")
+        return render_args(job)
+
+    def _timeout(self) -> RenderError:
+        return RenderError(
+            504,
+            "RENDER_TIMEOUT",
+            f"the render did not finish within {self.settings.render_timeout_s:g} s",
+        )
+
+    def _keep(self, job: RenderJob) -> RenderResult:
+        """Measure the video and move both files into the media directory."""
+        try:
+            measured = mp4_duration(job.video_out)
+        except (OSError, ValueError):
+            raise RenderError(500, "RENDER_FAILED", "ffmpeg wrote no usable video") from None
+        if not job.thumbnail_out.is_file():
+            raise RenderError(500, "RENDER_FAILED", "ffmpeg wrote no thumbnail")
+        video, _ = self.media.new("mp4")
+        thumbnail, _ = self.media.new("jpg")
+        os.replace(job.thumbnail_out, thumbnail)
+        os.replace(job.video_out, video)
+        return RenderResult(video=video.name, thumbnail=thumbnail.name, duration=round(measured, 3))
