@@ -17,9 +17,10 @@ COPY --from=stubs /src/protos/gen protos/gen
 COPY common/ common/
 COPY orchestrator/ orchestrator/
 COPY edge/ edge/
+COPY microservices/ microservices/
 ENV PYTHONPATH=/app:/app/protos/gen \
     PYTHONUNBUFFERED=1 \
     DATA_DIR=/data
-RUN useradd --system --uid 10001 app && mkdir -p /data && chown app /data
+RUN useradd --system --uid 10001 app && mkdir -p /data /media && chown app /data /media
 USER app
 CMD ["python", "-m", "edge"]

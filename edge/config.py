@@ -7,7 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class EdgeSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # An empty variable (as in a copied .env.example) means "the default".
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
     edge_host: str = "127.0.0.1"
     edge_port: int = Field(8001, ge=0, le=65535)

@@ -8,7 +8,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class OrchestratorSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # An empty variable (as in a copied .env.example) means "the default".
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
     # Where gRPC listens: host:port, or unix:/path for a Unix socket.
     orchestrator_address: str = "127.0.0.1:50051"

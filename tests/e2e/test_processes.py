@@ -41,11 +41,22 @@ class Stack:
 def stack(tmp_path: Path):
     """Ports, environment and log files for one run; every process stopped after."""
     edge_port, grpc_port, metrics_port = free_port(), free_port(), free_port()
+    # The reference services on free ports too, with their media under tmp_path.
+    services = {
+        name: {
+            f"{name.upper()}_SERVICE_PORT": str(port),
+            f"{name.upper()}_SERVICE_MEDIA_DIR": str(tmp_path / "media" / name),
+            f"{name.upper()}_SERVICE_URL": f"http://127.0.0.1:{port}",
+        }
+        for name, port in (("script", free_port()), ("audio", free_port()),
+                           ("image", free_port()), ("video", free_port()))
+    }  # fmt: skip
     env = environment(
         EDGE_PORT=str(edge_port),
         ORCHESTRATOR_ADDRESS=f"127.0.0.1:{grpc_port}",
         DATA_DIR=str(tmp_path / "data"),
         METRICS_PORT=str(metrics_port),
+        **{key: value for variables in services.values() for key, value in variables.items()},
     )
     started: list[Process] = []
 

@@ -4,12 +4,24 @@ defaults the code really has."""
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from edge.config import EdgeSettings
+from microservices.audio.config import AudioSettings
+from microservices.image.config import ImageSettings
+from microservices.script.config import ScriptSettings
+from microservices.video.config import VideoSettings
 from orchestrator.config import OrchestratorSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = [EdgeSettings, OrchestratorSettings]
+SETTINGS = [
+    EdgeSettings,
+    OrchestratorSettings,
+    ScriptSettings,
+    AudioSettings,
+    ImageSettings,
+    VideoSettings,
+]
 
 
 def documented() -> dict[str, str]:
@@ -22,8 +34,14 @@ def documented() -> dict[str, str]:
 
 
 def fields() -> dict[str, object]:
+    """Every setting by its environment name, with its default (a computed default is
+    documented empty)."""
     return {
-        name.upper(): info.default for cls in SETTINGS for name, info in cls.model_fields.items()
+        (cls.model_config.get("env_prefix", "") + name).upper(): (
+            None if info.default_factory else info.default
+        )
+        for cls in SETTINGS
+        for name, info in cls.model_fields.items()
     }
 
 
@@ -40,5 +58,17 @@ def test_the_documented_default_is_the_real_one(name: str) -> None:
         assert float(written) == default
     elif isinstance(default, Path):
         assert Path(written) == default
+    elif isinstance(default, SecretStr):
+        assert written == default.get_secret_value()
     else:
         assert written == str(default).rstrip("/")
+
+
+def test_a_copied_env_example_configures_every_process_with_its_defaults(monkeypatch) -> None:
+    for key in documented():
+        monkeypatch.delenv(key, raising=False)
+    defaults = {cls: cls().model_dump() for cls in SETTINGS}
+    for key, value in documented().items():
+        monkeypatch.setenv(key, value)
+    for cls in SETTINGS:
+        assert cls().model_dump() == defaults[cls], cls.__name__

@@ -1,0 +1,136 @@
+"""The whole product offline, as `make run` starts it: edge, orchestrator and the four
+reference services from the Procfile, a project taken from its title to a real MP4
+through the REST API, and the MP4 inspected with ffmpeg itself."""
+
+import asyncio
+import io
+from pathlib import Path
+
+import aiohttp
+import pytest
+from PIL import Image
+
+from tests.e2e.processes import Process, environment, free_port, procfile
+from tests.microservices.helpers_media import probe
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("script", "audio", "image", "video")
+SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
+
+
+@pytest.fixture
+def product(tmp_path: Path):
+    """Every process of the Procfile on free ports, media and data under tmp_path."""
+    ports = {name: free_port() for name in SERVICES}
+    edge_port = free_port()
+    env: dict[str, str] = {
+        "EDGE_PORT": str(edge_port),
+        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "METRICS_PORT": "0",
+    }
+    for name, port in ports.items():
+        prefix = name.upper()
+        env[f"{prefix}_SERVICE_PORT"] = str(port)
+        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
+        env[f"{prefix}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
+    processes = [
+        Process(command, environment(**env), tmp_path / f"{name}.log")
+        for name, command in procfile().items()
+    ]
+    yield f"http://127.0.0.1:{edge_port}"
+    for process in processes:
+        process.stop()
+
+
+async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:
+    async with session.request(method, url, json=body) as answer:
+        payload = await answer.json()
+        assert answer.status in (200, 201, 202), (url, answer.status, payload)
+        return payload
+
+
+async def until_ready(session: aiohttp.ClientSession, base: str) -> None:
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                async with session.get(f"{base}/readyz") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+
+
+async def download(session: aiohttp.ClientSession, url: str, path: Path) -> Path:
+    async with session.get(url) as answer:
+        assert answer.status == 200, url
+        data = await answer.read()
+    await asyncio.to_thread(path.write_bytes, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("template", "resolution", "fps"), [("basic_fade", "720p", 24), ("ken_burns", "1080p", 30)]
+)
+async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, resolution, fps):
+    base = product
+    async with aiohttp.ClientSession() as session:
+        await until_ready(session, base)
+        project = await call(
+            session,
+            "POST",
+            f"{base}/projects",
+            {
+                "title": "Why bees matter",
+                "description": "Bees pollinate crops. Without them, many fruits disappear.",
+                "use_case": "youtube_short",
+                "language": "en",
+                "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
+            },
+        )
+        url = f"{base}/projects/{project['id']}"
+
+        scripted = await call(session, "POST", f"{url}/generate-script", {"style": "casual"})
+        assert scripted["status"] == "script_generated" and "bees" in scripted["script_text"]
+        spoken = await call(session, "POST", f"{url}/generate-audio", {"voice_id": "nova"})
+        assert spoken["status"] == "audio_ready" and spoken["audio_path"].endswith(".mp3")
+        drawn = await call(session, "POST", f"{url}/generate-images", {"style": "watercolor"})
+        assert drawn["status"] == "images_ready" and all(s["url"] for s in drawn["images"])
+        redrawn = await call(session, "POST", f"{url}/generate-images/1", {"prompt": "a hive"})
+        assert redrawn["scene_index"] == 1 and redrawn["image_url"].endswith(".png")
+
+        queued = await call(
+            session,
+            "POST",
+            f"{url}/generate-video",
+            {
+                "resolution": resolution,
+                "fps": fps,
+                "template": template,
+                "background_music": "soft",
+            },
+        )
+        assert queued["status"] == "processing"
+        async with asyncio.timeout(240):
+            while (done := await call(session, "GET", url))["status"] != "video_ready":
+                assert done["video_job"]["state"] in ("queued", "rendering"), done["video_job"]
+                await asyncio.sleep(0.5)
+
+        narration = probe(await download(session, done["audio_path"], tmp_path / "voice.mp3"))
+        video = probe(await download(session, done["video_url"], tmp_path / "video.mp4"))
+        async with session.get(done["thumbnail"]) as answer:
+            thumbnail = Image.open(io.BytesIO(await answer.read()))
+
+    assert abs(video.duration - narration.duration) <= 0.05 * narration.duration
+    assert abs(done["duration"] - narration.duration) <= 0.05 * narration.duration
+    assert [s.codec for s in video.of("Video")] == ["h264"]
+    assert [s.codec for s in video.of("Audio")] == ["aac"]
+    assert video.size == SIZES[resolution] and round(video.fps) == fps
+    assert thumbnail.format == "JPEG" and thumbnail.size == SIZES[resolution]
+    assert (done["resolution"], done["fps"], done["video_template_id"]) == (
+        resolution,
+        fps,
+        template,
+    )
