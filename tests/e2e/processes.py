@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def procfile() -> dict[str, str]:
-    """The Procfile's commands by process name."""
+    """The Procfile's commands by process name, without the shell's `exec` (there so
+    that honcho's signals reach the process itself and it reports its exit code)."""
     lines = (ROOT / "Procfile").read_text().splitlines()
     return dict(
-        (name.strip(), command.strip())
+        (name.strip(), command.strip().removeprefix("exec "))
         for name, _, command in (line.partition(":") for line in lines)
         if command
     )
