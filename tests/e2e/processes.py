@@ -1,6 +1,7 @@
 """Running the product's processes as `make run` does: the Procfile's commands, with
 the venv's python first on PATH, configured by environment variables only."""
 
+import asyncio
 import os
 import shlex
 import signal
@@ -11,6 +12,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,3 +86,16 @@ def wait_until(url: str, timeout: float = 20, ok: tuple[int, ...] = (200,)) -> N
             last = exc
         time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer {ok} within {timeout}s (last: {last})")
+
+
+async def until_ready(session: aiohttp.ClientSession, base: str, within: float = 30) -> None:
+    """Poll the edge's /readyz until the orchestrator behind it serves."""
+    async with asyncio.timeout(within):
+        while True:
+            try:
+                async with session.get(f"{base}/readyz") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from tests.e2e.processes import Process, environment, free_port, procfile
+from tests.e2e.processes import Process, environment, free_port, procfile, until_ready
 from tests.microservices.helpers_media import probe
 
 pytestmark = pytest.mark.e2e
@@ -49,18 +49,6 @@ async def call(session: aiohttp.ClientSession, method: str, url: str, body=None)
         payload = await answer.json()
         assert answer.status in (200, 201, 202), (url, answer.status, payload)
         return payload
-
-
-async def until_ready(session: aiohttp.ClientSession, base: str) -> None:
-    async with asyncio.timeout(30):
-        while True:
-            try:
-                async with session.get(f"{base}/readyz") as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
 
 
 async def download(session: aiohttp.ClientSession, url: str, path: Path) -> Path:

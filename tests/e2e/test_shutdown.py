@@ -9,8 +9,8 @@ import signal
 import aiohttp
 import pytest
 
-from tests.e2e.processes import Process, environment, free_port, procfile
-from tests.fakes.microservice import FakeService
+from tests.e2e.processes import Process, environment, free_port, procfile, until_ready
+from tests.fakes.microservice import FakeService, served
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +19,7 @@ DELAY_S = 1.5
 
 @pytest.fixture
 async def slow_script(aiohttp_server) -> FakeService:
-    service = FakeService()
-    server = await aiohttp_server(service.app)
-    service.base_url = str(server.make_url(""))
+    service = await served(aiohttp_server)
     service.delay = DELAY_S
     return service
 
@@ -47,23 +45,11 @@ def processes(tmp_path, slow_script):
         process.stop()
 
 
-async def ready(session: aiohttp.ClientSession, base: str) -> None:
-    async with asyncio.timeout(20):
-        while True:
-            try:
-                async with session.get(f"{base}/readyz") as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-
-
 @pytest.mark.parametrize("stopped", ["edge", "orchestrator"])
 async def test_sigterm_lets_an_in_flight_request_finish(processes, slow_script, stopped) -> None:
     started, base = processes
     async with aiohttp.ClientSession() as session:
-        await ready(session, base)
+        await until_ready(session, base)
         async with session.post(f"{base}/projects", json={"title": "Finish me"}) as answer:
             project = await answer.json()
         in_flight = asyncio.create_task(

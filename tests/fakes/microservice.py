@@ -129,3 +129,12 @@ class FakeService:
                 "duration": 30.0,
             }
         return {}
+
+
+async def served(aiohttp_server) -> FakeService:
+    """A FakeService listening on loopback (pytest-aiohttp's `aiohttp_server`), its
+    base_url set to where it listens."""
+    service = FakeService()
+    server = await aiohttp_server(service.app)
+    service.base_url = str(server.make_url(""))
+    return service

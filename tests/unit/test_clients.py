@@ -12,20 +12,11 @@ from orchestrator.clients.image import ImageClient
 from orchestrator.clients.script import ScriptClient
 from orchestrator.clients.video import VideoClient
 from orchestrator.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from tests.fakes.microservice import FakeService
 
 POLICY = CallPolicy(max_answer_bytes=64 * 1024, attempts=3, retry_budget_s=2.0)
 SCRIPT_ARGS = dict(
     title="T", description="D", use_case="explanation", language="fr", style="casual"
 )
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeService:
-    service = FakeService()
-    server = await aiohttp_server(service.app)
-    service.base_url = str(server.make_url(""))
-    return service
 
 
 async def started(client):

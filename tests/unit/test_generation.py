@@ -20,8 +20,6 @@ from orchestrator.errors import (
 )
 from orchestrator.services import generation
 from orchestrator.services.projects import create_project, with_defaults
-from orchestrator.store.sqlite import SqliteProjectStore
-from tests.fakes.microservice import FakeService
 
 
 class Clock:
@@ -32,21 +30,6 @@ class Clock:
     def __call__(self) -> float:
         Clock.now += 1
         return Clock.now
-
-
-@pytest.fixture
-async def store(tmp_path):
-    store = SqliteProjectStore(tmp_path)
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeService:
-    service = FakeService()
-    server = await aiohttp_server(service.app)
-    service.base_url = str(server.make_url(""))
-    return service
 
 
 @pytest.fixture

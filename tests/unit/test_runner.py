@@ -16,27 +16,10 @@ from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.services import video
 from orchestrator.services.projects import create_project, with_defaults
 from orchestrator.store.jobs import FAILED, QUEUED, SUCCEEDED
-from orchestrator.store.sqlite import SqliteProjectStore
-from tests.fakes.microservice import FakeService
 
 FAST = RunnerPolicy(
     concurrency=2, lease_s=0.6, poll_s=0.05, max_attempts=3, retry_base_s=0.01, retry_max_s=0.05
 )
-
-
-@pytest.fixture
-async def store(tmp_path):
-    store = SqliteProjectStore(tmp_path)
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeService:
-    service = FakeService()
-    server = await aiohttp_server(service.app)
-    service.base_url = str(server.make_url(""))
-    return service
 
 
 @pytest.fixture
