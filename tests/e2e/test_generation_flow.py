@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.processes import Process, environment, free_port, procfile, wait_until
 from tests.fakes.microservice import FakeService
+from tests.integration.helpers import idempotency_key
 
 pytestmark = pytest.mark.e2e
 
@@ -173,6 +174,6 @@ async def test_a_project_goes_from_draft_to_video_ready(
         "template": "basic_fade",
         "background_music": "none",
     }
-    assert render.headers["Idempotency-Key"] == f"{pid}:1"
+    assert render.headers["Idempotency-Key"] == idempotency_key(pid, project["video_job"])
     assert render.headers["X-Request-ID"] == f"job-{pid}"
     assert [len(fakes[name].received) for name in SERVICES] == [1, 1, 2, 1]
