@@ -1,7 +1,9 @@
 """Which URLs a project may hold: absolute http(s), of a sane length, and never at a
-link-local, unspecified, multicast or cloud-metadata host. The URLs we store are fetched
-later by browsers and by the video service: one pointing at 169.254.169.254 (under any
-spelling) would turn the video service into a way to read cloud credentials."""
+link-local, multicast or cloud-metadata host. The URLs we store are fetched later by
+browsers and by the video service: one pointing at 169.254.169.254 (under any spelling)
+would turn the video service into a way to read cloud credentials. Loopback stays
+allowed (the local reference services live there), and so does 0.0.0.0, which reaches
+nothing loopback does not."""
 
 import ipaddress
 import socket
@@ -34,7 +36,7 @@ def forbidden_host(host: str) -> bool:
         address = address.ipv4_mapped
     if address is None:
         return False
-    return address.is_link_local or address.is_unspecified or address.is_multicast
+    return address.is_link_local or address.is_multicast
 
 
 def is_media_url(url: str) -> bool:

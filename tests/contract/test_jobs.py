@@ -188,7 +188,7 @@ async def test_queue_returns_a_queued_job(store) -> None:
         update_ms=NOW,
     )
     assert await store.get_job(project_id) == job
-    assert job.idempotency_key == f"{project_id}:0"
+    assert job.idempotency_key == f"{project_id}:{NOW}"
 
 
 @pytest.mark.parametrize("project_id", UNKNOWN_IDS)
@@ -299,7 +299,7 @@ async def test_claim_takes_the_job_due_first(store) -> None:
 
     assert first == expected_claim(jobs[1], "a", NOW + 100)
     assert await store.get_job(first.id) == first
-    assert first.idempotency_key == f"{first.id}:1"
+    assert first.idempotency_key == jobs[1].idempotency_key, "a claim renders the job queued"
     rest = [await store.claim_job("b", NOW + 100, LEASE) for _ in range(2)]
     assert rest == [expected_claim(jobs[i], "b", NOW + 100) for i in (2, 0)]
     assert await store.claim_job("c", NOW + 100, LEASE) is None

@@ -524,14 +524,11 @@ async def test_a_scene_cut_while_its_image_is_drawn_is_not_found(
         "http://169.254.169.254/latest/meta-data/",
         "http://[fe80::1]/a.mp3",
         "http://metadata.google.internal/a.mp3",
-        "http://0.0.0.0/a.mp3",
-        "http://[::]/a.mp3",
         "http://[::ffff:169.254.169.254]/a.mp3",
         "http://2852039166/a.mp3",
         "http://0xa9fea9fe/a.mp3",
         "http://0251.0376.0251.0376/a.mp3",
         "http://169.254.1/a.mp3",
-        "http://0/a.mp3",
     ],
 )
 async def test_a_link_local_url_in_any_spelling_is_refused(

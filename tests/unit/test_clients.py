@@ -168,7 +168,7 @@ async def test_a_batch_answer_must_match_the_prompts(fake) -> None:
         "http://169.254.169.254/latest/meta-data/",
         "http://[fe80::1]/x.png",
         "http://metadata.google.internal/computeMetadata/v1/",
-        "http://0.0.0.0/x.png",
+        "http://224.0.0.1/x.png",
     ],
 )
 async def test_a_url_that_is_not_http_is_refused(fake, url: str) -> None:
