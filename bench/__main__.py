@@ -9,6 +9,11 @@ within a minute or so on this shared machine, and the baseline's drift shows.
 
 Each figure is one wrk run (after a discarded warm-up run) with one wrk thread; the CPU
 time the server processes used during it is read from /proc, per request.
+
+After the table's runs, bench/sections.py runs the other sections, each guarded: generation
+overhead (bench/generation.py), video jobs (bench/video_jobs.py), the load test
+(bench/load.py) and the video-render bench (bench/render.py); their reports follow the
+table, their figures are in the same JSON.
 """
 
 import contextlib
@@ -22,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import machine, report
+from bench import machine, report, sections
 from bench.baseline import BODY as BASELINE_BODY
 from bench.processes import BaselineServer, ProductStack
 from bench.report import Row
@@ -171,6 +176,8 @@ def main() -> int:
     started = time.time()
     try:
         measured = measure(settings, workdir)
+        extra, failed = sections.run_all(settings, workdir, say)
+        keep = keep or failed
     except (KeyboardInterrupt, SystemExit):
         say("interrupted: every process stopped")
         return 130
@@ -206,6 +213,9 @@ def main() -> int:
     say("")
     say(report.target_line(targets["INFO"], " (default)"))
     say(report.target_line(targets["WARNING"]))
+    say("")
+    say(sections.report(extra))
+    say("")
     path = report.write_json(
         {
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -216,6 +226,12 @@ def main() -> int:
                 "connections": list(settings.connections),
                 "wrk_threads": settings.wrk_threads,
                 "projects": settings.projects,
+                "generation_s": settings.generation_s,
+                "video_posts": settings.video_posts,
+                "load_s": settings.load_s,
+                "load_warmup_s": settings.load_warmup_s,
+                "render_seconds": settings.render_seconds,
+                "render_repeats": settings.render_repeats,
             },
             "machine": {
                 "cpus": os.cpu_count(),
@@ -227,6 +243,7 @@ def main() -> int:
             "logs": measured["logs"],
             "results": [row.to_json() for row in rows],
             "target": targets,
+            **extra,
         }
     )
     say(f"results: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")

@@ -145,9 +145,12 @@ def wait_until_answers(url: str, watched: list[Process], timeout: float = READY_
 class ProductStack:
     """An orchestrator (embedded SQLite store in its own DATA_DIR) and an edge dialing it."""
 
-    def __init__(self, name: str, log_level: str, workdir: Path) -> None:
+    def __init__(
+        self, name: str, log_level: str, workdir: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.log_level = log_level
+        self.env = env or {}  # more environment for both processes
         self.dir = workdir / name
         self.dir.mkdir(parents=True)
         self.grpc_port = free_port()
@@ -168,6 +171,7 @@ class ProductStack:
                     # Metrics stay on, as in production, on a port of their own.
                     METRICS_PORT=str(self.metrics_port),
                     LOG_LEVEL=self.log_level,
+                    **self.env,
                 ),
                 self.dir / "orchestrator.log",
             )
@@ -181,6 +185,7 @@ class ProductStack:
                     EDGE_HOST=HOST,
                     EDGE_PORT=str(self.port),
                     LOG_LEVEL=self.log_level,
+                    **self.env,
                 ),
                 self.dir / "edge.log",
             )

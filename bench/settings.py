@@ -31,6 +31,16 @@ class BenchSettings:
     projects: int
     # Keep the temp dir (process logs, SQLite files) after a successful run.
     keep_logs: bool
+    # The sections after the table (0 skips one): seconds of each generation-overhead
+    # wrk run; generate-video POSTs per client count in the video-jobs section; seconds
+    # of the load test and of its warm-up; the video-render bench's narration seconds
+    # and repeats (bench/render.py).
+    generation_s: float = 6.0
+    video_posts: int = 300
+    load_s: float = 60.0
+    load_warmup_s: float = 5.0
+    render_seconds: float = 30.0
+    render_repeats: int = 3
 
     @classmethod
     def from_env(cls) -> "BenchSettings":
@@ -41,4 +51,10 @@ class BenchSettings:
             wrk_threads=_int("BENCH_WRK_THREADS", 1),
             projects=_int("BENCH_PROJECTS", 1000),
             keep_logs=os.environ.get("BENCH_KEEP_LOGS", "") not in ("", "0"),
+            generation_s=_float("BENCH_GENERATION_SECONDS", 6.0),
+            video_posts=_int("BENCH_VIDEO_POSTS", 300),
+            load_s=_float("BENCH_LOAD_SECONDS", 60.0),
+            load_warmup_s=_float("BENCH_LOAD_WARMUP", 5.0),
+            render_seconds=_float("BENCH_RENDER_SECONDS", 30.0),
+            render_repeats=_int("BENCH_RENDER_REPEATS", 3),
         )

@@ -141,7 +141,8 @@ class SqliteProjectStore(SqliteJobs):
         self.path = data_dir / FILENAME
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         with translated_errors():
-            self._writer = connect(self.path, busy_timeout_ms, cache_mb)
+            # The writer reads one row per write: a small cache; the reader's holds the store.
+            self._writer = connect(self.path, busy_timeout_ms, min(cache_mb, 8))
             self._reader = connect(self.path, busy_timeout_ms, cache_mb)
             self._migrate()
 

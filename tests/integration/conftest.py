@@ -122,7 +122,7 @@ def rpc_request_ids() -> Iterator[RequestIds]:
     logger = logging.getLogger("orchestrator.rpc")
     handler = RequestIds()
     previous = logger.level
-    logger.setLevel(logging.INFO)
+    logger.setLevel(logging.DEBUG)  # successful RPCs log at DEBUG
     logger.addHandler(handler)
     try:
         yield handler
@@ -137,7 +137,7 @@ async def fakes(aiohttp_server) -> Fakes:
     for name in SERVICES:
         service = FakeService()
         servers[name] = await aiohttp_server(service.app)
-        service.base_url = str(servers[name].make_url(""))
+        service.base_url = str(servers[name].make_url(""))  # kept: shut() needs the server
         services[name] = service
     return Fakes(**services, servers=servers)
 

@@ -251,7 +251,7 @@ class RequestIds(logging.Handler):
     under, in order."""
 
     def __init__(self) -> None:
-        super().__init__(logging.INFO)
+        super().__init__(logging.DEBUG)
         self.seen: list[str] = []
         self._grew = asyncio.Event()
 
