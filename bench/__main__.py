@@ -200,7 +200,7 @@ def main() -> int:
         "(noise on this shared machine; 2 cores in all)"
     )
     say(report.baseline_spread(rows))
-    say("logs INFO = the default (one line per request in edge and orchestrator, to a file);")
+    say("logs INFO = the default (a line per request at the edge, per failed RPC, to a file);")
     say("logs WARNING = the same product with LOG_LEVEL=WARNING (no per-request lines)")
     for level, stats in measured["logs"].items():
         say(
