@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from PIL import Image
@@ -34,6 +35,7 @@ from tests.fakes.picture_providers import (
 from tests.microservices.helpers_media import Served, assert_error, fetch_bytes, post_json, serve
 
 KEY = "sk-test-0123456789abcdefSECRET"
+Fake = TypeVar("Fake", FakeOpenAI, FakeStability)
 
 
 @asynccontextmanager
@@ -56,20 +58,20 @@ async def image_service(
         yield served, settings
 
 
-@pytest.fixture
-async def openai_fake(aiohttp_server) -> FakeOpenAI:
-    fake = FakeOpenAI()
+async def listening(fake: Fake, aiohttp_server) -> Fake:
     server = await aiohttp_server(fake.app)
     fake.base_url = str(server.make_url("")).rstrip("/")
     return fake
+
+
+@pytest.fixture
+async def openai_fake(aiohttp_server) -> FakeOpenAI:
+    return await listening(FakeOpenAI(), aiohttp_server)
 
 
 @pytest.fixture
 async def stability_fake(aiohttp_server) -> FakeStability:
-    fake = FakeStability()
-    server = await aiohttp_server(fake.app)
-    fake.base_url = str(server.make_url("")).rstrip("/")
-    return fake
+    return await listening(FakeStability(), aiohttp_server)
 
 
 @pytest.fixture
