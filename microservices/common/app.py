@@ -81,7 +81,8 @@ def json_response(body: dict) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok", **request.app.get(HEALTH, {})})
+    extra = request.app[HEALTH] if HEALTH in request.app else {}
+    return json_response({"status": "ok", **extra})
 
 
 def create_service_app(settings: ServiceSettings, media: bool = True) -> web.Application:

@@ -53,7 +53,7 @@ async def image_service(
         "provider_retry_budget_s": 5.0,
         "provider_timeout_s": 10.0,
     }
-    settings = ImageSettings(**{**fields, **overrides})
+    settings = ImageSettings.model_validate({**fields, **overrides})
     async with serve(create_app(settings), settings) as served:
         yield served, settings
 
@@ -104,6 +104,7 @@ async def picture(served: Served, url: str) -> Image.Image:
 
 def assert_colour(image: Image.Image, colour: tuple[int, int, int]) -> None:
     centre = image.getpixel((image.width // 2, image.height // 2))
+    assert isinstance(centre, tuple)
     assert all(abs(a - b) <= 2 for a, b in zip(centre, colour, strict=True)), (centre, colour)
 
 
