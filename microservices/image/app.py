@@ -24,11 +24,11 @@ from microservices.common.app import (
     parse,
 )
 from microservices.common.errors import ServiceError
+from microservices.image.batch import Engine, make_all
 from microservices.image.config import ImageSettings
 from microservices.image.draw import render_to_file
 from microservices.image.models import SIZES, BatchRequest, GenerateRequest
 from microservices.image.pictures import ProviderEngine
-from microservices.image.scenes import Engine, make_all
 
 log = logging.getLogger("microservices.image")
 

@@ -167,7 +167,7 @@ async def test_each_style_has_its_own_wording(openai):
 
 
 async def test_a_batch_keeps_its_order_under_the_bound_on_calls_at_once(tmp_path, openai_fake):
-    openai_fake.delay = 0.05  # each call lasts long enough for the others to pile up
+    openai_fake.delay = 0.2  # each call lasts long enough for the others to pile up
     url = openai_fake.base_url + "/v1"
     async with image_service(tmp_path, "openai", url, provider_concurrency=2) as (served, _):
         status, answer = await post_json(served, "/generate-batch", batch(6, aspect="9:16"))
