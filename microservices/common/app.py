@@ -20,6 +20,8 @@ log = logging.getLogger("microservices.http")
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
 MEDIA = web.AppKey("media", Media)
+# What a service adds to its /healthz answer (which engine it runs; never a key).
+HEALTH = web.AppKey("health", dict[str, str])
 
 Model = TypeVar("Model", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -79,7 +81,8 @@ def json_response(body: dict) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
+    extra = request.app[HEALTH] if HEALTH in request.app else {}
+    return json_response({"status": "ok", **extra})
 
 
 def create_service_app(settings: ServiceSettings, media: bool = True) -> web.Application:

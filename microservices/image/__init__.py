@@ -1,2 +1,4 @@
-"""The reference image service: POST /generate and POST /generate-batch draw 1920x1080 PNG
-scenes with Pillow, one per prompt, in one of seven styles (see draw.py and styles.py)."""
+"""The reference image service: POST /generate and POST /generate-batch make one PNG per
+prompt, in one of seven styles, at an aspect (1920x1080, 1080x1920 or 1080x1080): drawn
+offline with Pillow (draw.py, styles.py), or asked of a provider, OpenAI-compatible or
+Stability AI (pictures.py), when IMAGE_SERVICE_PROVIDER says so."""

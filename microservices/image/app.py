@@ -1,6 +1,9 @@
 """The image service's HTTP app: POST /generate, POST /generate-batch, and the scaffold's
-/healthz and /media/{name}. Images are drawn in a process pool, created and shut down
-with the app (cleanup_ctx); the event loop only waits for them."""
+/healthz (which also says which engine makes the pictures) and /media/{name}.
+
+The pictures come from one engine, chosen by IMAGE_SERVICE_PROVIDER: the offline
+drawings (a process pool, created and shut down with the app; the event loop only waits
+for it) or a provider (pictures.py). The engine is made with the app (cleanup_ctx)."""
 
 import asyncio
 import logging
@@ -8,21 +11,31 @@ import multiprocessing
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from aiohttp import web
 
-from microservices.common.app import MEDIA, SETTINGS, create_service_app, json_response, parse
+from microservices.common.app import (
+    HEALTH,
+    MEDIA,
+    SETTINGS,
+    create_service_app,
+    json_response,
+    parse,
+)
 from microservices.common.errors import ServiceError
+from microservices.image.batch import Engine, make_all
 from microservices.image.config import ImageSettings
 from microservices.image.draw import render_to_file
-from microservices.image.models import BatchRequest, GenerateRequest
+from microservices.image.models import SIZES, BatchRequest, GenerateRequest
+from microservices.image.pictures import ProviderEngine
 
 log = logging.getLogger("microservices.image")
 
 
 class Painters:
-    """The worker processes. A pool that broke (a worker was killed) is replaced, and the
-    request that saw it answers 503 so it can be retried."""
+    """The drawing engine's worker processes. A pool that broke (a worker was killed) is
+    replaced, and the request that saw it answers 503 so it can be retried."""
 
     def __init__(self, workers: int, compress_level: int) -> None:
         self.workers = workers
@@ -34,12 +47,21 @@ class Painters:
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context)
 
-    async def draw(self, prompt: str, style: str, path: str) -> None:
+    def describe(self) -> dict[str, str]:
+        return {"engine": "drawing"}
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.pool.shutdown, wait=True, cancel_futures=True)
+
+    async def make(self, prompt: str, style: str, aspect: str, field: str, work: Path) -> None:
         pool = self.pool
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(
-                pool, render_to_file, prompt, style, path, self.compress_level
+                pool, render_to_file, prompt, style, str(work), self.compress_level, SIZES[aspect]
             )
         except BrokenProcessPool:
             if self.pool is pool:
@@ -48,54 +70,54 @@ class Painters:
                 pool.shutdown(wait=False, cancel_futures=True)
             raise ServiceError(503, "UNAVAILABLE", "the image workers restarted; retry") from None
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+
+ENGINE = web.AppKey("engine", Engine)
 
 
-PAINTERS = web.AppKey("painters", Painters)
+def _engine(settings: ImageSettings) -> Engine:
+    if settings.provider == "drawing":
+        return Painters(settings.workers, settings.png_compress_level)
+    return ProviderEngine(settings)
 
 
-async def painters_ctx(app: web.Application) -> AsyncIterator[None]:
+async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     assert isinstance(settings, ImageSettings)
-    painters = Painters(settings.workers, settings.png_compress_level)
-    app[PAINTERS] = painters
-    yield
-    await asyncio.to_thread(painters.close)
+    engine = _engine(settings)
+    await engine.start()
+    app[ENGINE] = engine
+    app[HEALTH] = engine.describe()
+    log.info("pictures by %s", ", ".join(f"{k} {v}" for k, v in engine.describe().items()))
+    try:
+        yield
+    finally:
+        await engine.close()
 
 
-async def _draw_all(request: web.Request, prompts: list[str], style: str) -> list[str]:
-    """Draw one image per prompt, concurrently; their URLs in the prompts' order."""
-    media, painters = request.app[MEDIA], request.app[PAINTERS]
+async def _make(request: web.Request, prompts: list[str], style: str, aspect: str) -> list[str]:
     settings = request.app[SETTINGS]
     assert isinstance(settings, ImageSettings)
-    targets = [media.new("png") for _ in prompts]
-    jobs = [
-        painters.draw(p, style, str(path)) for p, (path, _) in zip(prompts, targets, strict=True)
-    ]
-    try:
-        async with asyncio.timeout(settings.request_timeout_s):
-            await asyncio.gather(*jobs)
-    except TimeoutError:
-        for path, _ in targets:
-            path.unlink(missing_ok=True)
-        raise ServiceError(
-            504, "TIMEOUT", f"the images were not drawn within {settings.request_timeout_s:g} s"
-        ) from None
-    log.info("drew %d image(s) in style %s", len(prompts), style)
-    return [url for _, url in targets]
+    return await make_all(
+        request.app[ENGINE],
+        request.app[MEDIA],
+        prompts,
+        style,
+        aspect,
+        settings.request_timeout_s,
+        batch=request.path == "/generate-batch",
+    )
 
 
 async def generate(request: web.Request) -> web.Response:
     body = await parse(request, GenerateRequest)
-    (url,) = await _draw_all(request, [body.prompt], body.style)
+    (url,) = await _make(request, [body.prompt], body.style, body.aspect_ratio)
     return json_response({"url": url})
 
 
 async def generate_batch(request: web.Request) -> web.Response:
     body = await parse(request, BatchRequest)
     prompts = [image.prompt for image in body.images]
-    urls = await _draw_all(request, prompts, body.style)
+    urls = await _make(request, prompts, body.style, body.aspect_ratio)
     return json_response(
         {"images": [{"prompt": p, "url": u} for p, u in zip(prompts, urls, strict=True)]}
     )
@@ -103,7 +125,7 @@ async def generate_batch(request: web.Request) -> web.Response:
 
 def create_app(settings: ImageSettings) -> web.Application:
     app = create_service_app(settings)
-    app.cleanup_ctx.append(painters_ctx)
+    app.cleanup_ctx.append(engine_ctx)
     app.router.add_post("/generate", generate)
     app.router.add_post("/generate-batch", generate_batch)
     return app

@@ -1,5 +1,6 @@
 """The image service's request bodies: strict types, unknown fields refused, prompts
-trimmed then 1..1000 characters, styles limited to the contract's."""
+trimmed then 1..1000 characters, styles limited to the contract's, and the aspect of the
+pictures (16:9 unless asked)."""
 
 from typing import Annotated, Literal
 
@@ -9,6 +10,15 @@ Style = Literal[
     "realistic", "pixar", "anime", "flat_design", "watercolor", "oil_painting", "sketch"
 ]
 STYLES: tuple[str, ...] = Style.__args__  # type: ignore[attr-defined]
+
+Aspect = Literal["16:9", "9:16", "1:1"]
+# The picture stored for each aspect: the size the video is made at (1080p names the
+# short side), so a render never has to crop or stretch it.
+SIZES: dict[str, tuple[int, int]] = {
+    "16:9": (1920, 1080),
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+}
 
 MAX_BATCH = 50
 
@@ -22,6 +32,7 @@ class Body(BaseModel):
 class GenerateRequest(Body):
     prompt: Prompt
     style: Style = "realistic"
+    aspect_ratio: Aspect = "16:9"
 
 
 class BatchPrompt(Body):
@@ -33,3 +44,4 @@ class BatchPrompt(Body):
 class BatchRequest(Body):
     images: list[BatchPrompt] = Field(min_length=1, max_length=MAX_BATCH)
     style: Style = "realistic"
+    aspect_ratio: Aspect = "16:9"

@@ -4,7 +4,10 @@ elements (in the six languages of the contract); its hash decides the rest, so a
 always gives the same scene and every style paints that same scene its own way.
 
 Coordinates are fractions of the width and height (0..1), so a scene can be painted at
-any size."""
+any size. A scene is composed for an aspect (width / height; 16:9 unless asked): on a
+narrower frame, things keep their shape and their size relative to the height (the
+frame shows a narrower slice of the same kind of landscape: wider in fractions of the
+width, fewer of them across), so a 9:16 picture is not a 16:9 one squeezed."""
 
 import hashlib
 import math
@@ -103,18 +106,27 @@ def _words(prompt: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]+", prompt.lower()))
 
 
-def _crest(rng: random.Random, base: float, amplitude: float, steps: int) -> tuple[Point, ...]:
-    """A ridge line: a sum of three sines with random phases, sampled across the width."""
+WIDE = 16 / 9  # the aspect the scenes were designed at
+
+
+def _crest(
+    rng: random.Random, base: float, amplitude: float, steps: int, span: float = 1.0
+) -> tuple[Point, ...]:
+    """A ridge line: a sum of three sines with random phases, sampled across the width
+    (`span`: the part of a 16:9 crest the frame shows)."""
     waves = [(rng.uniform(0.6, 1.6) * k, rng.uniform(0, math.tau), 1 / k) for k in (1, 2.3, 5.1)]
     points = []
     for i in range(steps + 1):
-        x = i / steps
+        x = i / steps * span
         y = sum(w * math.sin(f * math.tau * x + p) for f, p, w in waves) / 1.8
-        points.append((x, base - amplitude * (0.5 + 0.5 * y)))
+        points.append((i / steps, base - amplitude * (0.5 + 0.5 * y)))
     return tuple(points)
 
 
-def compose(prompt: str) -> Scene:
+def compose(prompt: str, aspect: float = WIDE) -> Scene:
+    # How much wider, in fractions of the width, a thing is than at 16:9 (1 at 16:9,
+    # where every number below is as it always was).
+    wide = WIDE / aspect
     words = _words(prompt)
     rng = random.Random(digest("scene", prompt))
     if words & NIGHT:
@@ -130,12 +142,12 @@ def compose(prompt: str) -> Scene:
     tall = bool(words & MOUNTAINS) or rng.random() < 0.4
 
     if time == "sunset":
-        sun = (rng.uniform(0.25, 0.75), horizon - rng.uniform(0.08, 0.16), 0.075, 0.075)
+        sun = (rng.uniform(0.25, 0.75), horizon - rng.uniform(0.08, 0.16), 0.075 * wide, 0.075)
     else:
         sun = (
             rng.choice([rng.uniform(0.12, 0.35), rng.uniform(0.65, 0.88)]),
             rng.uniform(0.12, 0.26),
-            0.05,
+            0.05 * wide,
             0.05,
         )
 
@@ -146,13 +158,13 @@ def compose(prompt: str) -> Scene:
             rng.uniform(0.08, horizon - 0.22),
             rng.uniform(0.05, 0.11),
         )
-        puffs = [(cx, cy, size * 1.4, size * 0.55)]
+        puffs = [(cx, cy, size * 1.4 * wide, size * 0.55)]
         for _ in range(rng.randint(3, 5)):
             puffs.append(
                 (
-                    cx + rng.uniform(-1.1, 1.1) * size,
+                    cx + rng.uniform(-1.1, 1.1) * size * wide,
                     cy - rng.uniform(0, 0.5) * size,
-                    size * rng.uniform(0.45, 0.75),
+                    size * rng.uniform(0.45, 0.75) * wide,
                     size * rng.uniform(0.6, 0.95),
                 )
             )
@@ -167,9 +179,9 @@ def compose(prompt: str) -> Scene:
     for i in range(layers):
         depth = i / max(1, layers - 1)
         height = (0.34 if tall else 0.16) * (1 - 0.45 * depth)
-        ridges.append(Ridge(_crest(rng, horizon + 0.02 * i, height, 48), depth))
+        ridges.append(Ridge(_crest(rng, horizon + 0.02 * i, height, 48, 1 / wide), depth))
 
-    ground = _crest(rng, 1.0 if water else horizon + 0.16, 0.06 if water else 0.1, 24)
+    ground = _crest(rng, 1.0 if water else horizon + 0.16, 0.06 if water else 0.1, 24, 1 / wide)
     if water:  # a shore in one lower corner
         left = rng.random() < 0.5
         ground = tuple(
@@ -181,9 +193,9 @@ def compose(prompt: str) -> Scene:
     if city:
         x = rng.uniform(-0.02, 0.1)
         while x < 0.98:
-            width = rng.uniform(0.035, 0.075)
+            width = rng.uniform(0.035, 0.075) * wide
             buildings.append(Building(x, width, rng.uniform(0.1, 0.34), rng.randrange(1 << 30)))
-            x += width + rng.uniform(0.0, 0.02)
+            x += width + rng.uniform(0.0, 0.02) * wide
 
     trees = []
     if wooded:
@@ -194,6 +206,8 @@ def compose(prompt: str) -> Scene:
                 continue  # no trees in the water
             base = min(0.99, ground_y + rng.uniform(0.02, 0.08))
             trees.append(Tree(x, base, rng.uniform(0.14, 0.3), rng.random() < 0.5))
+        # Fewer across a narrower frame (the same ones: the draws above are unchanged).
+        trees = trees[: max(2, math.ceil(len(trees) / wide))]
         trees.sort(key=lambda t: t.base)
 
     return Scene(

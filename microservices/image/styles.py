@@ -144,7 +144,8 @@ class Painter:
     def windows(self, b: Building) -> list[tuple[float, float, float, float]]:
         x0, y0, x1, y1 = self.building_box(b)
         rng = random.Random(b.windows)
-        cell = max(10.0, self.w / 70)
+        # Window size follows the height (as at 16:9) whatever the aspect.
+        cell = max(10.0, max(self.w, self.h * 16 / 9) / 70)
         cols, rows = max(1, int((x1 - x0) / cell) - 1), max(1, int((y1 - y0) / cell) - 1)
         gap_x, gap_y = (x1 - x0) / (cols + 1), (y1 - y0) / (rows + 1)
         out = []

@@ -1,6 +1,7 @@
 """The image service over real HTTP: every style a 1920x1080 PNG fetched back from the
 URL it answers, the styles told apart by their pixels, the same (prompt, style) always
-the same image, batches in order, validation, and media served safely."""
+the same image, batches in order, validation, media served safely, and drawings at each
+aspect. The providers are tested in test_image_providers.py."""
 
 import asyncio
 import hashlib
@@ -18,6 +19,7 @@ from microservices.image.app import create_app
 from microservices.image.config import ImageSettings
 from microservices.image.draw import render
 from microservices.image.models import STYLES
+from microservices.image.scene import WIDE, compose
 from tests.microservices.helpers_media import Served, assert_error, fetch_bytes, post_json, serve
 
 MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.png")
@@ -215,7 +217,8 @@ async def test_a_generated_file_is_served_and_nothing_beside_it(service, setting
 
 async def test_healthz_and_the_forwarded_request_id_in_the_logs(service, caplog):
     async with service.session.get(service.url("/healthz")) as response:
-        assert response.status == 200 and await response.json() == {"status": "ok"}
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "engine": "drawing"}
     caplog.handler.addFilter(ContextFilter())
     with caplog.at_level("INFO"):
         status, _ = await post_json(
@@ -236,3 +239,49 @@ def test_captions_fit_and_spell_accents():
     plain, marks = caption.spell("Ça été Straße, piñata")
     assert plain == "Ca ete Strasse, pinata"
     assert [kind for _, kind in marks] == ["cedilla", "acute", "acute", "tilde"]
+
+
+# --- pictures at an aspect ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("aspect", "size"), [("16:9", (1920, 1080)), ("9:16", (1080, 1920)), ("1:1", (1080, 1080))]
+)
+async def test_drawings_are_made_at_the_aspect_asked(service, aspect, size):
+    body = {"images": [{"prompt": "A town by a lake"}], "style": "flat_design"}
+    status, answer = await post_json(service, "/generate-batch", {**body, "aspect_ratio": aspect})
+    assert status == 200, answer
+    _, _, raw = await fetch_bytes(service.session, answer["images"][0]["url"])
+    assert Image.open(io.BytesIO(raw)).size == size
+    status, answer = await post_json(
+        service, "/generate", {"prompt": "A boat", "style": "sketch", "aspect_ratio": aspect}
+    )
+    assert status == 200 and set(answer) == {"url"}, answer
+    _, _, raw = await fetch_bytes(service.session, answer["url"])
+    assert Image.open(io.BytesIO(raw)).size == size
+
+
+@pytest.mark.parametrize("aspect", ["4:3", "16/9", 1.77, None, ""])
+async def test_an_unknown_aspect_is_a_400(service, aspect):
+    status, answer = await post_json(service, "/generate", {"prompt": "a", "aspect_ratio": aspect})
+    assert_error(status, answer, 400, "VALIDATION_ERROR")
+    assert [e["field"] for e in answer["errors"]] == ["aspect_ratio"]
+
+
+def test_a_narrow_frame_keeps_the_shapes_and_shows_fewer_things_across():
+    """At 9:16 a cloud, the sun and a building keep their 16:9 proportions on screen
+    (not squeezed), and the 16:9 scene is exactly what it always was."""
+    prompt = "A city with trees under the clouds"
+    wide, tall = compose(prompt), compose(prompt, 9 / 16)
+    assert compose(prompt, WIDE) == wide
+
+    def on_screen(e, size):  # a shape's width / height in pixels
+        return e[2] * size[0] / (e[3] * size[1])
+
+    for a, b in zip(wide.clouds[0], tall.clouds[0], strict=True):
+        assert on_screen(a, (1920, 1080)) == pytest.approx(on_screen(b, (1080, 1920)))
+    assert wide.sun[2] * 1920 / 1080 == pytest.approx(tall.sun[2] * 1080 / 1920)
+    assert len(tall.buildings) < len(wide.buildings)
+    assert tall.buildings[0].width * 1080 / 1920 == pytest.approx(
+        wide.buildings[0].width * 1920 / 1080
+    )

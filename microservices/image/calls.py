@@ -1,0 +1,213 @@
+"""Calling a picture provider: one pooled session, a bound on the calls in flight over
+every request, a timeout per call, and bounded retries with backoff for what is worth
+another try (429 and 5xx answers, a refused connection), honouring Retry-After.
+
+What goes wrong is a ServiceError in the common shape:
+- PROVIDER_AUTH_FAILED (502): the provider refused our key (401/403): configuration.
+- PROVIDER_RATE_LIMITED (503): still 429 when the retries ran out.
+- PROVIDER_UNAVAILABLE (503): the provider could not be reached.
+- PROVIDER_TIMEOUT (504): no answer within IMAGE_SERVICE_PROVIDER_TIMEOUT_S.
+- PROVIDER_FAILED (502): 5xx after the retries, another error, or a body the provider
+  does not document.
+- CONTENT_REFUSED (422): the provider's safety system refused the scene, naming it so
+  the user can change it (made by the providers, which know what a refusal looks like).
+
+The key goes in a request header only: never in a log line or an error body (a
+provider's own error message is scrubbed of it before it is quoted)."""
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+from multidict import CIMultiDictProxy
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from common.logs import request_id
+from microservices.common.errors import ServiceError
+from microservices.image.config import ImageSettings
+
+log = logging.getLogger("microservices.image.provider")
+
+
+def failed(why: str) -> ServiceError:
+    return ServiceError(502, "PROVIDER_FAILED", f"the image provider {why}")
+
+
+def auth_failed(status: int) -> ServiceError:
+    return ServiceError(
+        502,
+        "PROVIDER_AUTH_FAILED",
+        f"the image provider refused our credentials ({status}): check "
+        "IMAGE_SERVICE_PROVIDER_API_KEY and the account's access to the model",
+    )
+
+
+def refused(field: str, why: str) -> ServiceError:
+    detail = f"the image provider refused {field}: {why}"
+    return ServiceError(422, "CONTENT_REFUSED", detail, [{"field": field, "message": why}])
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON, or None if it is not."""
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            return None
+
+
+class _Retry(Exception):
+    """An answer worth another attempt; `error` if none is left."""
+
+    def __init__(self, error: ServiceError, after: float = 0.0) -> None:
+        super().__init__(error.detail)
+        self.error, self.after = error, after
+
+
+def retry_after(headers: CIMultiDictProxy[str]) -> float:
+    """How long the provider asks us to wait: Retry-After in seconds or as an HTTP date
+    (or retry-after-ms, which OpenAI also sends); 0 when it does not say."""
+    if (ms := headers.get("retry-after-ms", "").strip()) and ms.replace(".", "", 1).isdigit():
+        return float(ms) / 1000
+    value = headers.get("Retry-After", "").strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    if value:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return 0.0
+        return max(0.0, when.timestamp() - time.time())
+    return 0.0
+
+
+_backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
+
+
+class Caller:
+    def __init__(self, settings: ImageSettings) -> None:
+        self.slots = asyncio.Semaphore(settings.provider_concurrency)
+        self.attempts = settings.provider_attempts
+        self.budget_s = settings.provider_retry_budget_s
+        self.max_bytes = settings.provider_max_answer_bytes
+        self.timeout_s = settings.provider_timeout_s
+        self._timeout = aiohttp.ClientTimeout(
+            total=settings.provider_timeout_s, sock_connect=settings.provider_connect_timeout_s
+        )
+        self._key = settings.provider_api_key.get_secret_value()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        assert self._session is not None, "start() the caller first"
+        return self._session
+
+    def scrub(self, text: str, limit: int = 300) -> str:
+        """A provider's message, fit to quote: the key cut out, the length capped."""
+        if self._key:
+            text = text.replace(self._key, "[key]")
+        return " ".join(text.split())[:limit]
+
+    async def post(
+        self, url: str, body: Callable[[], Any], headers: dict[str, str], what: str
+    ) -> Answer:
+        """POST to the provider (a fresh `body()` on each attempt: a multipart form is
+        used up once sent) and return its answer, retried while it is 429 or 5xx.
+        `what` names the call in the log (never the key)."""
+        headers = dict(headers)
+        if (rid := request_id.get()) != "-":
+            headers["X-Request-ID"] = rid
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            asked = exc.after if isinstance(exc, _Retry) else 0.0
+            return max(_backoff(state), asked)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.budget_s),
+            wait=wait,
+            retry=retry_if_exception_type(_Retry),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    return await self._once(url, body(), headers, what, number)
+        except _Retry as exc:
+            raise exc.error from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _once(
+        self, url: str, body: Any, headers: dict[str, str], what: str, attempt: int
+    ) -> Answer:
+        async with self.slots:
+            started = time.perf_counter()
+            status = 0
+            try:
+                async with self.session.post(
+                    url, data=body, headers=headers, allow_redirects=False
+                ) as response:
+                    status = response.status
+                    raw = await self.read(response)
+                    answer = Answer(status, response.headers, raw)
+            except TimeoutError:
+                raise ServiceError(
+                    504,
+                    "PROVIDER_TIMEOUT",
+                    f"the image provider did not answer within {self.timeout_s:g} s",
+                ) from None
+            except aiohttp.ClientConnectorError:
+                raise _Retry(
+                    ServiceError(503, "PROVIDER_UNAVAILABLE", "the image provider is unreachable")
+                ) from None
+            except aiohttp.ClientError as exc:
+                raise failed(f"broke the connection ({type(exc).__name__})") from None
+            finally:
+                elapsed = (time.perf_counter() - started) * 1000
+                log.info("%s: %s in %.0f ms (attempt %d)", what, status or "-", elapsed, attempt)
+        if status == 429:
+            raise _Retry(
+                ServiceError(
+                    503, "PROVIDER_RATE_LIMITED", "the image provider is rate limiting us; retry"
+                ),
+                retry_after(answer.headers),
+            )
+        if status >= 500:
+            raise _Retry(failed(f"answered {status}"), retry_after(answer.headers))
+        return answer
+
+    async def read(self, response: aiohttp.ClientResponse) -> bytes:
+        if (response.content_length or 0) > self.max_bytes:
+            raise failed(f"answered more than {self.max_bytes} bytes")
+        raw = bytearray()
+        async for chunk in response.content.iter_chunked(256 * 1024):
+            raw += chunk
+            if len(raw) > self.max_bytes:
+                raise failed(f"answered more than {self.max_bytes} bytes")
+        return bytes(raw)
