@@ -5,8 +5,13 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.auth.settings import AuthSettings
+from common.tls import TlsClientSettings
 
-class EdgeSettings(BaseSettings):
+
+# Access (AUTH_*) and TLS to the orchestrator (GRPC_TLS_*, ORCHESTRATOR_TOKEN) come from
+# the mixins.
+class EdgeSettings(AuthSettings, TlsClientSettings, BaseSettings):
     # An empty variable (as in a copied .env.example) means "the default".
     model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
