@@ -40,7 +40,7 @@ class AuthSettings(BaseSettings):
 
     @property
     def auth_on(self) -> bool:
-        return self.tokens_on or bool(self.auth_api_keys.get_secret_value())
+        return self.tokens_on or bool(parse_api_keys(self.auth_api_keys.get_secret_value()))
 
     @property
     def algorithms(self) -> list[str]:

@@ -20,6 +20,10 @@ MESSAGES: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
 )
 
 
+# The algorithms each key type can verify: a token never picks its key's use.
+FAMILIES = {"RSA": ("RS", "PS"), "EC": ("ES",), "OKP": ("EdDSA",)}
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -50,7 +54,7 @@ class TokenVerifier:
         if kid is not None and not isinstance(kid, str):
             raise Unauthenticated("the token's key id is not a string")
         key = await self._keys.key(kid)
-        if key.alg is not None and key.alg != alg:
+        if not alg.startswith(FAMILIES.get(key.jwk.key_type, ())) or key.alg not in (None, alg):
             raise Unauthenticated("the token's algorithm is not its key's")
         try:
             claims = jwt.decode(
@@ -62,6 +66,8 @@ class TokenVerifier:
                 leeway=self._leeway_s,
                 options={"require": ["exp", "iss", "aud"]},
             )
+        except (TypeError, ValueError):  # a key PyJWT cannot use for this algorithm
+            raise Unauthenticated("the token's algorithm is not its key's") from None
         except jwt.PyJWTError as exc:
             for kind, message in MESSAGES:
                 if isinstance(exc, kind):

@@ -24,7 +24,7 @@ class Caller:
 
 def bearer(authorization: str | None) -> str:
     """The credential of an `Authorization: Bearer ...` value."""
-    if not authorization:
+    if not authorization or not authorization.strip():
         raise Unauthenticated("a bearer credential is required", missing=True)
     scheme, _, credential = authorization.strip().partition(" ")
     credential = credential.strip()
