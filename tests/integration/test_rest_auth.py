@@ -12,10 +12,12 @@ from pydantic import SecretStr
 
 from common.logs import ContextFilter
 from edge.app import create_app
+from edge.auth import OPEN_ROUTES
 from edge.config import EdgeSettings
 from orchestrator.server import Orchestrator
 from tests.fakes.identity import AUDIENCE, IdentityProvider
 from tests.integration.helpers import FRONTEND, assert_error
+from tests.integration.test_openapi import DOCUMENT, operations
 
 CI_KEY = "ci-key-0123456789abcdef"
 
@@ -192,3 +194,21 @@ async def test_the_edge_forwards_the_caller_to_the_orchestrator(
     resp = await client.get("/projects", headers={**bearer(CI_KEY), "X-Request-ID": "r-42"})
     assert resp.status == 200
     assert await rpc_request_ids.settled(1) == ["r-42"]
+
+
+def test_the_document_describes_the_bearer_scheme_and_the_open_endpoints() -> None:
+    scheme = DOCUMENT["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    # Optional in the one document every deployment serves: required once AUTH_* is set.
+    assert DOCUMENT["security"] == [{"bearer": []}, {}]
+    for method, path, operation in operations():
+        if path in OPEN_ROUTES:
+            assert operation["security"] == [], (method, path)
+            assert "401" not in operation["responses"], (method, path)
+        else:
+            assert "security" not in operation, (method, path)
+            assert operation["responses"]["401"] == {
+                "$ref": "#/components/responses/Unauthorized"
+            }, (method, path)
+    headers = DOCUMENT["components"]["responses"]["Unauthorized"]["headers"]
+    assert set(headers) == {"X-Request-ID", "WWW-Authenticate"}
