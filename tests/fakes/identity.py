@@ -112,3 +112,12 @@ class IdentityProvider:
         if self.failing:
             return web.Response(status=503)
         return web.json_response({"keys": [key.public_jwk() for key in self.keys]})
+
+
+async def served(aiohttp_server: Any) -> IdentityProvider:
+    """A provider on a loopback test server, with one published key, `k1`."""
+    provider = IdentityProvider()
+    server = await aiohttp_server(provider.app)
+    provider.issuer = str(server.make_url("")).rstrip("/")
+    provider.add_key("k1")
+    return provider

@@ -3,7 +3,6 @@
 container healthcheck, and the edge carrying its caller through to the orchestrator."""
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,13 +19,13 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from pydantic import SecretStr
 
 from common.devcerts import make_ca, make_leaf, write_pair
-from common.logs import ContextFilter
 from edge.app import create_app
 from edge.config import EdgeSettings
 from orchestrator import healthcheck
 from orchestrator.config import OrchestratorSettings
 from orchestrator.server import Orchestrator, create_server
-from tests.fakes.identity import AUDIENCE, IdentityProvider
+from tests.fakes.identity import AUDIENCE, served
+from tests.integration.callers import Callers, callers_of
 from tests.integration.helpers import assert_error, rpc_failure
 
 CI_KEY = "ci-key-0123456789abcdef"
@@ -98,29 +97,10 @@ def keys(*pairs: str) -> dict[str, Any]:
     return {"auth_api_keys": SecretStr(",".join(pairs))}
 
 
-class Callers(logging.Handler):
-    """On the orchestrator's RPC logger: the caller each RPC's line was written for."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.addFilter(ContextFilter())
-        self.seen: list[str | None] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.seen.append(getattr(record, "caller", None))
-
-
 @pytest.fixture
 def callers() -> Iterator[Callers]:
-    logger = logging.getLogger("orchestrator.rpc")
-    handler, level = Callers(), logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
+    with callers_of("orchestrator.rpc") as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 async def create(channel: grpc.aio.Channel, metadata: Any = (), title: str = "t") -> Any:
@@ -203,9 +183,8 @@ async def test_health_and_reflection_are_open_unless_closed(serve: Serve) -> Non
 
 
 async def test_provider_tokens_on_grpc(serve: Serve, aiohttp_server) -> None:
-    provider = IdentityProvider()
-    provider.issuer = str((await aiohttp_server(provider.app)).make_url("")).rstrip("/")
-    key = provider.add_key("k1")
+    provider = await served(aiohttp_server)
+    key = provider.keys[0]
     values = {"auth_issuer": provider.issuer, "auth_audience": AUDIENCE, "auth_jwks_refresh_s": 0}
     async with (
         serve(**values) as server,

@@ -10,12 +10,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
-from common.logs import ContextFilter
 from edge.app import create_app
 from edge.auth import OPEN_ROUTES
 from edge.config import EdgeSettings
 from orchestrator.server import Orchestrator
-from tests.fakes.identity import AUDIENCE, IdentityProvider
+from tests.fakes.identity import AUDIENCE, IdentityProvider, served
+from tests.integration.callers import Callers, callers_of
 from tests.integration.helpers import FRONTEND, assert_error
 from tests.integration.test_openapi import DOCUMENT, operations
 
@@ -28,11 +28,7 @@ def bearer(credential: str) -> dict[str, str]:
 
 @pytest.fixture
 async def provider(aiohttp_server) -> IdentityProvider:
-    provider = IdentityProvider()
-    server = await aiohttp_server(provider.app)
-    provider.issuer = str(server.make_url("")).rstrip("/")
-    provider.add_key("k1")
-    return provider
+    return await served(aiohttp_server)
 
 
 @pytest.fixture
@@ -55,29 +51,11 @@ async def client(
     return await aiohttp_client(create_app(settings))
 
 
-class Lines(logging.Handler):
-    """The edge's request lines, with the caller each was written for."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.addFilter(ContextFilter())
-        self.lines: list[tuple[str, str | None]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.getMessage(), getattr(record, "caller", None)))
-
-
 @pytest.fixture
-def lines() -> Iterator[Lines]:
-    logger = logging.getLogger("edge.http")
-    handler, level = Lines(), logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    try:
+def lines() -> Iterator[Callers]:
+    """The edge's request lines, with the caller each was written for."""
+    with callers_of("edge.http", logging.INFO) as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +104,7 @@ async def test_a_bad_credential_is_a_401_naming_the_error(
     assert CI_KEY[:10] not in body["detail"] + challenge
 
 
-async def test_an_api_key_opens_every_endpoint(client: TestClient, lines: Lines) -> None:
+async def test_an_api_key_opens_every_endpoint(client: TestClient, lines: Callers) -> None:
     resp = await client.post("/projects", json={"title": "Keyed"}, headers=bearer(CI_KEY))
     assert resp.status == 201, await resp.text()
     project = await resp.json()
@@ -134,12 +112,12 @@ async def test_an_api_key_opens_every_endpoint(client: TestClient, lines: Lines)
     assert got.status == 200
     deleted = await client.delete(f"/projects/{project['id']}", headers=bearer(CI_KEY))
     assert deleted.status == 204
-    assert [who for _, who in lines.lines] == ["ci", "ci", "ci"]
-    assert CI_KEY not in repr(lines.lines)
+    assert lines.seen == ["ci", "ci", "ci"]
+    assert CI_KEY not in repr(lines.messages)
 
 
 async def test_a_provider_token_opens_the_api_and_names_its_subject(
-    client: TestClient, provider: IdentityProvider, lines: Lines
+    client: TestClient, provider: IdentityProvider, lines: Callers
 ) -> None:
     token = provider.token(provider.keys[0], sub="alice@example.com")
     resp = await client.post("/projects", json={"title": "Tokened"}, headers=bearer(token))
@@ -149,7 +127,7 @@ async def test_a_provider_token_opens_the_api_and_names_its_subject(
     body = await assert_error(resp, 401, "UNAUTHENTICATED")
     assert body["detail"] == "the token has expired"
     assert 'error_description="the token has expired"' in resp.headers["WWW-Authenticate"]
-    assert [who for _, who in lines.lines] == ["alice@example.com", None]
+    assert lines.seen == ["alice@example.com", None]
 
 
 async def test_a_provider_that_is_down_is_a_503_not_a_way_in(

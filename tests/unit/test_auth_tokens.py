@@ -20,6 +20,7 @@ from tests.fakes.identity import (
     IdentityProvider,
     hmac_signed,
     new_key,
+    served,
     unsigned,
 )
 
@@ -38,11 +39,7 @@ class Clock:
 
 @pytest.fixture
 async def provider(aiohttp_server) -> IdentityProvider:
-    provider = IdentityProvider()
-    server = await aiohttp_server(provider.app)
-    provider.issuer = str(server.make_url("")).rstrip("/")
-    provider.add_key("k1")
-    return provider
+    return await served(aiohttp_server)
 
 
 @pytest.fixture
