@@ -16,9 +16,12 @@ credential the edge checked.
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
+from typing import Any
 
 import grpc
 from aiohttp import web
+from aiohttp.typedefs import Middleware
+from grpc.aio import ClientCallDetails
 
 from common.auth.errors import KeysUnavailable, Unauthenticated
 from common.auth.verifier import Verifier
@@ -52,9 +55,6 @@ class Unauthorized(HttpError):
 def _is_open(request: web.Request) -> bool:
     resource = request.match_info.route.resource
     return resource is not None and resource.canonical in OPEN_ROUTES
-
-
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 def auth_middleware(verifier: Verifier) -> Middleware:
@@ -98,8 +98,13 @@ class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor):
     def __init__(self, service_token: str) -> None:
         self._service = f"Bearer {service_token}" if service_token else None
 
-    async def intercept_unary_unary(self, continuation, client_call_details, request):
-        extra = []
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
+        client_call_details: ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        extra: list[tuple[str, str]] = []
         credential = self._service or forwarded.get()
         if credential:
             extra.append(("authorization", credential))

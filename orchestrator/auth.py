@@ -14,6 +14,7 @@ certificate (mutual TLS), and is logged as "<client> for <name>".
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 import grpc
 from google.protobuf import any_pb2
@@ -79,7 +80,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         self._verifier = verifier
         self._open = open_methods
 
-    async def intercept_service(self, continuation, handler_call_details):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
         method: str = handler_call_details.method
         authorization = forwarded = None
         for key, value in handler_call_details.invocation_metadata or ():

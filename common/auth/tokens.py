@@ -54,7 +54,8 @@ class TokenVerifier:
         if kid is not None and not isinstance(kid, str):
             raise Unauthenticated("the token's key id is not a string")
         key = await self._keys.key(kid)
-        if not alg.startswith(FAMILIES.get(key.jwk.key_type, ())) or key.alg not in (None, alg):
+        family = FAMILIES.get(key.jwk.key_type or "", ())
+        if not alg.startswith(family) or key.alg not in (None, alg):
             raise Unauthenticated("the token's algorithm is not its key's")
         try:
             claims = jwt.decode(
