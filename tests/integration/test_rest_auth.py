@@ -82,6 +82,8 @@ async def test_no_credential_is_a_401_with_a_challenge_and_cors(
     assert resp.headers["X-Request-ID"]
     assert resp.headers["Access-Control-Allow-Origin"] == FRONTEND
     assert resp.headers["Access-Control-Allow-Credentials"] == "true"
+    exposed = resp.headers["Access-Control-Expose-Headers"].lower()
+    assert "www-authenticate" in exposed
 
 
 async def test_an_unknown_endpoint_is_a_401_too(client: TestClient) -> None:
