@@ -1,6 +1,6 @@
-"""gRPC over TLS, the client side the edge and `python -m orchestrator.healthcheck`
-share: the CA to trust, and a client certificate for mutual TLS. PEM files, read once
-when the channel is made."""
+"""How a client dials the orchestrator, as the edge and `python -m orchestrator.healthcheck`
+do: gRPC over TLS (the CA to trust, a client certificate for mutual TLS; PEM files read
+once when the channel is made) and the credential it calls with."""
 
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class TlsClientSettings(BaseSettings):
+class OrchestratorClientSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
     # The CA certificate(s) the orchestrator's certificate must chain to (PEM); set, the
@@ -26,7 +26,7 @@ class TlsClientSettings(BaseSettings):
     orchestrator_token: SecretStr = SecretStr("")
 
     @model_validator(mode="after")
-    def _pairs(self) -> "TlsClientSettings":
+    def _pairs(self) -> "OrchestratorClientSettings":
         if (self.grpc_tls_client_cert is None) != (self.grpc_tls_client_key is None):
             raise ValueError("GRPC_TLS_CLIENT_CERT and GRPC_TLS_CLIENT_KEY go together")
         if self.grpc_tls_client_cert is not None and self.grpc_tls_ca is None:
@@ -51,7 +51,7 @@ def name_override(server_name: str | None) -> tuple[tuple[str, str], ...]:
 
 def open_channel(
     address: str,
-    settings: TlsClientSettings,
+    settings: OrchestratorClientSettings,
     options: tuple[tuple[str, int | str], ...] = (),
     interceptors: list[grpc.aio.ClientInterceptor] | None = None,
 ) -> grpc.aio.Channel:

@@ -7,13 +7,15 @@ from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.auth.settings import AuthSettings
-from common.tls import TlsClientSettings
+from common.tls import OrchestratorClientSettings
 from orchestrator.tls import TlsServerSettings
 
 
-# Access (AUTH_*, GRPC_TLS_*) comes from the mixins; the client side of TLS is for
+# Access (AUTH_*, GRPC_TLS_*) comes from the mixins; the client side (GRPC_TLS_CA...) is for
 # `python -m orchestrator.healthcheck`.
-class OrchestratorSettings(AuthSettings, TlsServerSettings, TlsClientSettings, BaseSettings):
+class OrchestratorSettings(
+    AuthSettings, TlsServerSettings, OrchestratorClientSettings, BaseSettings
+):
     # An empty variable (as in a copied .env.example) means "the default".
     model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 

@@ -19,6 +19,7 @@ import jwt
 import orjson
 
 from common.auth.errors import KeysUnavailable, Unauthenticated
+from common.auth.settings import secure_url
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,8 @@ class JwksCache:
         if not isinstance(document, dict) or document.get("issuer") != self._issuer:
             raise ValueError("the discovery document names another issuer")
         url = document.get("jwks_uri")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise ValueError("the discovery document has no jwks_uri")
+        if not isinstance(url, str) or not secure_url(url):
+            raise ValueError("the discovery document has no https jwks_uri")
         self._jwks_url = url
         return url
 

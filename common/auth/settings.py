@@ -5,12 +5,20 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.auth.api_keys import parse_api_keys
+from common.auth.exposure import is_loopback
 
 # Signature algorithms a token may use: asymmetric only. `none` and the HMAC family are
 # never accepted, so a token cannot be "signed" with a public key taken from the JWKS.
 ASYMMETRIC = frozenset(
     ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 )
+
+
+def secure_url(url: str) -> bool:
+    """Keys fetched over plain HTTP could be swapped on the way: https, but on loopback."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return scheme == "https" or (scheme == "http" and is_loopback(host))
 
 
 class AuthSettings(BaseSettings):
@@ -55,5 +63,8 @@ class AuthSettings(BaseSettings):
             )
         if self.tokens_on and not (self.auth_issuer and self.auth_audience):
             raise ValueError("token checks need both AUTH_ISSUER and AUTH_AUDIENCE")
+        for name, url in (("AUTH_ISSUER", self.auth_issuer), ("AUTH_JWKS_URL", self.auth_jwks_url)):
+            if url and not secure_url(url):
+                raise ValueError(f"{name} must be an https:// URL (http:// only on loopback)")
         parse_api_keys(self.auth_api_keys.get_secret_value())  # refuses a malformed list
         return self

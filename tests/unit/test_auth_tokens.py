@@ -185,6 +185,19 @@ def test_hmac_and_none_cannot_be_configured(algorithms: str) -> None:
         AuthSettings(auth_issuer="https://id", auth_audience="a", auth_algorithms=algorithms)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://id.example", "http://10.0.0.1:8080/realms/x", "ftp://id.example", "id.example"],
+)
+def test_keys_come_over_https_but_on_loopback(url: str) -> None:
+    with pytest.raises(ValidationError, match="must be an https:// URL"):
+        AuthSettings(auth_issuer=url, auth_audience="a")
+    with pytest.raises(ValidationError, match="must be an https:// URL"):
+        AuthSettings(auth_issuer="https://id", auth_jwks_url=url, auth_audience="a")
+    for fine in ("https://id.example", "http://127.0.0.1:9000", "http://localhost/x"):
+        assert AuthSettings(auth_issuer=fine, auth_audience="a").tokens_on
+
+
 def test_tokens_need_both_an_issuer_and_an_audience() -> None:
     for values in ({"auth_issuer": "https://id"}, {"auth_jwks_url": "https://id/jwks"}):
         with pytest.raises(ValidationError, match="AUTH_ISSUER and AUTH_AUDIENCE"):
