@@ -7,7 +7,7 @@ GEN := protos/gen
 PROTOS := $(wildcard protos/ai_studio/v1/*.proto)
 SITE = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
-.PHONY: install run test stubs lint bench compose-check clean
+.PHONY: install run test stubs lint bench compose-check certs clean
 
 # The venv is rebuilt when a requirements file changes; the stamp records it.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -48,6 +48,14 @@ lint: install
 compose-check:
 	command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose)
 	docker-compose config -q
+
+# For docker-compose: a development CA and gRPC certificates in ./certs (mutual TLS
+# between the containers), and an API key in .env (AI_STUDIO_API_KEY), unless one is there.
+certs: install
+	$(BIN)/python -m common.devcerts certs
+	grep -q '^AI_STUDIO_API_KEY=.' .env 2>/dev/null || \
+		echo "AI_STUDIO_API_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env
+	@echo "API key for docker-compose: AI_STUDIO_API_KEY in .env"
 
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)

@@ -15,14 +15,18 @@ import orjson
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
+# Who made the request, once authenticated (an API key's name or a token's subject).
+caller: ContextVar[str | None] = ContextVar("caller", default=None)
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(by)s] %(message)s"
 
 
 class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         record.job_id = job_id.get()
+        record.caller = who = caller.get()
+        record.by = f" by {who}" if who is not None else ""
         return True
 
 
@@ -39,6 +43,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.job_id is not None:
             entry["job_id"] = record.job_id
+        if record.caller is not None:
+            entry["caller"] = record.caller
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return orjson.dumps(entry).decode()

@@ -1,8 +1,11 @@
 """`python -m edge`: serve HTTP until SIGTERM or SIGINT, then finish in-flight requests."""
 
+import logging
+
 import uvloop
 from aiohttp import web
 
+from common.auth.exposure import warn_if_exposed
 from common.logs import configure_logging
 from edge.app import create_app
 from edge.config import EdgeSettings
@@ -11,6 +14,7 @@ from edge.config import EdgeSettings
 def main() -> None:
     settings = EdgeSettings()
     configure_logging(settings.log_level, settings.log_format)
+    warn_if_exposed(logging.getLogger("edge"), settings.edge_host, settings.auth_on)
     web.run_app(
         create_app(settings),
         host=settings.edge_host,

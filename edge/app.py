@@ -1,10 +1,12 @@
 """The app factory main and tests share."""
 
-import grpc
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp import web
 from grpc_health.v1.health_pb2_grpc import HealthStub
 
+from common.auth.verifier import Verifier
+from common.tls import open_channel
+from edge.auth import auth_middleware, channel_interceptors, verifier_context
 from edge.config import EdgeSettings
 from edge.keys import HEALTH, PROJECTS, SETTINGS
 from edge.middleware import middleware
@@ -22,7 +24,10 @@ CHANNEL_OPTIONS = (
 
 async def _grpc_channel(app: web.Application):
     """One long-lived channel for the app's life, shared by every request."""
-    channel = grpc.aio.insecure_channel(app[SETTINGS].orchestrator_address, CHANNEL_OPTIONS)
+    settings = app[SETTINGS]
+    channel = open_channel(
+        settings.orchestrator_address, settings, CHANNEL_OPTIONS, channel_interceptors(settings)
+    )
     app[PROJECTS] = ProjectServiceStub(channel)
     app[HEALTH] = HealthStub(channel)
     yield
@@ -35,12 +40,15 @@ PARSER_MAX_LINE = 64 * 1024
 
 
 def create_app(settings: EdgeSettings) -> web.Application:
+    verifier = Verifier(settings) if settings.auth_on else None
     app = web.Application(
-        middlewares=[middleware],
+        middlewares=[middleware, auth_middleware(verifier)] if verifier else [middleware],
         client_max_size=settings.max_body_bytes,
         handler_args={"max_line_size": PARSER_MAX_LINE},
     )
     app[SETTINGS] = settings
+    if verifier is not None:
+        app.cleanup_ctx.append(verifier_context(verifier))
     app.cleanup_ctx.append(_grpc_channel)
     setup_routes(app)
     setup_cors(app, settings.origins)

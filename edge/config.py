@@ -3,10 +3,15 @@
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from common.auth.settings import AuthSettings
+from common.tls import OrchestratorClientSettings
 
 
-class EdgeSettings(BaseSettings):
+# Access (AUTH_*) and TLS to the orchestrator (GRPC_TLS_*, ORCHESTRATOR_TOKEN) come from
+# the mixins.
+class EdgeSettings(AuthSettings, OrchestratorClientSettings):
     # An empty variable (as in a copied .env.example) means "the default".
     model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 

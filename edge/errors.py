@@ -21,6 +21,7 @@ HTTP_STATUS = {
     StatusCode.INVALID_ARGUMENT: 400,
     StatusCode.FAILED_PRECONDITION: 400,
     StatusCode.OUT_OF_RANGE: 400,
+    StatusCode.UNAUTHENTICATED: 401,
     StatusCode.NOT_FOUND: 404,
     StatusCode.ALREADY_EXISTS: 409,
     StatusCode.ABORTED: 409,

@@ -8,7 +8,7 @@ import uuid
 import grpc
 from aiohttp import web
 
-from common.logs import request_id
+from common.logs import caller, request_id
 from edge.errors import HttpError, from_rpc_error
 from edge.metrics import observe
 
@@ -43,6 +43,7 @@ async def middleware(request: web.Request, handler) -> web.StreamResponse:
     given = request.headers.get("X-Request-ID", "")
     rid = given if SAFE_ID.fullmatch(given) else uuid.uuid4().hex
     token = request_id.set(rid)
+    caller_token = caller.set(None)  # set by edge/auth.py once the caller is known
     started = time.perf_counter()
     try:
         try:
@@ -73,3 +74,4 @@ async def middleware(request: web.Request, handler) -> web.StreamResponse:
         return response
     finally:
         request_id.reset(token)
+        caller.reset(caller_token)

@@ -6,6 +6,7 @@ import signal
 
 import uvloop
 
+from common.auth.exposure import warn_if_exposed
 from common.logs import configure_logging
 from orchestrator.config import OrchestratorSettings
 from orchestrator.metrics import serve_metrics
@@ -31,6 +32,8 @@ async def serve(settings: OrchestratorSettings) -> None:
 def main() -> None:
     settings = OrchestratorSettings()
     configure_logging(settings.log_level, settings.log_format)
+    protected = settings.auth_on or settings.grpc_tls_client_ca is not None
+    warn_if_exposed(log, settings.orchestrator_address, protected)
     uvloop.run(serve(settings))
 
 

@@ -6,8 +6,16 @@ from typing import Literal
 from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.auth.settings import AuthSettings
+from common.tls import OrchestratorClientSettings
+from orchestrator.tls import TlsServerSettings
 
-class OrchestratorSettings(BaseSettings):
+
+# Access (AUTH_*, GRPC_TLS_*) comes from the mixins; the client side (GRPC_TLS_CA...) is for
+# `python -m orchestrator.healthcheck`.
+class OrchestratorSettings(
+    AuthSettings, TlsServerSettings, OrchestratorClientSettings, BaseSettings
+):
     # An empty variable (as in a copied .env.example) means "the default".
     model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
@@ -51,6 +59,10 @@ class OrchestratorSettings(BaseSettings):
     video_max_attempts: int = Field(3, ge=1)
     video_retry_base_s: float = Field(2.0, ge=0)
     video_retry_max_s: float = Field(60.0, ge=0)
+    # With AUTH_* set, whether the gRPC health service and reflection stay open to
+    # callers without a credential.
+    grpc_auth_open_health: bool = True
+    grpc_auth_open_reflection: bool = True
     # How long in-flight RPCs may run on after SIGTERM/SIGINT.
     shutdown_grace_s: float = Field(10.0, ge=0)
     log_level: str = "INFO"

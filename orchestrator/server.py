@@ -9,6 +9,8 @@ from ai_studio.v1 import project_service_pb2, project_service_pb2_grpc
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from common.auth.verifier import Verifier
+from orchestrator.auth import AuthInterceptor, open_prefixes
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock, system_clock
 from orchestrator.config import OrchestratorSettings
@@ -18,6 +20,7 @@ from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.servicers.projects import ProjectServicer
 from orchestrator.store import open_store
 from orchestrator.store.base import ProjectStore
+from orchestrator.tls import server_credentials
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +42,11 @@ class Orchestrator:
     health: health.aio.HealthServicer
     watcher: StoreWatcher
     port: int
+    verifier: Verifier | None = None
 
     async def start(self) -> None:
+        if self.verifier is not None:
+            await self.verifier.start()
         await self.clients.start()
         await self.server.start()
         await self.watcher.start()
@@ -54,6 +60,8 @@ class Orchestrator:
         await asyncio.gather(self.server.stop(grace), self.runner.stop(grace))
         await self.clients.close()
         await self.store.close()
+        if self.verifier is not None:
+            await self.verifier.close()
 
 
 async def create_server(
@@ -65,7 +73,12 @@ async def create_server(
     store = store or await open_store(settings)
     clients = Clients.from_settings(settings)
     runner = JobRunner(store, clients.video, clock, runner_policy(settings))
-    server = grpc.aio.server(interceptors=[ServerInterceptor()])
+    verifier = Verifier(settings) if settings.auth_on else None
+    interceptors: list[grpc.aio.ServerInterceptor] = [ServerInterceptor()]
+    if verifier is not None or settings.grpc_tls_client_ca is not None:
+        opened = open_prefixes(settings.grpc_auth_open_health, settings.grpc_auth_open_reflection)
+        interceptors.insert(0, AuthInterceptor(verifier, opened))
+    server = grpc.aio.server(interceptors=interceptors)
     project_service_pb2_grpc.add_ProjectServiceServicer_to_server(
         ProjectServicer(store, clients, clock, runner.wake), server
     )
@@ -79,10 +92,13 @@ async def create_server(
         settings.store_timeout_s,
     )
     reflection.enable_server_reflection(SERVICE_NAMES, server)
-    port = server.add_insecure_port(settings.orchestrator_address)
+    if settings.tls_on:
+        port = server.add_secure_port(settings.orchestrator_address, server_credentials(settings))
+    else:
+        port = server.add_insecure_port(settings.orchestrator_address)
     if not port and not settings.orchestrator_address.startswith("unix:"):
         raise OSError(f"cannot listen on {settings.orchestrator_address}")
-    return Orchestrator(server, store, clients, runner, health_servicer, watcher, port)
+    return Orchestrator(server, store, clients, runner, health_servicer, watcher, port, verifier)
 
 
 def runner_policy(settings: OrchestratorSettings) -> RunnerPolicy:

@@ -284,7 +284,7 @@ def test_every_error_answer_is_the_error_shape_with_a_request_id() -> None:
             assert "404" in statuses[key], key
             assert ("502" in statuses[key]) != key.endswith("generate-video"), key
     assert "409" in statuses["POST /projects/{id}/generate-video"]
-    assert statuses["DELETE /projects/{id}"] == {"204", "404", "414", "503", "504"}
+    assert statuses["DELETE /projects/{id}"] == {"204", "401", "404", "414", "503", "504"}
 
 
 def test_the_headers_the_frontend_reads_are_documented() -> None:
