@@ -88,7 +88,7 @@ class ProviderCall:
         self.max_answer_bytes = settings.provider_max_answer_bytes
         self._timeout = aiohttp.ClientTimeout(total=settings.provider_timeout_s)
         self._session: aiohttp.ClientSession | None = None
-        self._backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+        self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=self._timeout)
