@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from microservices.audio.config import AudioSettings
 from microservices.audio.narration import Spoken
-from microservices.audio.provider_call import ProviderCall, bad_answer
+from microservices.audio.provider_call import HttpProvider, ProviderCall, bad_answer
 
 DEFAULT_URL = "https://api.elevenlabs.io"
 DEFAULT_MODEL = "eleven_multilingual_v2"
@@ -97,7 +97,7 @@ def marks(text: str, alignment: _Alignment) -> tuple[tuple[int, float], ...]:
     return tuple(found)
 
 
-class ElevenLabsSpeech:
+class ElevenLabsSpeech(HttpProvider):
     name = "elevenlabs"
     limit = 5000
     group = True  # whole sentences per call: the alignment times each word
@@ -109,12 +109,6 @@ class ElevenLabsSpeech:
         self.voices = DEFAULT_VOICES | settings.provider_voices
         self._key = settings.provider_api_key
         self.call = ProviderCall(settings, self.name, refusal)
-
-    async def start(self) -> None:
-        await self.call.start()
-
-    async def close(self) -> None:
-        await self.call.close()
 
     async def speak(
         self,

@@ -10,7 +10,7 @@ import orjson
 
 from microservices.audio.config import AudioSettings
 from microservices.audio.narration import Spoken
-from microservices.audio.provider_call import ProviderCall, bad_answer
+from microservices.audio.provider_call import HttpProvider, ProviderCall, bad_answer
 
 DEFAULT_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini-tts"
@@ -35,7 +35,7 @@ def refusal(status: int, body: bytes) -> str | None:
     return None
 
 
-class OpenAISpeech:
+class OpenAISpeech(HttpProvider):
     name = "openai"
     limit = 4096
     group = False  # one sentence per call: sentence timings
@@ -47,12 +47,6 @@ class OpenAISpeech:
         self.voices = settings.provider_voices
         self._key = settings.provider_api_key
         self.call = ProviderCall(settings, self.name, refusal)
-
-    async def start(self) -> None:
-        await self.call.start()
-
-    async def close(self) -> None:
-        await self.call.close()
 
     async def speak(
         self,

@@ -4,6 +4,8 @@ Retry-After within a bounded budget, X-Request-ID, a capped answer, and the prov
 failures turned into our errors in the common shape:
 
 - 401/403: 502 PROVIDER_AUTH_FAILED (our configuration, not the client's fault)
+- the account's quota spent (OpenAI's 429 insufficient_quota, ElevenLabs'
+  quota_exceeded): 502 PROVIDER_QUOTA_EXCEEDED, not retried
 - a refusal of the text (a safety filter): 422 CONTENT_REFUSED naming `script_text`
 - 429 past the budget: 503 PROVIDER_RATE_LIMITED; 5xx past it: 502 PROVIDER_FAILED
 - any other error status: 502 PROVIDER_REJECTED; no answer in time: 504 PROVIDER_TIMEOUT;
@@ -37,6 +39,8 @@ from microservices.common.errors import ServiceError
 
 log = logging.getLogger("microservices.audio.provider")
 
+# What OpenAI's and ElevenLabs' error bodies say when the account's credit is spent.
+QUOTA_CODES = (b'"insufficient_quota"', b'"quota_exceeded"')
 # (status, body) -> the provider's reason when it refused the text itself, else None.
 Refusal = Callable[[int, bytes], str | None]
 
@@ -77,6 +81,18 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return max(0.0, when - time.time())
+
+
+class HttpProvider:
+    """What a provider spoken to over HTTP shares: its call, opened and closed with the app."""
+
+    call: "ProviderCall"
+
+    async def start(self) -> None:
+        await self.call.start()
+
+    async def close(self) -> None:
+        await self.call.close()
 
 
 class ProviderCall:
@@ -173,6 +189,8 @@ class ProviderCall:
             )
         if 200 <= status < 300:
             return Answer(raw, content_type)
+        if status in (401, 403, 429) and any(code in raw for code in QUOTA_CODES):
+            raise self._error(502, "PROVIDER_QUOTA_EXCEEDED", f"says our quota is spent ({status})")
         if status in (401, 403):
             raise self._error(
                 502,

@@ -491,3 +491,18 @@ async def test_real_elevenlabs(aiohttp_client, tmp_path):
     client = await aiohttp_client(create_app(settings))
     answer, _, _ = await generate(client, request(script_text="Hello. This is a test."))
     assert answer["duration"] > 0.5
+
+
+async def test_a_spent_quota_is_not_retried(openai_client, openai, elevenlabs_client, elevenlabs):
+    fake, _ = openai
+    error = {"message": "You exceeded your current quota.", "type": "insufficient_quota"}
+    fake.answer_next(429, {"error": error | {"code": "insufficient_quota"}}, {"Retry-After": "0"})
+    response = await openai_client.post("/generate", json=request(script_text="Once."))
+    await assert_error(response, 502, "PROVIDER_QUOTA_EXCEEDED")
+    assert len(fake.received) == 1
+    fake, _ = elevenlabs
+    detail = {"status": "quota_exceeded", "message": "This request exceeds your quota."}
+    fake.answer_next(401, {"detail": detail})
+    response = await elevenlabs_client.post("/generate", json=request(script_text="Once."))
+    await assert_error(response, 502, "PROVIDER_QUOTA_EXCEEDED")
+    assert len(fake.received) == 1
