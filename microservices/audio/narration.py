@@ -2,7 +2,9 @@
 asked for (calls run concurrently, a bounded number at once, and are put back in
 order), each piece's audio decoded and measured, joined into one WAV, the speed the
 provider could not take and the pitch applied with ffmpeg, and every word timed for the
-captions: by the provider's marks where it gives them, else over its sentence's audio."""
+captions: by the provider's marks where it gives them, else over its sentence's audio.
+A piece is decoded as soon as it arrives, to a work file of its own, so that no more
+than one piece's audio is in memory at a time for each call under way."""
 
 import asyncio
 import wave
@@ -71,11 +73,14 @@ async def narrate(
     low, high = provider.speeds
     taken = min(high, max(low, speed))
     gate = asyncio.Semaphore(concurrency)
+    joined = wav.with_name(wav.stem + "-joined.wav") if (taken != speed or pitch != 1.0) else wav
+    work = [wav.with_name(f"{wav.stem}-{i}") for i in range(len(spans))]
 
-    async def one(index: int) -> Spoken:
+    async def one(index: int) -> tuple[int, tuple[tuple[int, float], ...] | None]:
+        """Speak piece `index` and decode it to PCM in its work file: its sample count."""
         span = spans[index]
         async with gate:
-            return await provider.speak(
+            spoken = await provider.speak(
                 text[span.start : span.end],
                 voice_id,
                 language,
@@ -83,47 +88,48 @@ async def narrate(
                 text[: span.start].strip(),
                 text[span.end :].strip(),
             )
+            work[index].write_bytes(spoken.audio)
+            try:
+                pcm = await decode_pcm(
+                    ffmpeg, work[index], sample_rate=SAMPLE_RATE, timeout_s=timeout_s
+                )
+            except EncodeError:
+                raise ProviderAudioError("its audio could not be decoded") from None
+            if len(pcm) < 2:
+                raise ProviderAudioError("its audio holds no sound")
+            work[index].write_bytes(pcm)
+            return len(pcm) // 2, spoken.marks
 
     tasks = [asyncio.create_task(one(i)) for i in range(len(spans))]
     try:
-        said = await asyncio.gather(*tasks)
-    except BaseException:  # one call failed (or we were cancelled): stop the others
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-    joined = wav.with_name(wav.stem + "-joined.wav") if (taken != speed or pitch != 1.0) else wav
-    words: list[Word] = []
-    offset = 0.0
-    piece_file = wav.with_name(wav.stem + "-piece")
-    try:
+        try:
+            said = await asyncio.gather(*tasks)
+        except BaseException:  # one piece failed (or we were cancelled): stop the others
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        words: list[Word] = []
+        offset = 0.0
         with wave.open(str(joined), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE)
-            for span, spoken in zip(spans, said, strict=True):
-                piece_file.write_bytes(spoken.audio)
-                try:
-                    pcm = await decode_pcm(
-                        ffmpeg, piece_file, sample_rate=SAMPLE_RATE, timeout_s=timeout_s
-                    )
-                except EncodeError:
-                    raise ProviderAudioError("its audio could not be decoded") from None
-                if len(pcm) < 2:
-                    raise ProviderAudioError("its audio holds no sound")
-                out.writeframesraw(pcm)
-                length = len(pcm) // 2 / SAMPLE_RATE
-                if spoken.marks is None:
+            for span, piece, (samples, marks) in zip(spans, work, said, strict=True):
+                out.writeframesraw(piece.read_bytes())
+                length = samples / SAMPLE_RATE
+                if marks is None:
                     words += spread_words(text, span, offset, offset + length)
                 else:
-                    marks = [(span.start + i, t) for i, t in spoken.marks]
-                    words += marked_words(text, span, marks, offset, offset + length)
+                    at = [(span.start + i, t) for i, t in marks]
+                    words += marked_words(text, span, at, offset, offset + length)
                 offset += length
         if joined != wav:
             await retune(ffmpeg, joined, wav, tempo=speed / taken, pitch=pitch, timeout_s=timeout_s)
             words = scaled(words, speed / taken)
     finally:
-        piece_file.unlink(missing_ok=True)
+        for piece in work:
+            piece.unlink(missing_ok=True)
         if joined != wav:
             joined.unlink(missing_ok=True)
     with wave.open(str(wav), "rb") as result:
