@@ -12,6 +12,7 @@ import base64
 import binascii
 import difflib
 import math
+from urllib.parse import quote
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -119,7 +120,8 @@ class ElevenLabsSpeech(HttpProvider):
         before: str = "",
         after: str = "",
     ) -> Spoken:
-        url = f"{self.base}/v1/text-to-speech/{self.voices[voice_id]}/with-timestamps"
+        voice = quote(self.voices[voice_id], safe="")
+        url = f"{self.base}/v1/text-to-speech/{voice}/with-timestamps"
         payload: dict = {
             "text": text,
             "model_id": self.model,

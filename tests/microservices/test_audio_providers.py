@@ -278,11 +278,14 @@ async def test_a_bad_key_is_a_clear_configuration_error(aiohttp_client, tmp_path
         (b"<html>proxy login</html>", "text/html"),
     ],
 )
-async def test_an_answer_not_as_documented_is_502(openai_client, openai, body, content_type):
+async def test_an_answer_not_as_documented_is_502(
+    openai_client, openai, tmp_path, body, content_type
+):
     fake, _ = openai
     fake.answer_next(200, body, content_type=content_type)
     response = await openai_client.post("/generate", json=request(script_text="Just one."))
     await assert_error(response, 502, "PROVIDER_BAD_ANSWER")
+    assert list((tmp_path / "media").iterdir()) == []  # no work file left
 
 
 @pytest.mark.parametrize("status", [400, 404, 422])
