@@ -68,10 +68,13 @@ def spread_words(text: str, span: Span, start: float, end: float) -> list[Word]:
     return _timed(found, starts, start, end)
 
 
-def _timed(found: Sequence[Token], starts: list[float | None], first: float, end: float):
+def _timed(
+    found: Sequence[Token], starts: list[float | None], first: float, end: float
+) -> list[Word]:
     words, previous = [], first
     for i, token in enumerate(found):
-        begin = max(previous, starts[i] if starts[i] is not None else previous)
+        given = starts[i]
+        begin = max(previous, given) if given is not None else previous
         following = next((s for s in starts[i + 1 :] if s is not None), end)
         words.append(Word(token.text, begin, max(begin, min(end, following))))
         previous = begin

@@ -32,6 +32,7 @@ from tenacity import (
     stop_before_delay,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from common.logs import request_id
 from microservices.audio.config import AudioSettings
@@ -83,6 +84,19 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, when - time.time())
 
 
+class _past_budget(stop_base):
+    """Stop rather than sleep past the budget when asked to wait that long (Retry-After)."""
+
+    def __init__(self, started: float, budget_s: float) -> None:
+        self.started, self.budget_s = started, budget_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome else None
+        asked = exc.retry_after if isinstance(exc, _Retryable) else None
+        return asked is not None and time.monotonic() - self.started + asked > self.budget_s
+
+
 class HttpProvider:
     """What a provider spoken to over HTTP shares: its call, opened and closed with the app."""
 
@@ -129,15 +143,11 @@ class ProviderCall:
             asked = exc.retry_after if isinstance(exc, _Retryable) else None
             return max(self._backoff(state), asked or 0.0)
 
-        def past_budget(state: RetryCallState) -> bool:
-            # Stop rather than sleep past the budget (a long Retry-After).
-            exc = state.outcome.exception() if state.outcome else None
-            asked = exc.retry_after if isinstance(exc, _Retryable) else None
-            return asked is not None and time.monotonic() - started + asked > self.budget_s
-
         retrying = AsyncRetrying(
             stop=stop_any(
-                stop_after_attempt(self.attempts), stop_before_delay(self.budget_s), past_budget
+                stop_after_attempt(self.attempts),
+                stop_before_delay(self.budget_s),
+                _past_budget(started, self.budget_s),
             ),
             wait=wait,
             retry=retry_if_exception_type(_Retryable),

@@ -21,7 +21,7 @@ log = logging.getLogger("microservices.http")
 SETTINGS = web.AppKey("settings", ServiceSettings)
 MEDIA = web.AppKey("media", Media)
 # What a service adds to its /healthz answer (which engine it runs; never a secret).
-HEALTH = web.AppKey("health", dict)
+HEALTH = web.AppKey("health", dict[str, str])
 
 Model = TypeVar("Model", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -81,7 +81,8 @@ def json_response(body: dict) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok", **request.app.get(HEALTH, {})})
+    extra: dict[str, str] = request.app.get(HEALTH, {})
+    return json_response({"status": "ok", **extra})
 
 
 def create_service_app(settings: ServiceSettings, media: bool = True) -> web.Application:
