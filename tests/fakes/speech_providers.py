@@ -14,8 +14,10 @@ Each records what it received (path, query, headers, JSON body, arrival time) an
 scripted to answer something else for the next calls.
 """
 
+import array
 import asyncio
 import base64
+import subprocess
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,3 +163,37 @@ class FakeElevenLabs(_Fake):
                 "normalized_alignment": alignment,
             }
         )
+
+
+def decoded(data: bytes, rate: int = 24000) -> bytes:
+    """Any audio ffmpeg reads, as 16-bit mono PCM at `rate`."""
+    return subprocess.run(
+        [
+            *(FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", "-"),
+            *("-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"),
+        ],
+        input=data,
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def heard_frequency(pcm: bytes, rate: int = 24000) -> float:
+    """The frequency of the tones in 16-bit mono PCM: upward swings through zero (with
+    hysteresis) over the time that sounds, in 10 ms windows (so the silences between
+    pieces count for nothing)."""
+    samples = array.array("h", pcm)
+    window = rate // 100
+    ups, sounding, low = 0, 0, False
+    for at in range(0, len(samples) - window + 1, window):
+        chunk = samples[at : at + window]
+        if max(chunk) < 1000:
+            continue
+        sounding += window
+        for v in chunk:
+            if v < -1000:
+                low = True
+            elif v > 1000 and low:
+                low, ups = False, ups + 1
+    assert sounding > rate // 10, "hardly any sound"
+    return ups / (sounding / rate)

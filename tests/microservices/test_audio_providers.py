@@ -7,12 +7,9 @@ on 429/5xx honouring Retry-After, refusals (422), bad keys, answers not as docum
 Against the real APIs when OPENAI_API_KEY / ELEVENLABS_API_KEY are set; skipped
 otherwise."""
 
-import array
 import logging
 import os
-import subprocess
 
-import imageio_ffmpeg
 import pytest
 
 from common.logs import ContextFilter
@@ -24,12 +21,13 @@ from tests.fakes.speech_providers import (
     TONE_S_PER_CHAR,
     FakeElevenLabs,
     FakeOpenAISpeech,
+    decoded,
+    heard_frequency,
     seconds_for,
 )
 from tests.microservices.helpers_captions import assert_captions, fetch_captions
 from tests.microservices.helpers_speech import assert_error, free_port
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 KEY = "sk-test-0123456789-secret"
 SCRIPT = (
     "Bees dance to tell each other where the flowers are. "
@@ -53,35 +51,6 @@ def request(**changes) -> dict:
         "language": "en",
     }
     return body | changes
-
-
-def decode(data: bytes, rate: int = 24000) -> array.array:
-    done = subprocess.run(
-        [
-            *(FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", "-"),
-            *("-ac", "1", "-ar", str(rate), "-f", "s16le", "-"),
-        ],
-        input=data,
-        capture_output=True,
-        check=True,
-    )
-    return array.array("h", done.stdout)
-
-
-def frequency(samples: array.array, rate: int = 24000) -> float:
-    """A pure tone's frequency, from its upward swings through zero (with hysteresis, so
-    the near-silence between pieces counts for nothing), over the time it sounds."""
-    ups, low, first, last = 0, False, None, 0
-    for i, v in enumerate(samples):
-        if v < -1000:
-            low = True
-        elif v > 1000 and low:
-            low = False
-            ups += 1
-            first = i if first is None else first
-            last = i
-    assert first is not None and ups > 10
-    return (ups - 1) / ((last - first) / rate)
 
 
 async def generate(client, body: dict) -> tuple[dict, bytes, list]:
@@ -166,7 +135,7 @@ async def test_openai_speaks_sentence_by_sentence(openai_client, openai, caplog)
     # the duration is the decoded audio's: the provider's pieces, in order, joined
     expected = sum(seconds_for(s) for s in SENTENCES)
     assert abs(answer["duration"] - expected) < 0.2, (answer["duration"], expected)
-    assert abs(len(decode(data)) / 24000 - answer["duration"]) < 0.1
+    assert abs(len(decoded(data)) / 2 / 24000 - answer["duration"]) < 0.1
     cues = await fetch_captions(openai_client.session, answer["captions_url"])
     assert_captions(cues, SCRIPT, answer["duration"])
     # sentence timings: each sentence's cues start where its audio does
@@ -189,8 +158,8 @@ async def test_openai_pitch_is_applied_with_ffmpeg(openai_client, openai):
     high, high_data, _ = await generate(openai_client, request(audio_pitch=1.3))
     assert {r.body["speed"] for r in fake.received} == {1.0}  # pitch is not sent
     assert "pitch" not in fake.received[-1].body
-    assert abs(frequency(decode(plain_data)) - FREQUENCY) < FREQUENCY * 0.03
-    assert abs(frequency(decode(high_data)) - FREQUENCY * 1.3) < FREQUENCY * 0.05
+    assert abs(heard_frequency(decoded(plain_data)) - FREQUENCY) < FREQUENCY * 0.03
+    assert abs(heard_frequency(decoded(high_data)) - FREQUENCY * 1.3) < FREQUENCY * 0.05
     # the pitch changes, not the length
     assert abs(high["duration"] - plain["duration"]) < 0.1 * plain["duration"]
 
