@@ -338,7 +338,7 @@ async def test_elevenlabs_voices_map_and_speed_past_its_range_is_applied_after(
     elevenlabs_client, elevenlabs
 ):
     fake, _ = elevenlabs
-    plain, _, _ = await generate(elevenlabs_client, request())
+    plain, _, plain_cues = await generate(elevenlabs_client, request())
     fast, _, cues = await generate(elevenlabs_client, request(audio_speed=1.3))
     slow, _, _ = await generate(elevenlabs_client, request(audio_speed=0.7, audio_pitch=0.8))
     speeds = [r.body["voice_settings"]["speed"] for r in fake.received]
@@ -347,7 +347,10 @@ async def test_elevenlabs_voices_map_and_speed_past_its_range_is_applied_after(
     # the fake ignores the speed, so what is left of it is ffmpeg's: 1.0, 1.3/1.2, 1.0
     assert abs(fast["duration"] - plain["duration"] * 1.2 / 1.3) < 0.1
     assert abs(slow["duration"] - plain["duration"]) < 0.1
-    assert cues[-1].end <= fast["duration"]
+    # the captions follow the tempo ffmpeg applied
+    assert [c.text for c in cues] == [c.text for c in plain_cues]
+    for sped, cue in zip(cues, plain_cues, strict=True):
+        assert abs(sped.start - cue.start * 1.2 / 1.3) < 0.01, (sped, cue)
 
 
 async def test_elevenlabs_splits_a_long_script_with_context(elevenlabs_client, elevenlabs):
