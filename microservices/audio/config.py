@@ -49,6 +49,9 @@ class AudioSettings(ServiceSettings):
     provider_retry_budget_s: float = Field(30.0, ge=0)
     # How many calls of one request may run at once (a long script is several calls).
     provider_concurrency: int = Field(4, ge=1, le=32)
+    # false: the provider is sent speed 1.0 and all of audio_speed is applied with ffmpeg
+    # (for OpenAI-compatible servers that ignore `speed`).
+    provider_takes_speed: bool = True
     # The largest answer read from the provider, bytes.
     provider_max_answer_bytes: int = Field(64 * 1024 * 1024, ge=1024)
 

@@ -108,6 +108,8 @@ class ElevenLabsSpeech(HttpProvider):
         self.base = (settings.provider_url or DEFAULT_URL).rstrip("/")
         self.model = settings.provider_model or DEFAULT_MODEL
         self.voices = DEFAULT_VOICES | settings.provider_voices
+        if not settings.provider_takes_speed:
+            self.speeds = (1.0, 1.0)
         self._key = settings.provider_api_key
         self.call = ProviderCall(settings, self.name, refusal)
 

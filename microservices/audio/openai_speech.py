@@ -45,6 +45,8 @@ class OpenAISpeech(HttpProvider):
         self.url = (settings.provider_url or DEFAULT_URL).rstrip("/") + "/audio/speech"
         self.model = settings.provider_model or DEFAULT_MODEL
         self.voices = settings.provider_voices
+        if not settings.provider_takes_speed:
+            self.speeds = (1.0, 1.0)
         self._key = settings.provider_api_key
         self.call = ProviderCall(settings, self.name, refusal)
 

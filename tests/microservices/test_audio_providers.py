@@ -300,12 +300,15 @@ async def test_a_local_server_without_a_key(aiohttp_client, tmp_path):
         provider_url=str(server.make_url("/v1")),
         provider_model="kokoro",
         provider_voices={"nova": "af_nova"},
+        provider_takes_speed=False,  # it ignores `speed`: ffmpeg applies it
     )
     client = await aiohttp_client(create_app(settings))
-    await generate(client, request(script_text="Local speech."))
+    answer, _, _ = await generate(client, request(script_text="Local speech.", audio_speed=1.3))
     (received,) = fake.received
     assert "Authorization" not in received.headers
     assert received.body["model"] == "kokoro" and received.body["voice"] == "af_nova"
+    assert received.body["speed"] == 1.0
+    assert abs(answer["duration"] - seconds_for("Local speech.") / 1.3) < 0.1
 
 
 # --- ElevenLabs -------------------------------------------------------------------------
