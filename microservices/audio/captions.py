@@ -74,7 +74,8 @@ def _timed(
     words, previous = [], first
     for i, token in enumerate(found):
         given = starts[i]
-        begin = max(previous, given) if given is not None else previous
+        # never before the word before, never past the audio (a mark can overshoot it)
+        begin = min(end, max(previous, given)) if given is not None else previous
         following = next((s for s in starts[i + 1 :] if s is not None), end)
         words.append(Word(token.text, begin, max(begin, min(end, following))))
         previous = begin

@@ -142,3 +142,10 @@ def test_any_script_gives_cues_of_its_words_in_order(parts, duration):
     for i, span in enumerate(spans):
         words += spread_words(text, span, i * step, (i + 1) * step)
     assert_captions(parse_webvtt(webvtt(cues(words, duration))), text, duration)
+
+
+def test_marks_past_the_audio_are_held_at_its_end():
+    text = "one two three"
+    words = marked_words(text, Span(0, len(text)), [(0, 0.0), (4, 0.5), (8, 9.0)], 0.0, 1.0)
+    assert words[-1] == Word("three", 1.0, 1.0)
+    assert cues(words, 1.0)[-1].end <= 1.0
