@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from microservices.audio.config import AudioSettings
 from microservices.audio.narration import Spoken
-from microservices.audio.provider_call import HttpProvider, ProviderCall, bad_answer
+from microservices.audio.provider_call import HttpProvider, bad_answer
 
 DEFAULT_URL = "https://api.elevenlabs.io"
 DEFAULT_MODEL = "eleven_multilingual_v2"
@@ -105,13 +105,8 @@ class ElevenLabsSpeech(HttpProvider):
     speeds = (0.7, 1.2)
 
     def __init__(self, settings: AudioSettings) -> None:
-        self.base = (settings.provider_url or DEFAULT_URL).rstrip("/")
-        self.model = settings.provider_model or DEFAULT_MODEL
+        super().__init__(settings, DEFAULT_URL, DEFAULT_MODEL, refusal)
         self.voices = DEFAULT_VOICES | settings.provider_voices
-        if not settings.provider_takes_speed:
-            self.speeds = (1.0, 1.0)
-        self._key = settings.provider_api_key
-        self.call = ProviderCall(settings, self.name, refusal)
 
     async def speak(
         self,
@@ -134,7 +129,7 @@ class ElevenLabsSpeech(HttpProvider):
             payload["previous_text"] = before[-CONTEXT_CHARS:]
         if after:
             payload["next_text"] = after[:CONTEXT_CHARS]
-        headers = {"xi-api-key": self._key.get_secret_value(), "Accept": "application/json"}
+        headers = {"xi-api-key": self.key.get_secret_value(), "Accept": "application/json"}
         answer = await self.call.post(url, payload, headers, {"output_format": OUTPUT_FORMAT})
         try:
             parsed = _Answer.model_validate_json(answer.body)

@@ -10,7 +10,7 @@ import orjson
 
 from microservices.audio.config import AudioSettings
 from microservices.audio.narration import Spoken
-from microservices.audio.provider_call import HttpProvider, ProviderCall, bad_answer
+from microservices.audio.provider_call import HttpProvider, bad_answer
 
 DEFAULT_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini-tts"
@@ -42,13 +42,9 @@ class OpenAISpeech(HttpProvider):
     speeds = (0.25, 4.0)
 
     def __init__(self, settings: AudioSettings) -> None:
-        self.url = (settings.provider_url or DEFAULT_URL).rstrip("/") + "/audio/speech"
-        self.model = settings.provider_model or DEFAULT_MODEL
+        super().__init__(settings, DEFAULT_URL, DEFAULT_MODEL, refusal)
+        self.url = self.base + "/audio/speech"
         self.voices = settings.provider_voices
-        if not settings.provider_takes_speed:
-            self.speeds = (1.0, 1.0)
-        self._key = settings.provider_api_key
-        self.call = ProviderCall(settings, self.name, refusal)
 
     async def speak(
         self,
@@ -66,7 +62,7 @@ class OpenAISpeech(HttpProvider):
             "speed": speed,
             "response_format": "mp3",
         }
-        key = self._key.get_secret_value()
+        key = self.key.get_secret_value()
         # A local server may want no key at all.
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         answer = await self.call.post(self.url, payload, headers)

@@ -98,9 +98,21 @@ class _past_budget(stop_base):
 
 
 class HttpProvider:
-    """What a provider spoken to over HTTP shares: its call, opened and closed with the app."""
+    """What a provider spoken to over HTTP shares: its settings read the same way, and its
+    call, opened and closed with the app."""
 
-    call: "ProviderCall"
+    name: str
+    speeds: tuple[float, float]
+
+    def __init__(
+        self, settings: AudioSettings, default_url: str, default_model: str, refusal: Refusal
+    ) -> None:
+        self.base = (settings.provider_url or default_url).rstrip("/")
+        self.model = settings.provider_model or default_model
+        if not settings.provider_takes_speed:
+            self.speeds = (1.0, 1.0)
+        self.key = settings.provider_api_key
+        self.call = ProviderCall(settings, self.name, refusal)
 
     async def start(self) -> None:
         await self.call.start()
