@@ -29,14 +29,37 @@ RATE, VOLUME, PITCH, RANGE = 1, 2, 3, 4
 EE_OK = 0
 BUFFER_MS = 500  # how much audio each callback call carries at most
 
+EVENT_LIST_TERMINATED, EVENT_WORD = 0, 1
+
+
+class _EventId(ctypes.Union):
+    _fields_ = (("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8))
+
+
+class _Event(ctypes.Structure):
+    """espeak_EVENT (speak_lib.h); a callback gets an array of them, ended by type 0."""
+
+    _fields_ = (
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),  # 1-based, in characters of the text
+        ("length", ctypes.c_int),  # of the word, in characters
+        ("audio_position", ctypes.c_int),  # ms from the start of this synthesis
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    )
+
+
 # int SynthCallback(short *wav, int numsamples, espeak_EVENT *events)
 _Callback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
 
-# Control characters other than tab and line breaks; NUL would end the C string.
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-_CONTROL[0x7F] = None
+# Control characters other than tab and line breaks (NUL would end the C string) become
+# spaces, so that a word event's character position is a position in the caller's text.
+_CONTROL = dict.fromkeys((c for c in range(32) if c not in (9, 10, 13)), " ")
+_CONTROL[0x7F] = " "
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +71,19 @@ class Voice:
 
 
 @dataclass(frozen=True, slots=True)
+class WordEvent:
+    """eSpeak began speaking the word at text[start:start + length] at `at_s` seconds."""
+
+    start: int
+    length: int
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Speech:
     samples: int
     sample_rate: int
+    words: tuple[WordEvent, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -100,12 +133,23 @@ class _Engine:
         self._samples = 0
         self._deadline = math.inf
         self._failure: Exception | None = None
+        self._words: list[WordEvent] = []
         self._callback = _Callback(self._on_audio)  # kept referenced: C holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
 
     def _on_audio(self, wav, count: int, events) -> int:
         # An exception cannot cross the C call: keep it, and abort (return 1).
         try:
+            if events:
+                at = 0
+                while (event := events[at]).type != EVENT_LIST_TERMINATED:
+                    if event.type == EVENT_WORD and event.length > 0:
+                        self._words.append(
+                            WordEvent(
+                                event.text_position - 1, event.length, event.audio_position / 1000
+                            )
+                        )
+                    at += 1
             if count > 0 and wav and self._file is not None:
                 pcm = ctypes.string_at(wav, count * 2)
                 if sys.byteorder == "big":  # WAV is little-endian
@@ -119,8 +163,10 @@ class _Engine:
             return 1
         return 1 if time.monotonic() > self._deadline else 0
 
-    def speak(self, text: str, voice: Voice, out: wave.Wave_write, deadline: float) -> int:
-        """Speak `text` into `out`; the number of samples written."""
+    def speak(
+        self, text: str, voice: Voice, out: wave.Wave_write, deadline: float
+    ) -> tuple[int, tuple[WordEvent, ...]]:
+        """Speak `text` into `out`; the number of samples written, and the word events."""
         lib = self.lib
         if lib.espeak_SetVoiceByName(voice.name.encode()) != EE_OK:
             raise SpeechError(f"eSpeak has no voice {voice.name!r}")
@@ -129,6 +175,7 @@ class _Engine:
                 raise SpeechError(f"eSpeak refused parameter {parameter}={value}")
         raw = text.translate(_CONTROL).encode("utf-8")
         self._file, self._samples, self._deadline, self._failure = out, 0, deadline, None
+        self._words = []
         try:
             status = lib.espeak_Synth(
                 raw, len(raw) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8 | ENDPAUSE, None, None
@@ -141,7 +188,7 @@ class _Engine:
             raise SynthesisTimeout("the synthesis ran out of time")
         if status != EE_OK:
             raise SpeechError(f"espeak_Synth failed ({status})")
-        return self._samples
+        return self._samples, tuple(self._words)
 
 
 _lock = threading.Lock()
@@ -170,5 +217,5 @@ def synthesize(text: str, voice: Voice, wav_path: Path, timeout_s: float) -> Spe
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(engine.sample_rate)
-            samples = engine.speak(text, voice, out, deadline)
-        return Speech(samples, engine.sample_rate)
+            samples, words = engine.speak(text, voice, out, deadline)
+        return Speech(samples, engine.sample_rate, words)

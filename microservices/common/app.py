@@ -81,7 +81,7 @@ def json_response(body: dict) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    extra = request.app[HEALTH] if HEALTH in request.app else {}
+    extra: dict[str, str] = request.app.get(HEALTH, {})
     return json_response({"status": "ok", **extra})
 
 

@@ -9,13 +9,14 @@ from aiohttp import web
 
 # The only names ever served: ours. Anything else (../, %2e%2e, absolute paths,
 # backslashes, NUL) fails the pattern and is a 404 before the disk is touched.
-NAME = re.compile(r"[0-9a-f]{32}\.(mp3|wav|png|jpg|mp4)")
+NAME = re.compile(r"[0-9a-f]{32}\.(mp3|wav|png|jpg|mp4|vtt)")
 CONTENT_TYPES = {
     "mp3": "audio/mpeg",
     "wav": "audio/wav",
     "png": "image/png",
     "jpg": "image/jpeg",
     "mp4": "video/mp4",
+    "vtt": "text/vtt; charset=utf-8",
 }
 
 

@@ -20,7 +20,13 @@ SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
 
 @pytest.fixture
-def product(tmp_path: Path):
+def product_env() -> dict[str, str]:
+    """More settings for the product's processes (a test module may override it)."""
+    return {}
+
+
+@pytest.fixture
+def product(tmp_path: Path, product_env: dict[str, str]):
     """Every process of the Procfile on free ports, media and data under tmp_path."""
     ports = {name: free_port() for name in SERVICES}
     edge_port = free_port()
@@ -29,6 +35,7 @@ def product(tmp_path: Path):
         "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
         "DATA_DIR": str(tmp_path / "data"),
         "METRICS_PORT": "0",
+        **product_env,
     }
     for name, port in ports.items():
         prefix = name.upper()

@@ -27,6 +27,7 @@ from microservices.audio.app import create_app
 from microservices.audio.config import AudioSettings
 from microservices.audio.models import Language, VoiceId
 from microservices.audio.voices import LANGUAGES, VOICES, voice_for
+from tests.microservices.helpers_captions import assert_captions, fetch_captions
 from tests.microservices.helpers_speech import (
     assert_error,
     fields_of,
@@ -36,6 +37,7 @@ from tests.microservices.helpers_speech import (
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.mp3")
+VTT_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.vtt")
 
 SENTENCES = {
     "en": "Bees dance to tell each other where the flowers are.",
@@ -73,13 +75,16 @@ async def generate(client, body: dict) -> tuple[dict, bytes]:
     response = await client.post("/generate", json=body)
     assert response.status == 200, await response.text()
     answer = await response.json()
-    assert set(answer) == {"url", "duration"}
+    assert set(answer) == {"url", "duration", "captions_url"}
     assert MEDIA_URL.fullmatch(answer["url"]), answer["url"]
+    assert VTT_URL.fullmatch(answer["captions_url"]), answer["captions_url"]
     assert isinstance(answer["duration"], float) and answer["duration"] > 0
     async with client.session.get(answer["url"]) as media:
         assert media.status == 200
         assert media.headers["Content-Type"] == "audio/mpeg"
         data = await media.read()
+    cues = await fetch_captions(client.session, answer["captions_url"])
+    assert_captions(cues, body["script_text"], answer["duration"])
     return answer, data
 
 
@@ -273,8 +278,10 @@ async def test_a_20000_character_script_while_the_loop_stays_free(client, settin
     async with client.session.get(answer["url"]) as media:
         data = await media.read()
     assert_close(await ffmpeg_duration(data, tmp_path), answer["duration"])
-    # only the MP3 is left: no work files
-    assert [p.suffix for p in settings.media_dir.iterdir()] == [".mp3"]
+    cues = await fetch_captions(client.session, answer["captions_url"])
+    assert_captions(cues, text, answer["duration"])
+    # only the MP3 and its captions are left: no work files
+    assert sorted(p.suffix for p in settings.media_dir.iterdir()) == [".mp3", ".vtt"]
 
 
 async def test_requests_at_once(client):
@@ -440,7 +447,7 @@ async def test_media_cannot_be_reached_outside_its_names(client, settings, tmp_p
 async def test_healthz(client):
     response = await client.get("/healthz")
     assert response.status == 200
-    assert await response.json() == {"status": "ok"}
+    assert await response.json() == {"status": "ok", "engine": "espeak"}
 
 
 async def test_log_lines_carry_the_forwarded_request_id(client, caplog):
