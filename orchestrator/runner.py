@@ -30,8 +30,8 @@ from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
 from orchestrator.errors import UpstreamError, UpstreamFailure
 from orchestrator.metrics import LEASE_TAKEOVERS, QUEUE_DEPTH, RENDER_JOBS
-from orchestrator.store.base import StoreError
-from orchestrator.store.jobs import ACTIVE, Job, JobStore
+from orchestrator.store.base import Store, StoreError
+from orchestrator.store.jobs import ACTIVE, Job
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
 class JobRunner:
     def __init__(
         self,
-        store: JobStore,
+        store: Store,
         video: VideoClient,
         clock: Clock,
         policy: RunnerPolicy,

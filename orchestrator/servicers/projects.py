@@ -14,7 +14,7 @@ from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
 from orchestrator.services import generation, projects, video
-from orchestrator.store.base import WRITABLE_FIELDS, ProjectStore
+from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
     check_overrides,
     clean_project,
@@ -44,7 +44,7 @@ def _given(request, names: dict[str, str], enums: dict[str, str]) -> dict[str, s
 
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
     def __init__(
-        self, store: ProjectStore, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
+        self, store: Store, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
     ) -> None:
         self.store = store
         self.clients = clients

@@ -19,7 +19,7 @@ from orchestrator.clock import Clock, stamp
 from orchestrator.errors import PreconditionFailed, ProjectNotFound, SceneNotFound
 from orchestrator.labels import labels
 from orchestrator.services.projects import get_project
-from orchestrator.store.base import ProjectStore
+from orchestrator.store.base import Store
 
 LANGUAGE = labels(pb.Language)
 USE_CASE = labels(pb.UseCase)
@@ -29,7 +29,7 @@ IMAGE_STYLE = labels(pb.ImageStyle)
 
 
 async def _effective(
-    store: ProjectStore, project_id: str, overrides: Project, given: Collection[str]
+    store: Store, project_id: str, overrides: Project, given: Collection[str]
 ) -> Project:
     """The project as stored, with what the request gave laid over it."""
     project = await get_project(store, project_id)
@@ -40,7 +40,7 @@ async def _effective(
 
 
 async def _save(
-    store: ProjectStore, clock: Clock, project_id: str, patch: Project, paths: list[str]
+    store: Store, clock: Clock, project_id: str, patch: Project, paths: list[str]
 ) -> Project:
     stamp(patch.update_time, clock)
     saved = await store.update(project_id, patch, [*paths, "update_time"])
@@ -50,7 +50,7 @@ async def _save(
 
 
 async def generate_script(
-    store: ProjectStore,
+    store: Store,
     client: ScriptClient,
     clock: Clock,
     project_id: str,
@@ -76,7 +76,7 @@ async def generate_script(
 
 
 async def generate_audio(
-    store: ProjectStore,
+    store: Store,
     client: AudioClient,
     clock: Clock,
     project_id: str,
@@ -109,7 +109,7 @@ async def generate_audio(
 
 
 async def generate_images(
-    store: ProjectStore,
+    store: Store,
     client: ImageClient,
     clock: Clock,
     project_id: str,
@@ -135,7 +135,7 @@ async def generate_images(
 
 
 async def generate_image(
-    store: ProjectStore,
+    store: Store,
     client: ImageClient,
     clock: Clock,
     project_id: str,

@@ -7,7 +7,7 @@ from ai_studio.v1.project_pb2 import Project
 
 from orchestrator.clock import Clock, stamp
 from orchestrator.errors import ProjectNotFound
-from orchestrator.store.base import ProjectQuery, ProjectStore
+from orchestrator.store.base import ProjectQuery, Store
 
 # The contract's defaults. Merging a request onto them fills exactly its gaps: enums
 # have no valid zero, and the numbers whose zero is invalid (speeds, fps) have presence,
@@ -36,26 +36,26 @@ def with_defaults(project: Project) -> Project:
     return merged
 
 
-async def create_project(store: ProjectStore, clock: Clock, project: Project) -> Project:
+async def create_project(store: Store, clock: Clock, project: Project) -> Project:
     project.ClearField("video_job")
     stamp(project.create_time, clock)
     project.update_time.CopyFrom(project.create_time)
     return await store.create(project)
 
 
-async def get_project(store: ProjectStore, project_id: str) -> Project:
+async def get_project(store: Store, project_id: str) -> Project:
     project = await store.get(project_id)
     if project is None:
         raise ProjectNotFound(project_id)
     return project
 
 
-async def list_projects(store: ProjectStore, query: ProjectQuery) -> tuple[list[Project], int]:
+async def list_projects(store: Store, query: ProjectQuery) -> tuple[list[Project], int]:
     return await store.list(query)
 
 
 async def update_project(
-    store: ProjectStore, clock: Clock, project_id: str, patch: Project, paths: Sequence[str]
+    store: Store, clock: Clock, project_id: str, patch: Project, paths: Sequence[str]
 ) -> Project:
     if not paths:
         # Nothing to change: answer the project as it is, as a JSON Server PATCH {} does.
@@ -67,6 +67,6 @@ async def update_project(
     return updated
 
 
-async def delete_project(store: ProjectStore, project_id: str) -> None:
+async def delete_project(store: Store, project_id: str) -> None:
     if not await store.delete(project_id):
         raise ProjectNotFound(project_id)

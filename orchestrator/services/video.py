@@ -15,7 +15,8 @@ from orchestrator.errors import (
 )
 from orchestrator.labels import labels
 from orchestrator.services.projects import get_project
-from orchestrator.store.jobs import Job, JobActive, JobStore
+from orchestrator.store.base import Store
+from orchestrator.store.jobs import Job, JobActive
 
 RESOLUTION = labels(pb.Resolution)
 TEMPLATE = labels(pb.VideoTemplate)
@@ -57,7 +58,7 @@ def check_renderable(project: Project) -> None:
 
 
 async def start_render(
-    store, clock: Clock, project_id: str, given: VideoSettings, wake: Callable[[], None]
+    store: Store, clock: Clock, project_id: str, given: VideoSettings, wake: Callable[[], None]
 ) -> Job:
     """Queue the project's render and wake the local runner; the job as queued."""
     project = await get_project(store, project_id)
@@ -75,14 +76,14 @@ async def start_render(
     return job
 
 
-async def get_render(store: JobStore, project_id: str) -> Job:
+async def get_render(store: Store, project_id: str) -> Job:
     job = await store.get_job(project_id)
     if job is None:
         raise VideoJobNotFound(project_id)
     return job
 
 
-async def cancel_render(store: JobStore, clock: Clock, project_id: str) -> Job:
+async def cancel_render(store: Store, clock: Clock, project_id: str) -> Job:
     job = await store.cancel_job(project_id, round(clock() * 1000))
     if job is None:
         raise VideoJobNotFound(project_id)

@@ -3,13 +3,13 @@ microservice that records what it receives."""
 
 import pytest
 
-from orchestrator.store.sqlite import SqliteProjectStore
+from orchestrator.store.sqlite import SqliteStore
 from tests.fakes.microservice import FakeService, served
 
 
 @pytest.fixture
 async def store(tmp_path):
-    store = SqliteProjectStore(tmp_path)
+    store = SqliteStore(tmp_path)
     yield store
     await store.close()
 
