@@ -7,7 +7,7 @@ from ai_studio.v1.project_service_pb2 import ListProjectsRequest
 from multidict import MultiMapping
 from yarl import URL
 
-from edge.codec import STATUS
+from common.labels import STATUS
 from edge.errors import Violation, validation_error
 
 # Each parameter and its aliases, the first being the contract's own name.
@@ -62,10 +62,12 @@ def list_request(query: MultiMapping[str]) -> tuple[ListProjectsRequest, Paging 
         given = query.getall(key)
         if key == "status":
             for value in given:
-                if value in STATUS:
-                    statuses.append(STATUS[value])
+                if value in STATUS.number:
+                    statuses.append(STATUS.number[value])
                 else:
-                    violations.append(Violation("status", f"must be one of {', '.join(STATUS)}"))
+                    violations.append(
+                        Violation("status", f"must be one of {', '.join(STATUS.number)}")
+                    )
             continue
         name = CANONICAL.get(key)
         if name is None:

@@ -12,20 +12,14 @@ from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from common.labels import IMAGE_STYLE, LANGUAGE, SCRIPT_STYLE, USE_CASE, VOICE
 from orchestrator.clients.audio import AudioClient
 from orchestrator.clients.image import ImageClient
 from orchestrator.clients.script import ScriptClient
 from orchestrator.clock import Clock, stamp
 from orchestrator.errors import PreconditionFailed, ProjectNotFound, SceneNotFound
-from orchestrator.labels import labels
 from orchestrator.services.projects import get_project
 from orchestrator.store.base import Store
-
-LANGUAGE = labels(pb.Language)
-USE_CASE = labels(pb.UseCase)
-SCRIPT_STYLE = labels(pb.ScriptStyle)
-VOICE = labels(pb.Voice)
-IMAGE_STYLE = labels(pb.ImageStyle)
 
 
 async def _effective(
@@ -62,9 +56,9 @@ async def generate_script(
     answer = await client.generate(
         title=p.title,
         description=p.description,
-        use_case=USE_CASE[p.use_case],
-        language=LANGUAGE[p.language],
-        style=SCRIPT_STYLE[p.script_style],
+        use_case=USE_CASE.label[p.use_case],
+        language=LANGUAGE.label[p.language],
+        style=SCRIPT_STYLE.label[p.script_style],
         deadline=deadline,
     )
     patch = Project(
@@ -91,10 +85,10 @@ async def generate_audio(
         )
     answer = await client.generate(
         script_text=p.script_text,
-        voice_id=VOICE[p.voice_id],
+        voice_id=VOICE.label[p.voice_id],
         audio_speed=p.audio_speed,
         audio_pitch=p.audio_pitch,
-        language=LANGUAGE[p.language],
+        language=LANGUAGE.label[p.language],
         deadline=deadline,
     )
     patch = Project(
@@ -124,7 +118,7 @@ async def generate_images(
         )
     prompts = [scene.prompt for scene in p.images]
     urls = await client.generate_batch(
-        prompts=prompts, style=IMAGE_STYLE[p.image_style], deadline=deadline
+        prompts=prompts, style=IMAGE_STYLE.label[p.image_style], deadline=deadline
     )
     patch = Project(
         images=[Scene(prompt=prompt, url=url) for prompt, url in zip(prompts, urls, strict=True)],
@@ -151,7 +145,7 @@ async def generate_image(
         raise SceneNotFound(project_id, index)
     prompt = prompt if prompt is not None else project.images[index].prompt
     answer = await client.generate(
-        prompt=prompt, style=IMAGE_STYLE[style or project.image_style], deadline=deadline
+        prompt=prompt, style=IMAGE_STYLE.label[style or project.image_style], deadline=deadline
     )
     update_time = Project().update_time
     stamp(update_time, clock)

@@ -3,9 +3,9 @@ read it, cancel it. The render itself is the runner's (orchestrator/runner.py)."
 
 from collections.abc import Callable
 
-from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 
+from common.labels import JOB_STATE, MUSIC, RESOLUTION, TEMPLATE
 from orchestrator.clock import Clock
 from orchestrator.errors import (
     PreconditionFailed,
@@ -13,15 +13,9 @@ from orchestrator.errors import (
     RenderAlreadyActive,
     VideoJobNotFound,
 )
-from orchestrator.labels import labels
 from orchestrator.services.projects import get_project
 from orchestrator.store.base import Store
 from orchestrator.store.jobs import Job, JobActive
-
-RESOLUTION = labels(pb.Resolution)
-TEMPLATE = labels(pb.VideoTemplate)
-MUSIC = labels(pb.BackgroundMusic)
-STATE = labels(pb.VideoJobState)
 
 
 def settings_for(project: Project, given: VideoSettings) -> VideoSettings:
@@ -39,10 +33,10 @@ def render_payload(project: Project, settings: VideoSettings) -> dict:
     return {
         "audio_path": project.audio_path,
         "images": [{"prompt": s.prompt, "url": s.url} for s in project.images],
-        "resolution": RESOLUTION[settings.resolution],
+        "resolution": RESOLUTION.label[settings.resolution],
         "fps": settings.fps,
-        "template": TEMPLATE[settings.template],
-        "background_music": MUSIC[settings.background_music],
+        "template": TEMPLATE.label[settings.template],
+        "background_music": MUSIC.label[settings.background_music],
     }
 
 
@@ -69,7 +63,7 @@ async def start_render(
             project_id, settings, render_payload(project, settings), round(clock() * 1000)
         )
     except JobActive as exc:
-        raise RenderAlreadyActive(exc.job.id, STATE[exc.job.state]) from None
+        raise RenderAlreadyActive(exc.job.id, JOB_STATE.label[exc.job.state]) from None
     if job is None:  # deleted in between
         raise ProjectNotFound(project_id)
     wake()

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ai_studio.v1 import project_pb2 as pb
-from ai_studio.v1.project_pb2 import VideoJob, VideoJobState, VideoSettings
+from ai_studio.v1.project_pb2 import VideoJob, VideoSettings
 
-from orchestrator.labels import labels, numbers
+from common.labels import JOB_STATE
 
 QUEUED = pb.VIDEO_JOB_STATE_QUEUED
 RENDERING = pb.VIDEO_JOB_STATE_RENDERING
@@ -31,8 +31,8 @@ SUCCEEDED = pb.VIDEO_JOB_STATE_SUCCEEDED
 FAILED = pb.VIDEO_JOB_STATE_FAILED
 CANCELLED = pb.VIDEO_JOB_STATE_CANCELLED
 ACTIVE = (QUEUED, RENDERING)
-STATE_LABELS = labels(VideoJobState)
-STATE_NUMBERS = numbers(VideoJobState)
+STATE_LABELS = JOB_STATE.label
+STATE_NUMBERS = JOB_STATE.number
 
 
 @dataclass(frozen=True, slots=True)

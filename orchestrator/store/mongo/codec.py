@@ -15,21 +15,19 @@ read shows the view of its job (from `video_jobs`) as `video_job`, or none.
 """
 
 import contextlib
-import functools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ai_studio.v1.project_pb2 import Project, VideoJob
-from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from google.protobuf.timestamp_pb2 import Timestamp
 from pymongo import errors
 
-from orchestrator.labels import labels
+from common import labels
 from orchestrator.store.base import StoreTimeout, StoreUnavailable, check_paths, fold
 
 log = logging.getLogger(__name__)
@@ -61,16 +59,6 @@ def translated_errors() -> Iterator[None]:
 # -- the codec ---------------------------------------------------------------------------
 
 
-@functools.cache
-def enum_labels(enum: EnumDescriptor) -> dict[int, str]:
-    return labels(EnumTypeWrapper(enum))
-
-
-@functools.cache
-def enum_numbers(enum: EnumDescriptor) -> dict[str, int]:
-    return {label: number for number, label in enum_labels(enum).items()}
-
-
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
 
@@ -95,7 +83,7 @@ def encode_value(field: FieldDescriptor, value: Any) -> Any:
         if value == 0:
             return None
         # A number this code has no label for is kept as is rather than lost.
-        return enum_labels(field.enum_type).get(value, value)
+        return labels.of(field.enum_type).label.get(value, value)
     return value
 
 
@@ -123,7 +111,7 @@ def decode_value(field: FieldDescriptor, value: Any) -> Any:
     if field.enum_type is not None:
         if isinstance(value, int):
             return value
-        number = enum_numbers(field.enum_type).get(value)
+        number = labels.of(field.enum_type).number.get(value)
         if number is None:
             log.warning("unknown %s label %r read as unspecified", field.enum_type.name, value)
             return 0

@@ -7,13 +7,13 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ai_studio.v1.project_pb2 import Project, ProjectStatus, Scene
+from ai_studio.v1.project_pb2 import Project, Scene
 from bson import ObjectId
 from google.protobuf.timestamp_pb2 import Timestamp
 from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
-from orchestrator.labels import labels
+from common.labels import STATUS
 from orchestrator.store.base import SORTABLE_FIELDS, ProjectQuery, fold
 from orchestrator.store.mongo.codec import (
     FOLDED,
@@ -29,7 +29,7 @@ from orchestrator.store.mongo.codec import (
 from orchestrator.store.mongo.jobs import job_view, job_views
 
 COLLECTION = "projects"
-STATUS_LABELS = labels(ProjectStatus)
+STATUS_LABELS = STATUS.label
 
 # Every list query filters on status and/or sorts on one of these, then on _id.
 INDEXES = [

@@ -11,15 +11,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from ai_studio.v1.project_pb2 import Project, ProjectStatus, Scene
+from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from orchestrator.labels import labels
+from common.labels import STATUS
 from orchestrator.store.base import ProjectQuery, check_paths, fold
 from orchestrator.store.sqlite.connection import Connection, translated_errors
 
-STATUS_LABELS = labels(ProjectStatus)
+STATUS_LABELS = STATUS.label
 
 # The list columns, by the proto field names a query sorts on.
 SORT_COLUMNS = {
