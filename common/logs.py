@@ -34,11 +34,12 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "request_id": record.request_id,
+            "request_id": vars(record)["request_id"],
             "message": record.getMessage(),
         }
-        if record.job_id is not None:
-            entry["job_id"] = record.job_id
+        job = vars(record)["job_id"]  # both set by ContextFilter
+        if job is not None:
+            entry["job_id"] = job
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return orjson.dumps(entry).decode()

@@ -1,5 +1,7 @@
 """The app factory main and tests share."""
 
+from collections.abc import AsyncIterator
+
 import grpc
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp import web
@@ -20,10 +22,10 @@ CHANNEL_OPTIONS = (
 )
 
 
-async def _grpc_channel(app: web.Application):
+async def _grpc_channel(app: web.Application) -> AsyncIterator[None]:
     """One long-lived channel for the app's life, shared by every request."""
     channel = grpc.aio.insecure_channel(app[SETTINGS].orchestrator_address, CHANNEL_OPTIONS)
-    app[PROJECTS] = ProjectServiceStub(channel)
+    app[PROJECTS] = ProjectServiceStub(channel)  # an aio channel makes it the async stub
     app[HEALTH] = HealthStub(channel)
     yield
     await channel.close()

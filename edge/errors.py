@@ -98,7 +98,7 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> HttpError:
         # Not an answer of our code: never echo gRPC's own text, which names internals.
         reason, message = TRANSPORT_ERRORS.get(code, ("INTERNAL", "internal error"))
     else:
-        message = status.message if status else exc.details()
+        message = status.message if status else (exc.details() or "")
     if http_status == 500:
         log.error("RPC failed: %s %s", code.name, exc.details())
     return HttpError(http_status, reason, message, violations)

@@ -2,6 +2,7 @@
 and the paging headers of the answer."""
 
 import math
+from typing import TYPE_CHECKING, cast
 
 from ai_studio.v1.project_service_pb2 import ListProjectsRequest
 from multidict import MultiMapping
@@ -9,6 +10,9 @@ from yarl import URL
 
 from common.labels import STATUS
 from edge.errors import Violation, validation_error
+
+if TYPE_CHECKING:
+    from ai_studio.v1.project_pb2 import ProjectStatus
 
 # Each parameter and its aliases, the first being the contract's own name.
 ALIASES = {
@@ -76,7 +80,7 @@ def list_request(query: MultiMapping[str]) -> tuple[ListProjectsRequest, Paging 
             violations.append(Violation(key, "is given more than once"))
         else:
             values[name] = (key, given[0])
-    request = ListProjectsRequest(statuses=statuses)
+    request = ListProjectsRequest(statuses=cast("list[ProjectStatus.ValueType]", statuses))
     if "search" in values:
         request.search = values["search"][1]
     # Each parameter is checked on its own, so that the 400 lists every bad one.

@@ -7,6 +7,7 @@ import uuid
 
 import grpc
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from common.logs import request_id
 from edge.errors import HttpError, from_rpc_error
@@ -39,7 +40,7 @@ def _http_error(exc: web.HTTPException) -> HttpError:
 
 
 @web.middleware
-async def middleware(request: web.Request, handler) -> web.StreamResponse:
+async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     given = request.headers.get("X-Request-ID", "")
     rid = given if SAFE_ID.fullmatch(given) else uuid.uuid4().hex
     token = request_id.set(rid)

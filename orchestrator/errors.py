@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -133,7 +134,7 @@ class UpstreamTimeout(UpstreamFailure):
     reason = "UPSTREAM_TIMEOUT"
 
 
-def _packed(message) -> any_pb2.Any:
+def _packed(message: Message) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
     return packed

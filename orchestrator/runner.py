@@ -20,6 +20,7 @@ import os
 import random
 import socket
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from ai_studio.v1 import project_pb2 as pb
@@ -188,6 +189,7 @@ class JobRunner:
         job_id.set(job.id)
         log.info("rendering job %s (attempt %d, epoch %d)", job.id, job.attempts, job.epoch)
         render = asyncio.current_task()
+        assert render is not None  # a job is rendered in a task of its own
         renewer = asyncio.create_task(self._keep_lease(job, render))
         try:
             answer = await self.video.render(
@@ -240,7 +242,7 @@ class JobRunner:
             RENDER_JOBS.labels("failed").inc()
             log.warning("job %s failed: %s", job.id, reason)
 
-    async def _write(self, write) -> bool:
+    async def _write(self, write: Awaitable[bool]) -> bool:
         """A claim's write; a store failure leaves the claim to expire and be retried."""
         try:
             return await write

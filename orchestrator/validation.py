@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1.project_pb2 import Project
+from google.protobuf.message import Message
 
 from common import labels
 from orchestrator import paging
@@ -34,9 +35,14 @@ def _url(field: str, url: str) -> list[Violation]:
     return [Violation(field, message)]
 
 
+def _has(message: Message, field: str) -> bool:
+    """HasField by a name known only at run time."""
+    return message.HasField(field)
+
+
 def _optional_url(field: str) -> Callable[[Project], list[Violation]]:
     def check(project: Project) -> list[Violation]:
-        return _url(field, getattr(project, field)) if project.HasField(field) else []
+        return _url(field, getattr(project, field)) if _has(project, field) else []
 
     return check
 

@@ -18,7 +18,7 @@ a runner that lost its lease can never write a stale result.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import VideoJob, VideoSettings
@@ -65,7 +65,11 @@ class Job:
 
     def view(self) -> VideoJob:
         """The job as the API shows it."""
-        job = VideoJob(state=self.state, attempts=self.attempts, requested=self.requested)
+        job = VideoJob(
+            state=cast("pb.VideoJobState.ValueType", self.state),
+            attempts=self.attempts,
+            requested=self.requested,
+        )
         if self.error is not None:
             job.error = self.error
         job.create_time.FromMilliseconds(self.create_ms)

@@ -7,6 +7,8 @@ PyMongo's own AsyncMongoClient touches nothing else.
 """
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -29,7 +31,8 @@ class MongoClient:
             await self.client.admin.command("ping")
 
     async def close(self) -> None:
-        closed = self.client.close()
+        close: Callable[[], object] = self.client.close
+        closed = close()
         if inspect.isawaitable(closed):  # PyMongo's AsyncMongoClient.close is a coroutine
             await closed
 
@@ -46,7 +49,7 @@ class MongoStore(Store):
     @classmethod
     def from_url(cls, url: str, timeout_ms: int) -> "MongoStore":
         """A store on a real server; the database is the URL's path, else ai_studio."""
-        client = AsyncIOMotorClient(
+        client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(
             url,
             # timeoutMS bounds each whole operation, retries included; server selection and
             # connecting get the same budget so that a dead server is reported as fast.

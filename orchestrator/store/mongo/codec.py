@@ -18,7 +18,7 @@ import contextlib
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from ai_studio.v1.project_pb2 import Project, VideoJob
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -97,7 +97,8 @@ def encode_field(message: Message, field: FieldDescriptor) -> Any:
 
 
 def encode_message(message: Message) -> dict[str, Any]:
-    return {field.name: encode_field(message, field) for field in message.DESCRIPTOR.fields}
+    fields = cast(Sequence[FieldDescriptor], message.DESCRIPTOR.fields)
+    return {field.name: encode_field(message, field) for field in fields}
 
 
 def decode_value(field: FieldDescriptor, value: Any) -> Any:
@@ -157,8 +158,8 @@ def to_document(project: Project) -> dict[str, Any]:
 
 
 def to_project(document: Mapping[str, Any]) -> Project:
-    project = Project()
-    project.CopyFrom(decode_message(Project.DESCRIPTOR, document))
+    # GetMessageClass gives the generated class of a descriptor: this is a Project.
+    project = cast(Project, decode_message(Project.DESCRIPTOR, document))
     project.id = document["_id"]
     return project
 

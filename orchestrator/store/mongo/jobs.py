@@ -42,7 +42,7 @@ job it wrote when it no longer finds the project.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
 from motor.motor_asyncio import AsyncIOMotorCollection
@@ -105,8 +105,10 @@ def to_fields(job: Job) -> dict[str, Any]:
 def to_job(document: Mapping[str, Any] | None) -> Job | None:
     if document is None:
         return None
-    requested = VideoSettings()
-    requested.CopyFrom(decode_message(VideoSettings.DESCRIPTOR, document["requested"] or {}))
+    # GetMessageClass gives the generated class of a descriptor: this is a VideoSettings.
+    requested = cast(
+        VideoSettings, decode_message(VideoSettings.DESCRIPTOR, document["requested"] or {})
+    )
     record = {
         **document,
         "requested": requested,
