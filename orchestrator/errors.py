@@ -118,10 +118,25 @@ class UpstreamFailure(DomainError):
         self.service = service
         self.status = status
 
+    @property
+    def transient(self) -> bool:
+        """Worth another attempt later: the service may answer otherwise next time."""
+        return True
+
+
+# 4xx answers that say "not now" rather than "never".
+TRANSIENT_4XX = frozenset({408, 425, 429})
+
 
 class UpstreamError(UpstreamFailure):
     code = code_pb2.UNKNOWN
     reason = "UPSTREAM_ERROR"
+
+    @property
+    def transient(self) -> bool:
+        """A 5xx or a "not now" 4xx is; a refusal or an answer we cannot use is not."""
+        status = self.status
+        return status is not None and (status >= 500 or status in TRANSIENT_4XX)
 
 
 class UpstreamUnavailable(UpstreamFailure):

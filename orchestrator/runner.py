@@ -29,7 +29,7 @@ from ai_studio.v1.project_pb2 import Project
 from common.logs import job_id, request_id
 from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
-from orchestrator.errors import UpstreamError, UpstreamFailure
+from orchestrator.errors import UpstreamFailure
 from orchestrator.metrics import LEASE_TAKEOVERS, QUEUE_DEPTH, RENDER_JOBS
 from orchestrator.store.base import Store, StoreError
 from orchestrator.store.jobs import ACTIVE, Job
@@ -62,19 +62,6 @@ class RunnerPolicy:
 def owner_id() -> str:
     """Who claims: unique per process, and readable in the store (host, pid)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-# 4xx answers that say "not now" rather than "never".
-TRANSIENT_4XX = frozenset({408, 425, 429})
-
-
-def is_transient(failure: UpstreamFailure) -> bool:
-    """Worth another attempt: anything but a refusal (a 4xx other than "not now") or an
-    answer we cannot use."""
-    if isinstance(failure, UpstreamError):
-        status = failure.status
-        return status is not None and (status >= 500 or status in TRANSIENT_4XX)
-    return True
 
 
 def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
@@ -227,7 +214,7 @@ class JobRunner:
     async def _failed(self, job: Job, failure: UpstreamFailure) -> None:
         now = self._now_ms()
         reason = failure.message
-        if is_transient(failure) and job.attempts < self.policy.max_attempts:
+        if failure.transient and job.attempts < self.policy.max_attempts:
             backoff = min(
                 self.policy.retry_max_s, self.policy.retry_base_s * 2 ** (job.attempts - 1)
             ) * random.uniform(0.8, 1.2)
@@ -236,7 +223,7 @@ class JobRunner:
                 RENDER_JOBS.labels("requeued").inc()
                 log.warning("job %s failed (%s); retrying in %.1f s", job.id, reason, backoff)
             return
-        if job.attempts >= self.policy.max_attempts and is_transient(failure):
+        if job.attempts >= self.policy.max_attempts and failure.transient:
             reason = f"gave up after {job.attempts} attempts: {reason}"
         if await self._write(self.store.fail_job(job, reason, now)):
             RENDER_JOBS.labels("failed").inc()

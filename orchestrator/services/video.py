@@ -5,7 +5,8 @@ from collections.abc import Callable
 
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 
-from common.labels import JOB_STATE, MUSIC, RESOLUTION, TEMPLATE
+from common.labels import JOB_STATE
+from orchestrator.clients.video import render_body
 from orchestrator.clock import Clock
 from orchestrator.errors import (
     PreconditionFailed,
@@ -28,18 +29,6 @@ def settings_for(project: Project, given: VideoSettings) -> VideoSettings:
     )
 
 
-def render_payload(project: Project, settings: VideoSettings) -> dict:
-    """The video service's request body, fixed when the job is queued."""
-    return {
-        "audio_path": project.audio_path,
-        "images": [{"prompt": s.prompt, "url": s.url} for s in project.images],
-        "resolution": RESOLUTION.label[settings.resolution],
-        "fps": settings.fps,
-        "template": TEMPLATE.label[settings.template],
-        "background_music": MUSIC.label[settings.background_music],
-    }
-
-
 def check_renderable(project: Project) -> None:
     if not project.HasField("audio_path"):
         raise PreconditionFailed(
@@ -60,7 +49,7 @@ async def start_render(
     settings = settings_for(project, given)
     try:
         job = await store.queue_job(
-            project_id, settings, render_payload(project, settings), round(clock() * 1000)
+            project_id, settings, render_body(project, settings), round(clock() * 1000)
         )
     except JobActive as exc:
         raise RenderAlreadyActive(exc.job.id, JOB_STATE.label[exc.job.state]) from None
