@@ -12,6 +12,8 @@ import orjson
 from aiohttp import web
 from google.rpc import error_details_pb2, status_pb2
 
+from common.wire import error_body
+
 log = logging.getLogger(__name__)
 
 StatusCode = grpc.StatusCode
@@ -60,9 +62,10 @@ class HttpError(Exception):
         self.status, self.code, self.detail, self.errors = status, code, detail, errors
 
     def response(self) -> web.Response:
-        body: dict = {"detail": self.detail, "code": self.code}
+        errors = None
         if self.errors is not None:
-            body["errors"] = [{"field": v.field, "message": v.message} for v in self.errors]
+            errors = [{"field": v.field, "message": v.message} for v in self.errors]
+        body = error_body(self.detail, self.code, errors)
         return web.Response(
             status=self.status, body=orjson.dumps(body), content_type="application/json"
         )

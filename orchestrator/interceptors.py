@@ -16,6 +16,7 @@ import grpc
 from google.rpc import code_pb2
 
 from common.logs import request_id
+from common.wire import MAX_REQUEST_ID, is_safe_request_id
 from orchestrator.errors import DomainError, status_of, to_status
 from orchestrator.metrics import RPC_SECONDS, RPCS
 from orchestrator.store.base import StoreError
@@ -28,7 +29,10 @@ REQUEST_ID_KEY = "x-request-id"
 def _request_id(context: grpc.aio.ServicerContext) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == REQUEST_ID_KEY and isinstance(value, str):
-            return value[:128]
+            # Internal callers' ids are cut to the limit rather than replaced, then must
+            # be as safe as the edge's.
+            cut = value[:MAX_REQUEST_ID]
+            return cut if is_safe_request_id(cut) else "-"
     return "-"
 
 
