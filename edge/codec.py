@@ -14,11 +14,11 @@ from typing import Any
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene
 
-from common import labels
+from common import fields, labels
 from edge.errors import Violation, validation_error
 
 # Fields a body may carry that are the server's: ignored, as the contract says.
-IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at", "video_job"})
+IGNORED_FIELDS = fields.SERVER_REST_NAMES
 
 INT32_MAX = 2**31 - 1
 
@@ -90,31 +90,24 @@ def _strings(field: str, value: Any) -> list[str]:
     raise Violation(field, "must be an array of strings")
 
 
+# The parser from JSON of each kind of field (common/fields.py).
+KIND_PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "text": _string,
+    "number": _number,
+    "integer": _integer,
+    "url": _nullable_string,
+    "scenes": _scenes,
+    "strings": _strings,
+}
+
+
+def _parser(field: fields.Field) -> Callable[[str, Any], Any]:
+    return _enum(field.labels.number) if field.labels else KIND_PARSERS[field.kind]
+
+
 # Every writable field of the resource: its parser from JSON. Keys are both the REST
 # and the proto field names (they coincide for every writable field).
-PARSERS: dict[str, Callable[[str, Any], Any]] = {
-    "title": _string,
-    "description": _string,
-    "language": _enum(labels.LANGUAGE.number),
-    "use_case": _enum(labels.USE_CASE.number),
-    "status": _enum(labels.STATUS.number),
-    "script_text": _string,
-    "script_style": _enum(labels.SCRIPT_STYLE.number),
-    "voice_id": _enum(labels.VOICE.number),
-    "audio_speed": _number,
-    "audio_pitch": _number,
-    "audio_path": _nullable_string,
-    "image_style": _enum(labels.IMAGE_STYLE.number),
-    "images": _scenes,
-    "resolution": _enum(labels.RESOLUTION.number),
-    "fps": _integer,
-    "video_template_id": _enum(labels.TEMPLATE.number),
-    "background_music": _enum(labels.MUSIC.number),
-    "video_url": _nullable_string,
-    "thumbnail": _nullable_string,
-    "duration": _number,
-    "video_inspirations": _strings,
-}
+PARSERS = {f.name: _parser(f) for f in fields.PROJECT_FIELDS if f.writable}
 
 
 def parse_body(

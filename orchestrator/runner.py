@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project
 
+from common.fields import written_by
 from common.logs import job_id, request_id
 from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
@@ -36,17 +37,8 @@ from orchestrator.store.jobs import ACTIVE, Job
 
 log = logging.getLogger(__name__)
 
-RESULT_PATHS = [
-    "video_url",
-    "thumbnail",
-    "duration",
-    "resolution",
-    "fps",
-    "video_template_id",
-    "background_music",
-    "status",
-    "update_time",
-]
+# What a render writes on its project.
+RESULT_PATHS = [*written_by("video"), "update_time"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from common.fields import written_by
 from common.labels import IMAGE_STYLE, LANGUAGE, SCRIPT_STYLE, USE_CASE, VOICE
 from orchestrator.clients.audio import AudioClient
 from orchestrator.clients.image import ImageClient
@@ -66,7 +67,7 @@ async def generate_script(
         script_style=p.script_style,
         status=pb.PROJECT_STATUS_SCRIPT_GENERATED,
     )
-    return await _save(store, clock, project_id, patch, ["script_text", "script_style", "status"])
+    return await _save(store, clock, project_id, patch, written_by("script"))
 
 
 async def generate_audio(
@@ -98,8 +99,7 @@ async def generate_audio(
         audio_pitch=p.audio_pitch,
         status=pb.PROJECT_STATUS_AUDIO_READY,
     )
-    paths = ["audio_path", "voice_id", "audio_speed", "audio_pitch", "status"]
-    return await _save(store, clock, project_id, patch, paths)
+    return await _save(store, clock, project_id, patch, written_by("audio"))
 
 
 async def generate_images(
@@ -125,7 +125,7 @@ async def generate_images(
         image_style=p.image_style,
         status=pb.PROJECT_STATUS_IMAGES_READY,
     )
-    return await _save(store, clock, project_id, patch, ["images", "image_style", "status"])
+    return await _save(store, clock, project_id, patch, written_by("images"))
 
 
 async def generate_image(

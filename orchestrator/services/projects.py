@@ -2,9 +2,9 @@
 
 from collections.abc import Sequence
 
-from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project
 
+from common import fields
 from orchestrator.clock import Clock, stamp
 from orchestrator.errors import ProjectNotFound
 from orchestrator.store.base import ProjectQuery, Store
@@ -12,20 +12,7 @@ from orchestrator.store.base import ProjectQuery, Store
 # The contract's defaults. Merging a request onto them fills exactly its gaps: enums
 # have no valid zero, and the numbers whose zero is invalid (speeds, fps) have presence,
 # so that a 0 given is kept, and refused by validation, rather than taken for "unset".
-DEFAULTS = Project(
-    language=pb.LANGUAGE_EN,
-    use_case=pb.USE_CASE_EXPLANATION,
-    status=pb.PROJECT_STATUS_DRAFT,
-    script_style=pb.SCRIPT_STYLE_EDUCATIONAL,
-    voice_id=pb.VOICE_ALLOY,
-    audio_speed=1.0,
-    audio_pitch=1.0,
-    image_style=pb.IMAGE_STYLE_REALISTIC,
-    resolution=pb.RESOLUTION_1080P,
-    fps=30,
-    video_template_id=pb.VIDEO_TEMPLATE_BASIC_FADE,
-    background_music=pb.BACKGROUND_MUSIC_NONE,
-)
+DEFAULTS = Project(**fields.DEFAULTS)
 
 
 def with_defaults(project: Project) -> Project:

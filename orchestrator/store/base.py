@@ -14,14 +14,11 @@ from typing import Any, Protocol
 from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from common import fields
 from orchestrator.store.jobs import Job
 
 # The fields a client may change; the rest (id, timestamps, video_job) are the server's.
-WRITABLE_FIELDS = frozenset(
-    f.name
-    for f in Project.DESCRIPTOR.fields
-    if f.name not in {"id", "create_time", "update_time", "video_job"}
-)
+WRITABLE_FIELDS = fields.WRITABLE
 
 # The orders a list can be sorted by, by their proto field names.
 SORTABLE_FIELDS = ("create_time", "update_time", "title", "status")

@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
+from common import labels
 from edge import codec, listing
 from edge.app import create_app
 from edge.config import EdgeSettings
@@ -140,16 +141,16 @@ def test_the_enums_are_the_contracts_and_the_edges() -> None:
     for name, values in CONTRACT_ENUMS.items():
         assert SCHEMAS[name]["enum"] == values, name
     edge = {
-        "Language": codec.LANGUAGE,
-        "UseCase": codec.USE_CASE,
-        "ProjectStatus": codec.STATUS,
-        "ScriptStyle": codec.SCRIPT_STYLE,
-        "Voice": codec.VOICE,
-        "ImageStyle": codec.IMAGE_STYLE,
-        "Resolution": codec.RESOLUTION,
-        "VideoTemplate": codec.TEMPLATE,
-        "BackgroundMusic": codec.MUSIC,
-        "VideoJobState": codec.JOB_STATE,
+        "Language": labels.LANGUAGE.number,
+        "UseCase": labels.USE_CASE.number,
+        "ProjectStatus": labels.STATUS.number,
+        "ScriptStyle": labels.SCRIPT_STYLE.number,
+        "Voice": labels.VOICE.number,
+        "ImageStyle": labels.IMAGE_STYLE.number,
+        "Resolution": labels.RESOLUTION.number,
+        "VideoTemplate": labels.TEMPLATE.number,
+        "BackgroundMusic": labels.MUSIC.number,
+        "VideoJobState": labels.JOB_STATE.number,
     }
     for name, spellings in edge.items():
         assert SCHEMAS[name]["enum"] == list(spellings), name
