@@ -117,3 +117,61 @@ def with_id(message: Project, project_id: str) -> Project:
     copy.id = project_id
     copy.ClearField("video_job")
     return copy
+
+
+# -- as a client writes them (gRPC) -------------------------------------------------------
+
+ENUM_FIELDS = (
+    "language",
+    "use_case",
+    "status",
+    "script_style",
+    "voice_id",
+    "image_style",
+    "resolution",
+    "video_template_id",
+    "background_music",
+)
+URL_FIELDS = ("audio_path", "video_url", "thumbnail")
+BAD_URLS = (
+    "javascript:alert(1)",
+    "ftp://x",
+    "http://",
+    "",
+    "not a url",
+    "//cdn.example/x.png",
+    "https://cdn.example/" + "a" * 2048,
+    # Not parseable by urlsplit (an invalid IPv6 literal): a violation, not an INTERNAL.
+    "http://[",
+    "https://[::1/x",
+    "http://]oops",
+)
+
+
+def valid_project(**overrides: Any) -> Project:
+    """A valid project with every writable field set to a non-default value."""
+    fields: dict[str, Any] = {
+        "title": "Everything set",
+        "description": "All of the writable fields",
+        "language": pb.LANGUAGE_FR,
+        "use_case": pb.USE_CASE_TUTORIAL,
+        "status": pb.PROJECT_STATUS_IMAGES_READY,
+        "script_text": "Once upon a time.",
+        "script_style": pb.SCRIPT_STYLE_COMEDIC,
+        "voice_id": pb.VOICE_SHIMMER,
+        "audio_speed": 1.3,
+        "audio_pitch": 0.7,
+        "audio_path": "https://cdn.example/audio.mp3",
+        "image_style": pb.IMAGE_STYLE_WATERCOLOR,
+        "images": [Scene(prompt="A cat", url="https://cdn.example/cat.png"), Scene(prompt="A dog")],
+        "resolution": pb.RESOLUTION_2160P,
+        "fps": 60,
+        "video_template_id": pb.VIDEO_TEMPLATE_KEN_BURNS,
+        "background_music": pb.BACKGROUND_MUSIC_CINEMATIC,
+        "video_url": "https://cdn.example/video.mp4",
+        "thumbnail": "http://cdn.example/thumb.jpg",
+        "duration": 42.5,
+        "video_inspirations": ["https://youtube.example/watch?v=1", "a note"],
+    }
+    fields.update(overrides)
+    return Project(**fields)
