@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from google.rpc import error_details_pb2, status_pb2
 
 from common.logs import request_id
-from tests.fakes.microservice import FakeService
+from fakes.microservice import FakeService
 
 FRONTEND = "http://localhost:3000"
 

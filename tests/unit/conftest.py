@@ -3,8 +3,8 @@ microservice that records what it receives."""
 
 import pytest
 
+from fakes.microservice import FakeService, served
 from orchestrator.store.sqlite import SqliteStore
-from tests.fakes.microservice import FakeService, served
 
 
 @pytest.fixture
