@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from orchestrator.store.base import WRITABLE_FIELDS
-from tests.fakes.projects import ENUM_FIELDS, valid_project
+from tests.fakes.projects import ENUM_FIELDS, project, valid_project
 from tests.integration.helpers import START, FakeClock, RequestIds, assert_invalid, rpc_failure
 
 SERVICE = "ai_studio.v1.ProjectService"
@@ -87,21 +87,7 @@ VALID = [
 async def test_create_applies_the_defaults(stub: ProjectServiceStub) -> None:
     created = await create(stub, title="Hello")
     assert created.id
-    expected = Project(
-        title="Hello",
-        language=pb.LANGUAGE_EN,
-        use_case=pb.USE_CASE_EXPLANATION,
-        status=pb.PROJECT_STATUS_DRAFT,
-        script_style=pb.SCRIPT_STYLE_EDUCATIONAL,
-        voice_id=pb.VOICE_ALLOY,
-        audio_speed=1.0,
-        audio_pitch=1.0,
-        image_style=pb.IMAGE_STYLE_REALISTIC,
-        resolution=pb.RESOLUTION_1080P,
-        fps=30,
-        video_template_id=pb.VIDEO_TEMPLATE_BASIC_FADE,
-        background_music=pb.BACKGROUND_MUSIC_NONE,
-    )
+    expected = writable(project("Hello"))  # the contract's defaults
     assert writable(created) == expected
     for optional in ("audio_path", "video_url", "thumbnail", "video_job"):
         assert not created.HasField(optional), optional
