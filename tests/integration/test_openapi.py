@@ -21,57 +21,13 @@ from edge.app import create_app
 from edge.config import EdgeSettings
 from edge.handlers import docs
 from orchestrator.urls import is_media_url
-from tests.integration.helpers import DEFAULTS, EVERYTHING, FIELDS, Api
+from tests.integration.helpers import CONTRACT_ENUMS, DEFAULTS, EVERYTHING, FIELDS, Api
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT: dict[str, Any] = json.loads((ROOT / "edge" / "openapi.json").read_text())
 SCHEMAS = DOCUMENT["components"]["schemas"]
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-# The contract's resource table: the values of each enum, in its order.
-CONTRACT_ENUMS = {
-    "Language": ["en", "fr", "es", "de", "it", "pt"],
-    "UseCase": [
-        "storytelling",
-        "youtube_short",
-        "explanation",
-        "commercial",
-        "inspirational",
-        "educational",
-        "tutorial",
-    ],
-    "ProjectStatus": ["draft", "script_generated", "audio_ready", "images_ready", "video_ready"],
-    "ScriptStyle": [
-        "educational",
-        "inspirational",
-        "comedic",
-        "dramatic",
-        "casual",
-        "professional",
-    ],
-    "Voice": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"],
-    "ImageStyle": [
-        "realistic",
-        "pixar",
-        "anime",
-        "flat_design",
-        "watercolor",
-        "oil_painting",
-        "sketch",
-    ],
-    "Resolution": ["720p", "1080p", "1440p", "2160p"],
-    "Fps": [24, 30, 60],
-    "VideoTemplate": [
-        "basic_fade",
-        "slide_left",
-        "slide_right",
-        "zoom_in",
-        "zoom_out",
-        "ken_burns",
-    ],
-    "BackgroundMusic": ["none", "soft", "upbeat", "cinematic", "corporate", "ambient"],
-    "VideoJobState": ["queued", "rendering", "succeeded", "failed", "cancelled"],
-}
 NULLABLE = {"audio_path", "video_url", "thumbnail", "video_job"}
 
 
