@@ -43,6 +43,7 @@ lint: install
 	$(BIN)/buf lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The compose file is validated offline with Debian's docker-compose.
 compose-check:

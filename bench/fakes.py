@@ -1,6 +1,6 @@
 """`python -m bench.fakes PORT DELAY_MS [RENDER_MS]`: the four microservices in one process.
 
-The test suite's FakeService (tests/fakes/microservice.py) speaks the script, audio, image
+The test suite's FakeService (fakes/microservice.py) speaks the script, audio, image
 and video contracts on one app (it tells them apart by path and body), so the four
 *_SERVICE_URLs of an orchestrator can all point at this one process. Here every answer
 waits DELAY_MS first, except a render, which waits RENDER_MS (default DELAY_MS). Run on
@@ -20,7 +20,7 @@ import time
 import uvloop
 from aiohttp import web
 
-from tests.fakes.microservice import FakeService
+from fakes.microservice import FakeService
 
 
 class BenchFake(FakeService):

@@ -7,6 +7,11 @@ prompts (most with an image URL), every other field as the contract renders it.
 import random
 import uuid
 
+from ai_studio.v1.project_pb2 import Project
+
+from common import fields
+from edge.codec import project_json
+
 WORDS = (
     "a quick tour of how solar panels turn light into power for homes and small farms "
     "with simple diagrams friendly narration and a calm soundtrack showing each step from "
@@ -60,27 +65,9 @@ def project_body(rng: random.Random, n: int) -> dict:
 
 # The contract's rendering of every field a create body leaves out.
 DEFAULTS = {
-    "description": "",
-    "language": "en",
-    "use_case": "explanation",
-    "status": "draft",
-    "script_text": "",
-    "script_style": "educational",
-    "voice_id": "alloy",
-    "audio_speed": 1.0,
-    "audio_pitch": 1.0,
-    "audio_path": None,
-    "image_style": "realistic",
-    "images": [],
-    "resolution": "1080p",
-    "fps": 30,
-    "video_template_id": "basic_fade",
-    "background_music": "none",
-    "video_url": None,
-    "thumbnail": None,
-    "duration": 0.0,
-    "video_inspirations": [],
-    "video_job": None,
+    name: value
+    for name, value in project_json(Project(**fields.DEFAULTS)).items()
+    if name not in {"id", "title", "created_at", "updated_at"}
 }
 
 

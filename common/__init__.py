@@ -1,1 +1,2 @@
-"""Code both processes share: logging with the request id. Nothing here knows the domain."""
+"""Code the processes share: logging with the request id, and the enum labels of the
+contract (edge and orchestrator only)."""

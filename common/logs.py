@@ -38,13 +38,15 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "request_id": record.request_id,
+            "request_id": vars(record)["request_id"],
             "message": record.getMessage(),
         }
-        if record.job_id is not None:
-            entry["job_id"] = record.job_id
-        if record.caller is not None:
-            entry["caller"] = record.caller
+        job = vars(record)["job_id"]  # job_id and caller are both set by ContextFilter
+        if job is not None:
+            entry["job_id"] = job
+        who = vars(record)["caller"]
+        if who is not None:
+            entry["caller"] = who
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return orjson.dumps(entry).decode()

@@ -1,5 +1,7 @@
 """The app factory main and tests share."""
 
+from collections.abc import AsyncIterator
+
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp import web
 from grpc_health.v1.health_pb2_grpc import HealthStub
@@ -22,7 +24,7 @@ CHANNEL_OPTIONS = (
 )
 
 
-async def _grpc_channel(app: web.Application):
+async def _grpc_channel(app: web.Application) -> AsyncIterator[None]:
     """One long-lived channel for the app's life, shared by every request."""
     settings = app[SETTINGS]
     channel = open_channel(

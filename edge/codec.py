@@ -14,45 +14,11 @@ from typing import Any
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene
 
+from common import fields, labels
 from edge.errors import Violation, validation_error
 
-
-def _spellings(enum) -> dict[str, int]:
-    """The contract's spelling of each enum value: its name less the prefix, lowercased."""
-    prefix = len(enum.DESCRIPTOR.values[0].name) - len("UNSPECIFIED")
-    return {v.name[prefix:].lower(): v.number for v in enum.DESCRIPTOR.values if v.number}
-
-
-LANGUAGE = _spellings(pb.Language)
-USE_CASE = _spellings(pb.UseCase)
-STATUS = _spellings(pb.ProjectStatus)
-SCRIPT_STYLE = _spellings(pb.ScriptStyle)
-VOICE = _spellings(pb.Voice)
-IMAGE_STYLE = _spellings(pb.ImageStyle)
-RESOLUTION = _spellings(pb.Resolution)
-TEMPLATE = _spellings(pb.VideoTemplate)
-MUSIC = _spellings(pb.BackgroundMusic)
-JOB_STATE = _spellings(pb.VideoJobState)
-
-
-def _names(spellings: dict[str, int]) -> dict[int, str]:
-    return {number: name for name, number in spellings.items()}
-
-
-# Number -> spelling, for rendering. Index lookups on the hot path.
-LANGUAGE_NAMES = _names(LANGUAGE)
-USE_CASE_NAMES = _names(USE_CASE)
-STATUS_NAMES = _names(STATUS)
-SCRIPT_STYLE_NAMES = _names(SCRIPT_STYLE)
-VOICE_NAMES = _names(VOICE)
-IMAGE_STYLE_NAMES = _names(IMAGE_STYLE)
-RESOLUTION_NAMES = _names(RESOLUTION)
-TEMPLATE_NAMES = _names(TEMPLATE)
-MUSIC_NAMES = _names(MUSIC)
-JOB_STATE_NAMES = _names(JOB_STATE)
-
 # Fields a body may carry that are the server's: ignored, as the contract says.
-IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at", "video_job"})
+IGNORED_FIELDS = fields.SERVER_REST_NAMES
 
 INT32_MAX = 2**31 - 1
 
@@ -124,31 +90,24 @@ def _strings(field: str, value: Any) -> list[str]:
     raise Violation(field, "must be an array of strings")
 
 
+# The parser from JSON of each kind of field (common/fields.py).
+KIND_PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "text": _string,
+    "number": _number,
+    "integer": _integer,
+    "url": _nullable_string,
+    "scenes": _scenes,
+    "strings": _strings,
+}
+
+
+def _parser(field: fields.Field) -> Callable[[str, Any], Any]:
+    return _enum(field.labels.number) if field.labels else KIND_PARSERS[field.kind]
+
+
 # Every writable field of the resource: its parser from JSON. Keys are both the REST
 # and the proto field names (they coincide for every writable field).
-PARSERS: dict[str, Callable[[str, Any], Any]] = {
-    "title": _string,
-    "description": _string,
-    "language": _enum(LANGUAGE),
-    "use_case": _enum(USE_CASE),
-    "status": _enum(STATUS),
-    "script_text": _string,
-    "script_style": _enum(SCRIPT_STYLE),
-    "voice_id": _enum(VOICE),
-    "audio_speed": _number,
-    "audio_pitch": _number,
-    "audio_path": _nullable_string,
-    "image_style": _enum(IMAGE_STYLE),
-    "images": _scenes,
-    "resolution": _enum(RESOLUTION),
-    "fps": _integer,
-    "video_template_id": _enum(TEMPLATE),
-    "background_music": _enum(MUSIC),
-    "video_url": _nullable_string,
-    "thumbnail": _nullable_string,
-    "duration": _number,
-    "video_inspirations": _strings,
-}
+PARSERS = {f.name: _parser(f) for f in fields.PROJECT_FIELDS if f.writable}
 
 
 def parse_body(
@@ -184,7 +143,7 @@ SCRIPT_BODY = {
     "description": _string,
     "use_case": PARSERS["use_case"],
     "language": PARSERS["language"],
-    "style": _enum(SCRIPT_STYLE),
+    "style": _enum(labels.SCRIPT_STYLE.number),
 }
 AUDIO_BODY = {
     name: PARSERS[name]
@@ -195,7 +154,7 @@ IMAGE_BODY = {"prompt": _string, "style": PARSERS["image_style"]}
 VIDEO_BODY = {
     "resolution": PARSERS["resolution"],
     "fps": _integer,
-    "template": _enum(TEMPLATE),
+    "template": _enum(labels.TEMPLATE.number),
     "background_music": PARSERS["background_music"],
 }
 
@@ -228,14 +187,14 @@ def rfc3339(seconds: int, nanos: int) -> str:
 def video_job_json(job: pb.VideoJob) -> dict[str, Any]:
     requested = job.requested
     return {
-        "state": JOB_STATE_NAMES.get(job.state),
+        "state": labels.JOB_STATE.label.get(job.state),
         "attempts": job.attempts,
         "error": job.error if job.HasField("error") else None,
         "requested": {
-            "resolution": RESOLUTION_NAMES.get(requested.resolution),
+            "resolution": labels.RESOLUTION.label.get(requested.resolution),
             "fps": requested.fps,
-            "template": TEMPLATE_NAMES.get(requested.template),
-            "background_music": MUSIC_NAMES.get(requested.background_music),
+            "template": labels.TEMPLATE.label.get(requested.template),
+            "background_music": labels.MUSIC.label.get(requested.background_music),
         },
         "created_at": rfc3339(job.create_time.seconds, job.create_time.nanos),
         "updated_at": rfc3339(job.update_time.seconds, job.update_time.nanos),
@@ -248,23 +207,23 @@ def project_json(p: Project) -> dict[str, Any]:
         "id": p.id,
         "title": p.title,
         "description": p.description,
-        "language": LANGUAGE_NAMES.get(p.language),
-        "use_case": USE_CASE_NAMES.get(p.use_case),
-        "status": STATUS_NAMES.get(p.status),
+        "language": labels.LANGUAGE.label.get(p.language),
+        "use_case": labels.USE_CASE.label.get(p.use_case),
+        "status": labels.STATUS.label.get(p.status),
         "script_text": p.script_text,
-        "script_style": SCRIPT_STYLE_NAMES.get(p.script_style),
-        "voice_id": VOICE_NAMES.get(p.voice_id),
+        "script_style": labels.SCRIPT_STYLE.label.get(p.script_style),
+        "voice_id": labels.VOICE.label.get(p.voice_id),
         "audio_speed": p.audio_speed,
         "audio_pitch": p.audio_pitch,
         "audio_path": p.audio_path if p.HasField("audio_path") else None,
-        "image_style": IMAGE_STYLE_NAMES.get(p.image_style),
+        "image_style": labels.IMAGE_STYLE.label.get(p.image_style),
         "images": [
             {"prompt": s.prompt, "url": s.url if s.HasField("url") else None} for s in p.images
         ],
-        "resolution": RESOLUTION_NAMES.get(p.resolution),
+        "resolution": labels.RESOLUTION.label.get(p.resolution),
         "fps": p.fps,
-        "video_template_id": TEMPLATE_NAMES.get(p.video_template_id),
-        "background_music": MUSIC_NAMES.get(p.background_music),
+        "video_template_id": labels.TEMPLATE.label.get(p.video_template_id),
+        "background_music": labels.MUSIC.label.get(p.background_music),
         "video_url": p.video_url if p.HasField("video_url") else None,
         "thumbnail": p.thumbnail if p.HasField("thumbnail") else None,
         "duration": p.duration,

@@ -12,6 +12,8 @@ import orjson
 from aiohttp import web
 from google.rpc import error_details_pb2, status_pb2
 
+from common.wire import error_body
+
 log = logging.getLogger(__name__)
 
 StatusCode = grpc.StatusCode
@@ -61,9 +63,10 @@ class HttpError(Exception):
         self.status, self.code, self.detail, self.errors = status, code, detail, errors
 
     def response(self) -> web.Response:
-        body: dict = {"detail": self.detail, "code": self.code}
+        errors = None
         if self.errors is not None:
-            body["errors"] = [{"field": v.field, "message": v.message} for v in self.errors]
+            errors = [{"field": v.field, "message": v.message} for v in self.errors]
+        body = error_body(self.detail, self.code, errors)
         return web.Response(
             status=self.status, body=orjson.dumps(body), content_type="application/json"
         )
@@ -99,7 +102,7 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> HttpError:
         # Not an answer of our code: never echo gRPC's own text, which names internals.
         reason, message = TRANSPORT_ERRORS.get(code, ("INTERNAL", "internal error"))
     else:
-        message = status.message if status else exc.details()
+        message = status.message if status else (exc.details() or "")
     if http_status == 500:
         log.error("RPC failed: %s %s", code.name, exc.details())
     return HttpError(http_status, reason, message, violations)

@@ -1,11 +1,15 @@
 """Typed application keys: what create_app puts in the app for handlers to use."""
 
-from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 from grpc_health.v1.health_pb2_grpc import HealthStub
 
 from edge.config import EdgeSettings
 
+if TYPE_CHECKING:  # the async stub class exists in the generated .pyi only
+    from ai_studio.v1.project_service_pb2_grpc import ProjectServiceAsyncStub
+
 SETTINGS = web.AppKey("settings", EdgeSettings)
-PROJECTS = web.AppKey("projects", ProjectServiceStub)
+PROJECTS: web.AppKey["ProjectServiceAsyncStub"] = web.AppKey("projects")
 HEALTH = web.AppKey("health", HealthStub)

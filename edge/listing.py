@@ -2,13 +2,17 @@
 and the paging headers of the answer."""
 
 import math
+from typing import TYPE_CHECKING, cast
 
 from ai_studio.v1.project_service_pb2 import ListProjectsRequest
 from multidict import MultiMapping
 from yarl import URL
 
-from edge.codec import STATUS
+from common.labels import STATUS
 from edge.errors import Violation, validation_error
+
+if TYPE_CHECKING:
+    from ai_studio.v1.project_pb2 import ProjectStatus
 
 # Each parameter and its aliases, the first being the contract's own name.
 ALIASES = {
@@ -62,10 +66,12 @@ def list_request(query: MultiMapping[str]) -> tuple[ListProjectsRequest, Paging 
         given = query.getall(key)
         if key == "status":
             for value in given:
-                if value in STATUS:
-                    statuses.append(STATUS[value])
+                if value in STATUS.number:
+                    statuses.append(STATUS.number[value])
                 else:
-                    violations.append(Violation("status", f"must be one of {', '.join(STATUS)}"))
+                    violations.append(
+                        Violation("status", f"must be one of {', '.join(STATUS.number)}")
+                    )
             continue
         name = CANONICAL.get(key)
         if name is None:
@@ -74,7 +80,7 @@ def list_request(query: MultiMapping[str]) -> tuple[ListProjectsRequest, Paging 
             violations.append(Violation(key, "is given more than once"))
         else:
             values[name] = (key, given[0])
-    request = ListProjectsRequest(statuses=statuses)
+    request = ListProjectsRequest(statuses=cast("list[ProjectStatus.ValueType]", statuses))
     if "search" in values:
         request.search = values["search"][1]
     # Each parameter is checked on its own, so that the 400 lists every bad one.

@@ -1,22 +1,18 @@
 """The one middleware: request id, one log line per request, every error in one shape."""
 
 import logging
-import re
 import time
-import uuid
 
 import grpc
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from common.logs import caller, request_id
+from common.wire import request_id_or_new
 from edge.errors import HttpError, from_rpc_error
 from edge.metrics import observe
 
 log = logging.getLogger("edge.http")
-
-# A client's request id is kept only if it is short and plain: it goes into logs and
-# gRPC metadata, where control characters or megabytes have no place.
-SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 # The longest request target (path and query) answered, as Node's HTTP server (JSON
 # Server's) allows a request head of 16 KiB: room for a search of 10,000 characters.
@@ -39,9 +35,8 @@ def _http_error(exc: web.HTTPException) -> HttpError:
 
 
 @web.middleware
-async def middleware(request: web.Request, handler) -> web.StreamResponse:
-    given = request.headers.get("X-Request-ID", "")
-    rid = given if SAFE_ID.fullmatch(given) else uuid.uuid4().hex
+async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    rid = request_id_or_new(request.headers.get("X-Request-ID"))
     token = request_id.set(rid)
     caller_token = caller.set(None)  # set by edge/auth.py once the caller is known
     started = time.perf_counter()

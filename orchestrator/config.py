@@ -1,7 +1,7 @@
 """The orchestrator's settings, from the environment only (names as in the contract)."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -9,6 +9,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from common.auth.settings import AuthSettings
 from common.tls import OrchestratorClientSettings
 from orchestrator.tls import TlsServerSettings
+
+
+def URL(default: str) -> HttpUrl:
+    """A URL default, kept as the text given (pydantic does not validate defaults)."""
+    return cast(HttpUrl, default)
 
 
 # Access (AUTH_*, GRPC_TLS_*) comes from the mixins; the client side (GRPC_TLS_CA...) is for
@@ -36,10 +41,10 @@ class OrchestratorSettings(
     sqlite_cache_mb: int = Field(64, ge=2)
     # The microservices: base URLs (the local reference services by default) and how long
     # one call may take, bounded also by what is left of the RPC's deadline.
-    script_service_url: HttpUrl = "http://127.0.0.1:8101"
-    audio_service_url: HttpUrl = "http://127.0.0.1:8102"
-    image_service_url: HttpUrl = "http://127.0.0.1:8103"
-    video_service_url: HttpUrl = "http://127.0.0.1:8104"
+    script_service_url: HttpUrl = URL("http://127.0.0.1:8101")
+    audio_service_url: HttpUrl = URL("http://127.0.0.1:8102")
+    image_service_url: HttpUrl = URL("http://127.0.0.1:8103")
+    video_service_url: HttpUrl = URL("http://127.0.0.1:8104")
     script_timeout_s: float = Field(60.0, gt=0)
     audio_timeout_s: float = Field(120.0, gt=0)
     image_timeout_s: float = Field(120.0, gt=0)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -117,10 +118,25 @@ class UpstreamFailure(DomainError):
         self.service = service
         self.status = status
 
+    @property
+    def transient(self) -> bool:
+        """Worth another attempt later: the service may answer otherwise next time."""
+        return True
+
+
+# 4xx answers that say "not now" rather than "never".
+TRANSIENT_4XX = frozenset({408, 425, 429})
+
 
 class UpstreamError(UpstreamFailure):
     code = code_pb2.UNKNOWN
     reason = "UPSTREAM_ERROR"
+
+    @property
+    def transient(self) -> bool:
+        """A 5xx or a "not now" 4xx is; a refusal or an answer we cannot use is not."""
+        status = self.status
+        return status is not None and (status >= 500 or status in TRANSIENT_4XX)
 
 
 class UpstreamUnavailable(UpstreamFailure):
@@ -133,7 +149,7 @@ class UpstreamTimeout(UpstreamFailure):
     reason = "UPSTREAM_TIMEOUT"
 
 
-def _packed(message) -> any_pb2.Any:
+def _packed(message: Message) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
     return packed

@@ -11,7 +11,7 @@ import logging
 
 from grpc_health.v1 import health, health_pb2
 
-from orchestrator.store.base import ProjectStore, StoreError
+from orchestrator.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 class StoreWatcher:
     def __init__(
         self,
-        store: ProjectStore,
+        store: Store,
         servicer: health.aio.HealthServicer,
         services: tuple[str, ...],
         interval_s: float,

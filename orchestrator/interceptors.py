@@ -5,13 +5,18 @@ that runs the RPC, so the request id ContextVar is seen by everything the RPC do
 Wrapped handlers are built once per method and cached: the hot path adds one call.
 """
 
+from __future__ import annotations
+
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import grpc
 from google.rpc import code_pb2
 
 from common.logs import request_id
+from common.wire import MAX_REQUEST_ID, is_safe_request_id
 from orchestrator.errors import DomainError, status_of, to_status
 from orchestrator.metrics import RPC_SECONDS, RPCS
 from orchestrator.store.base import StoreError
@@ -23,13 +28,19 @@ REQUEST_ID_KEY = "x-request-id"
 
 def _request_id(context: grpc.aio.ServicerContext) -> str:
     for key, value in context.invocation_metadata() or ():
-        if key == REQUEST_ID_KEY:
-            return value[:128]
+        if key == REQUEST_ID_KEY and isinstance(value, str):
+            # Internal callers' ids are cut to the limit rather than replaced, then must
+            # be as safe as the edge's.
+            cut = value[:MAX_REQUEST_ID]
+            return cut if is_safe_request_id(cut) else "-"
     return "-"
 
 
-def _wrap(method: str, behavior):
-    async def handle(request, context: grpc.aio.ServicerContext):
+Behavior = Callable[[Any, Any], Any]
+
+
+def _wrap(method: str, behavior: Behavior) -> Behavior:
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         token = request_id.set(_request_id(context))
         started = time.perf_counter()
         code = "OK"
@@ -60,9 +71,15 @@ def _wrap(method: str, behavior):
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self) -> None:
-        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
+        self._handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
 
-    async def intercept_service(self, continuation, handler_call_details):
+    async def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         method = handler_call_details.method
         cached = self._handlers.get(method)
         if cached is not None:

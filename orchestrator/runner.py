@@ -20,32 +20,25 @@ import os
 import random
 import socket
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project
 
+from common.fields import written_by
 from common.logs import job_id, request_id
 from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
-from orchestrator.errors import UpstreamError, UpstreamFailure
+from orchestrator.errors import UpstreamFailure
 from orchestrator.metrics import LEASE_TAKEOVERS, QUEUE_DEPTH, RENDER_JOBS
-from orchestrator.store.base import StoreError
-from orchestrator.store.jobs import ACTIVE, Job, JobStore
+from orchestrator.store.base import Store, StoreError
+from orchestrator.store.jobs import ACTIVE, Job
 
 log = logging.getLogger(__name__)
 
-RESULT_PATHS = [
-    "video_url",
-    "thumbnail",
-    "duration",
-    "resolution",
-    "fps",
-    "video_template_id",
-    "background_music",
-    "status",
-    "update_time",
-]
+# What a render writes on its project.
+RESULT_PATHS = [*written_by("video"), "update_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,19 +54,6 @@ class RunnerPolicy:
 def owner_id() -> str:
     """Who claims: unique per process, and readable in the store (host, pid)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-# 4xx answers that say "not now" rather than "never".
-TRANSIENT_4XX = frozenset({408, 425, 429})
-
-
-def is_transient(failure: UpstreamFailure) -> bool:
-    """Worth another attempt: anything but a refusal (a 4xx other than "not now") or an
-    answer we cannot use."""
-    if isinstance(failure, UpstreamError):
-        status = failure.status
-        return status is not None and (status >= 500 or status in TRANSIENT_4XX)
-    return True
 
 
 def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
@@ -94,7 +74,7 @@ def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
 class JobRunner:
     def __init__(
         self,
-        store: JobStore,
+        store: Store,
         video: VideoClient,
         clock: Clock,
         policy: RunnerPolicy,
@@ -188,6 +168,7 @@ class JobRunner:
         job_id.set(job.id)
         log.info("rendering job %s (attempt %d, epoch %d)", job.id, job.attempts, job.epoch)
         render = asyncio.current_task()
+        assert render is not None  # a job is rendered in a task of its own
         renewer = asyncio.create_task(self._keep_lease(job, render))
         try:
             answer = await self.video.render(
@@ -225,7 +206,7 @@ class JobRunner:
     async def _failed(self, job: Job, failure: UpstreamFailure) -> None:
         now = self._now_ms()
         reason = failure.message
-        if is_transient(failure) and job.attempts < self.policy.max_attempts:
+        if failure.transient and job.attempts < self.policy.max_attempts:
             backoff = min(
                 self.policy.retry_max_s, self.policy.retry_base_s * 2 ** (job.attempts - 1)
             ) * random.uniform(0.8, 1.2)
@@ -234,13 +215,13 @@ class JobRunner:
                 RENDER_JOBS.labels("requeued").inc()
                 log.warning("job %s failed (%s); retrying in %.1f s", job.id, reason, backoff)
             return
-        if job.attempts >= self.policy.max_attempts and is_transient(failure):
+        if job.attempts >= self.policy.max_attempts and failure.transient:
             reason = f"gave up after {job.attempts} attempts: {reason}"
         if await self._write(self.store.fail_job(job, reason, now)):
             RENDER_JOBS.labels("failed").inc()
             log.warning("job %s failed: %s", job.id, reason)
 
-    async def _write(self, write) -> bool:
+    async def _write(self, write: Awaitable[bool]) -> bool:
         """A claim's write; a store failure leaves the claim to expire and be retried."""
         try:
             return await write

@@ -19,7 +19,7 @@ from orchestrator.interceptors import ServerInterceptor
 from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.servicers.projects import ProjectServicer
 from orchestrator.store import open_store
-from orchestrator.store.base import ProjectStore
+from orchestrator.store.base import Store
 from orchestrator.tls import server_credentials
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class Orchestrator:
     """A built server: start it, then stop it once."""
 
     server: grpc.aio.Server
-    store: ProjectStore
+    store: Store
     clients: Clients
     runner: JobRunner
     health: health.aio.HealthServicer
@@ -67,7 +67,7 @@ class Orchestrator:
 async def create_server(
     settings: OrchestratorSettings,
     *,
-    store: ProjectStore | None = None,
+    store: Store | None = None,
     clock: Clock = system_clock,
 ) -> Orchestrator:
     store = store or await open_store(settings)

@@ -48,4 +48,6 @@ def is_media_url(url: str) -> bool:
         host = parts.hostname
     except ValueError:  # e.g. an invalid IPv6 literal
         return False
-    return parts.scheme in ("http", "https") and bool(host) and not forbidden_host(host)
+    if not host:
+        return False
+    return parts.scheme in ("http", "https") and not forbidden_host(host)

@@ -9,13 +9,13 @@ stored is what was checked.
 import math
 from collections.abc import Callable, Iterable
 
-from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1.project_pb2 import Project
+from google.protobuf.message import Message
 
+from common import labels
 from orchestrator import paging
 from orchestrator.errors import InvalidArgument, Violation, shown
-from orchestrator.labels import labels
 from orchestrator.store.base import SORTABLE_FIELDS, WRITABLE_FIELDS, ProjectQuery
 from orchestrator.urls import MAX_URL, is_media_url
 
@@ -35,15 +35,20 @@ def _url(field: str, url: str) -> list[Violation]:
     return [Violation(field, message)]
 
 
+def _has(message: Message, field: str) -> bool:
+    """HasField by a name known only at run time."""
+    return message.HasField(field)
+
+
 def _optional_url(field: str) -> Callable[[Project], list[Violation]]:
     def check(project: Project) -> list[Violation]:
-        return _url(field, getattr(project, field)) if project.HasField(field) else []
+        return _url(field, getattr(project, field)) if _has(project, field) else []
 
     return check
 
 
-def _enum(field: str, enum) -> Callable[[Project], list[Violation]]:
-    allowed = labels(enum)
+def _enum(field: str, enum: labels.Labels) -> Callable[[Project], list[Violation]]:
+    allowed = enum.label
     message = f"must be one of {', '.join(allowed.values())}"
 
     def check(project: Project) -> list[Violation]:
@@ -95,21 +100,21 @@ def _inspirations(project: Project) -> list[Violation]:
 RULES: dict[str, Callable[[Project], list[Violation]]] = {
     "title": _title,
     "description": lambda p: _length("description", p.description, 0, 5000),
-    "language": _enum("language", pb.Language),
-    "use_case": _enum("use_case", pb.UseCase),
-    "status": _enum("status", pb.ProjectStatus),
+    "language": _enum("language", labels.LANGUAGE),
+    "use_case": _enum("use_case", labels.USE_CASE),
+    "status": _enum("status", labels.STATUS),
     "script_text": lambda p: _length("script_text", p.script_text, 0, 20000),
-    "script_style": _enum("script_style", pb.ScriptStyle),
-    "voice_id": _enum("voice_id", pb.Voice),
+    "script_style": _enum("script_style", labels.SCRIPT_STYLE),
+    "voice_id": _enum("voice_id", labels.VOICE),
     "audio_speed": _ratio("audio_speed"),
     "audio_pitch": _ratio("audio_pitch"),
     "audio_path": _optional_url("audio_path"),
-    "image_style": _enum("image_style", pb.ImageStyle),
+    "image_style": _enum("image_style", labels.IMAGE_STYLE),
     "images": _images,
-    "resolution": _enum("resolution", pb.Resolution),
+    "resolution": _enum("resolution", labels.RESOLUTION),
     "fps": _fps,
-    "video_template_id": _enum("video_template_id", pb.VideoTemplate),
-    "background_music": _enum("background_music", pb.BackgroundMusic),
+    "video_template_id": _enum("video_template_id", labels.TEMPLATE),
+    "background_music": _enum("background_music", labels.MUSIC),
     "video_url": _optional_url("video_url"),
     "thumbnail": _optional_url("thumbnail"),
     "duration": _duration,
@@ -131,7 +136,7 @@ def require(field: str, value: str) -> None:
         raise InvalidArgument([Violation(field, "is required")])
 
 
-STATUSES = labels(pb.ProjectStatus)
+STATUSES = labels.STATUS.label
 MAX_PAGE_SIZE = 1000
 
 

@@ -3,7 +3,6 @@ errors in one JSON shape, GET /healthz, and GET /media/{name} for its files."""
 
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -12,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from common.logs import request_id
+from common.wire import request_id_or_new
 from microservices.common.config import ServiceSettings
 from microservices.common.errors import ServiceError, error_response, invalid
 from microservices.common.media import Media
@@ -29,8 +29,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    given = request.headers.get("X-Request-ID", "")
-    rid = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
+    rid = request_id_or_new(request.headers.get("X-Request-ID"))
     token = request_id.set(rid)
     started = time.perf_counter()
     media = request.app.get(MEDIA)

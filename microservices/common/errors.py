@@ -4,11 +4,11 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
+from common.wire import error_body
+
 
 def error_response(status: int, code: str, detail: str, errors: list | None = None) -> web.Response:
-    body: dict = {"detail": detail, "code": code}
-    if errors is not None:
-        body["errors"] = errors
+    body = error_body(detail, code, errors)
     return web.Response(status=status, body=orjson.dumps(body), content_type="application/json")
 
 

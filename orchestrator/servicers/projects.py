@@ -3,18 +3,20 @@ statuses by the interceptor (orchestrator/interceptors.py), so methods here just
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1 import project_service_pb2_grpc as pb_grpc
 from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
 from google.protobuf.empty_pb2 import Empty
+from google.protobuf.message import Message
 
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
 from orchestrator.services import generation, projects, video
-from orchestrator.store.base import WRITABLE_FIELDS, ProjectStore
+from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
     check_overrides,
     clean_project,
@@ -23,18 +25,20 @@ from orchestrator.validation import (
     require,
 )
 
+Context = grpc.aio.ServicerContext[Any, Any]
+
 # Answer a little before the caller's deadline, so that a slow microservice is reported
 # as such (UPSTREAM_TIMEOUT) instead of the caller's own deadline passing first.
 DEADLINE_MARGIN_S = 0.05
 
 
-def deadline_of(context: grpc.aio.ServicerContext) -> float | None:
+def deadline_of(context: Context) -> float | None:
     """The time.monotonic() instant by which this RPC's work must be done."""
     left = context.time_remaining()
     return None if left is None else time.monotonic() + left - DEADLINE_MARGIN_S
 
 
-def _given(request, names: dict[str, str], enums: dict[str, str]) -> dict[str, str]:
+def _given(request: Message, names: dict[str, str], enums: dict[str, str]) -> dict[str, str]:
     """The proto fields a generation request gives, each with the request's name for it:
     `names` are fields with presence, `enums` are enum fields where 0 means "not given"."""
     given = {field: name for field, name in names.items() if request.HasField(name)}
@@ -44,7 +48,7 @@ def _given(request, names: dict[str, str], enums: dict[str, str]) -> dict[str, s
 
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
     def __init__(
-        self, store: ProjectStore, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
+        self, store: Store, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
     ) -> None:
         self.store = store
         self.clients = clients
@@ -53,7 +57,9 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
 
     # -- CRUD ----------------------------------------------------------------------------
 
-    async def ListProjects(self, request, context) -> pb_service.ListProjectsResponse:
+    async def ListProjects(
+        self, request: pb_service.ListProjectsRequest, context: Context
+    ) -> pb_service.ListProjectsResponse:
         query = list_query(request)
         found, total = await projects.list_projects(self.store, query)
         end = query.offset + len(found)
@@ -63,30 +69,38 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             next_page_token=paging.encode(end) if query.limit and end < total else "",
         )
 
-    async def GetProject(self, request, context) -> Project:
+    async def GetProject(self, request: pb_service.GetProjectRequest, context: Context) -> Project:
         require("id", request.id)
         return await projects.get_project(self.store, request.id)
 
-    async def CreateProject(self, request, context) -> Project:
+    async def CreateProject(
+        self, request: pb_service.CreateProjectRequest, context: Context
+    ) -> Project:
         project = projects.with_defaults(request.project)
         clean_project(project, WRITABLE_FIELDS)
         return await projects.create_project(self.store, self.clock, project)
 
-    async def UpdateProject(self, request, context) -> Project:
+    async def UpdateProject(
+        self, request: pb_service.UpdateProjectRequest, context: Context
+    ) -> Project:
         require("project.id", request.project.id)
         fields = mask_fields(request.update_mask.paths)
         patch = request.project
         clean_project(patch, fields)
         return await projects.update_project(self.store, self.clock, patch.id, patch, fields)
 
-    async def DeleteProject(self, request, context) -> Empty:
+    async def DeleteProject(
+        self, request: pb_service.DeleteProjectRequest, context: Context
+    ) -> Empty:
         require("id", request.id)
         await projects.delete_project(self.store, request.id)
         return Empty()
 
     # -- generation ----------------------------------------------------------------------
 
-    async def GenerateScript(self, request, context) -> Project:
+    async def GenerateScript(
+        self, request: pb_service.GenerateScriptRequest, context: Context
+    ) -> Project:
         require("id", request.id)
         given = _given(
             request,
@@ -106,7 +120,9 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             deadline_of(context),
         )  # fmt: skip
 
-    async def GenerateAudio(self, request, context) -> Project:
+    async def GenerateAudio(
+        self, request: pb_service.GenerateAudioRequest, context: Context
+    ) -> Project:
         require("id", request.id)
         given = _given(
             request,
@@ -130,7 +146,9 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             deadline_of(context),
         )  # fmt: skip
 
-    async def GenerateImages(self, request, context) -> Project:
+    async def GenerateImages(
+        self, request: pb_service.GenerateImagesRequest, context: Context
+    ) -> Project:
         require("id", request.id)
         given = _given(request, {"images": "images"}, {"image_style": "style"})
         overrides = Project(images=request.images.scenes, image_style=request.style)
@@ -140,7 +158,9 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             deadline_of(context),
         )  # fmt: skip
 
-    async def GenerateImage(self, request, context) -> pb_service.GenerateImageResponse:
+    async def GenerateImage(
+        self, request: pb_service.GenerateImageRequest, context: Context
+    ) -> pb_service.GenerateImageResponse:
         require("id", request.id)
         prompt = check_overrides(
             Project(image_style=request.style),
@@ -155,7 +175,9 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
 
     # -- video ---------------------------------------------------------------------------
 
-    async def GenerateVideo(self, request, context) -> VideoJob:
+    async def GenerateVideo(
+        self, request: pb_service.GenerateVideoRequest, context: Context
+    ) -> VideoJob:
         require("id", request.id)
         given = _given(
             request,
@@ -186,10 +208,14 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         )
         return job.view()
 
-    async def GetVideoJob(self, request, context) -> VideoJob:
+    async def GetVideoJob(
+        self, request: pb_service.GetVideoJobRequest, context: Context
+    ) -> VideoJob:
         require("id", request.id)
         return (await video.get_render(self.store, request.id)).view()
 
-    async def CancelVideoJob(self, request, context) -> VideoJob:
+    async def CancelVideoJob(
+        self, request: pb_service.CancelVideoJobRequest, context: Context
+    ) -> VideoJob:
         require("id", request.id)
         return (await video.cancel_render(self.store, self.clock, request.id)).view()

@@ -12,24 +12,19 @@ from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from common.fields import written_by
+from common.labels import IMAGE_STYLE, LANGUAGE, SCRIPT_STYLE, USE_CASE, VOICE
 from orchestrator.clients.audio import AudioClient
 from orchestrator.clients.image import ImageClient
 from orchestrator.clients.script import ScriptClient
 from orchestrator.clock import Clock, stamp
 from orchestrator.errors import PreconditionFailed, ProjectNotFound, SceneNotFound
-from orchestrator.labels import labels
 from orchestrator.services.projects import get_project
-from orchestrator.store.base import ProjectStore
-
-LANGUAGE = labels(pb.Language)
-USE_CASE = labels(pb.UseCase)
-SCRIPT_STYLE = labels(pb.ScriptStyle)
-VOICE = labels(pb.Voice)
-IMAGE_STYLE = labels(pb.ImageStyle)
+from orchestrator.store.base import Store
 
 
 async def _effective(
-    store: ProjectStore, project_id: str, overrides: Project, given: Collection[str]
+    store: Store, project_id: str, overrides: Project, given: Collection[str]
 ) -> Project:
     """The project as stored, with what the request gave laid over it."""
     project = await get_project(store, project_id)
@@ -40,7 +35,7 @@ async def _effective(
 
 
 async def _save(
-    store: ProjectStore, clock: Clock, project_id: str, patch: Project, paths: list[str]
+    store: Store, clock: Clock, project_id: str, patch: Project, paths: list[str]
 ) -> Project:
     stamp(patch.update_time, clock)
     saved = await store.update(project_id, patch, [*paths, "update_time"])
@@ -50,7 +45,7 @@ async def _save(
 
 
 async def generate_script(
-    store: ProjectStore,
+    store: Store,
     client: ScriptClient,
     clock: Clock,
     project_id: str,
@@ -62,9 +57,9 @@ async def generate_script(
     answer = await client.generate(
         title=p.title,
         description=p.description,
-        use_case=USE_CASE[p.use_case],
-        language=LANGUAGE[p.language],
-        style=SCRIPT_STYLE[p.script_style],
+        use_case=USE_CASE.label[p.use_case],
+        language=LANGUAGE.label[p.language],
+        style=SCRIPT_STYLE.label[p.script_style],
         deadline=deadline,
     )
     patch = Project(
@@ -72,11 +67,11 @@ async def generate_script(
         script_style=p.script_style,
         status=pb.PROJECT_STATUS_SCRIPT_GENERATED,
     )
-    return await _save(store, clock, project_id, patch, ["script_text", "script_style", "status"])
+    return await _save(store, clock, project_id, patch, written_by("script"))
 
 
 async def generate_audio(
-    store: ProjectStore,
+    store: Store,
     client: AudioClient,
     clock: Clock,
     project_id: str,
@@ -91,10 +86,10 @@ async def generate_audio(
         )
     answer = await client.generate(
         script_text=p.script_text,
-        voice_id=VOICE[p.voice_id],
+        voice_id=VOICE.label[p.voice_id],
         audio_speed=p.audio_speed,
         audio_pitch=p.audio_pitch,
-        language=LANGUAGE[p.language],
+        language=LANGUAGE.label[p.language],
         deadline=deadline,
     )
     patch = Project(
@@ -104,12 +99,11 @@ async def generate_audio(
         audio_pitch=p.audio_pitch,
         status=pb.PROJECT_STATUS_AUDIO_READY,
     )
-    paths = ["audio_path", "voice_id", "audio_speed", "audio_pitch", "status"]
-    return await _save(store, clock, project_id, patch, paths)
+    return await _save(store, clock, project_id, patch, written_by("audio"))
 
 
 async def generate_images(
-    store: ProjectStore,
+    store: Store,
     client: ImageClient,
     clock: Clock,
     project_id: str,
@@ -124,18 +118,18 @@ async def generate_images(
         )
     prompts = [scene.prompt for scene in p.images]
     urls = await client.generate_batch(
-        prompts=prompts, style=IMAGE_STYLE[p.image_style], deadline=deadline
+        prompts=prompts, style=IMAGE_STYLE.label[p.image_style], deadline=deadline
     )
     patch = Project(
         images=[Scene(prompt=prompt, url=url) for prompt, url in zip(prompts, urls, strict=True)],
         image_style=p.image_style,
         status=pb.PROJECT_STATUS_IMAGES_READY,
     )
-    return await _save(store, clock, project_id, patch, ["images", "image_style", "status"])
+    return await _save(store, clock, project_id, patch, written_by("images"))
 
 
 async def generate_image(
-    store: ProjectStore,
+    store: Store,
     client: ImageClient,
     clock: Clock,
     project_id: str,
@@ -151,7 +145,7 @@ async def generate_image(
         raise SceneNotFound(project_id, index)
     prompt = prompt if prompt is not None else project.images[index].prompt
     answer = await client.generate(
-        prompt=prompt, style=IMAGE_STYLE[style or project.image_style], deadline=deadline
+        prompt=prompt, style=IMAGE_STYLE.label[style or project.image_style], deadline=deadline
     )
     update_time = Project().update_time
     stamp(update_time, clock)

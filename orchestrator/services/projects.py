@@ -2,30 +2,17 @@
 
 from collections.abc import Sequence
 
-from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project
 
+from common import fields
 from orchestrator.clock import Clock, stamp
 from orchestrator.errors import ProjectNotFound
-from orchestrator.store.base import ProjectQuery, ProjectStore
+from orchestrator.store.base import ProjectQuery, Store
 
 # The contract's defaults. Merging a request onto them fills exactly its gaps: enums
 # have no valid zero, and the numbers whose zero is invalid (speeds, fps) have presence,
 # so that a 0 given is kept, and refused by validation, rather than taken for "unset".
-DEFAULTS = Project(
-    language=pb.LANGUAGE_EN,
-    use_case=pb.USE_CASE_EXPLANATION,
-    status=pb.PROJECT_STATUS_DRAFT,
-    script_style=pb.SCRIPT_STYLE_EDUCATIONAL,
-    voice_id=pb.VOICE_ALLOY,
-    audio_speed=1.0,
-    audio_pitch=1.0,
-    image_style=pb.IMAGE_STYLE_REALISTIC,
-    resolution=pb.RESOLUTION_1080P,
-    fps=30,
-    video_template_id=pb.VIDEO_TEMPLATE_BASIC_FADE,
-    background_music=pb.BACKGROUND_MUSIC_NONE,
-)
+DEFAULTS = Project(**fields.DEFAULTS)
 
 
 def with_defaults(project: Project) -> Project:
@@ -36,26 +23,26 @@ def with_defaults(project: Project) -> Project:
     return merged
 
 
-async def create_project(store: ProjectStore, clock: Clock, project: Project) -> Project:
+async def create_project(store: Store, clock: Clock, project: Project) -> Project:
     project.ClearField("video_job")
     stamp(project.create_time, clock)
     project.update_time.CopyFrom(project.create_time)
     return await store.create(project)
 
 
-async def get_project(store: ProjectStore, project_id: str) -> Project:
+async def get_project(store: Store, project_id: str) -> Project:
     project = await store.get(project_id)
     if project is None:
         raise ProjectNotFound(project_id)
     return project
 
 
-async def list_projects(store: ProjectStore, query: ProjectQuery) -> tuple[list[Project], int]:
+async def list_projects(store: Store, query: ProjectQuery) -> tuple[list[Project], int]:
     return await store.list(query)
 
 
 async def update_project(
-    store: ProjectStore, clock: Clock, project_id: str, patch: Project, paths: Sequence[str]
+    store: Store, clock: Clock, project_id: str, patch: Project, paths: Sequence[str]
 ) -> Project:
     if not paths:
         # Nothing to change: answer the project as it is, as a JSON Server PATCH {} does.
@@ -67,6 +54,6 @@ async def update_project(
     return updated
 
 
-async def delete_project(store: ProjectStore, project_id: str) -> None:
+async def delete_project(store: Store, project_id: str) -> None:
     if not await store.delete(project_id):
         raise ProjectNotFound(project_id)

@@ -3,9 +3,10 @@ read it, cancel it. The render itself is the runner's (orchestrator/runner.py)."
 
 from collections.abc import Callable
 
-from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 
+from common.labels import JOB_STATE
+from orchestrator.clients.video import render_body
 from orchestrator.clock import Clock
 from orchestrator.errors import (
     PreconditionFailed,
@@ -13,14 +14,9 @@ from orchestrator.errors import (
     RenderAlreadyActive,
     VideoJobNotFound,
 )
-from orchestrator.labels import labels
 from orchestrator.services.projects import get_project
-from orchestrator.store.jobs import Job, JobActive, JobStore
-
-RESOLUTION = labels(pb.Resolution)
-TEMPLATE = labels(pb.VideoTemplate)
-MUSIC = labels(pb.BackgroundMusic)
-STATE = labels(pb.VideoJobState)
+from orchestrator.store.base import Store
+from orchestrator.store.jobs import Job, JobActive
 
 
 def settings_for(project: Project, given: VideoSettings) -> VideoSettings:
@@ -31,18 +27,6 @@ def settings_for(project: Project, given: VideoSettings) -> VideoSettings:
         template=given.template or project.video_template_id,
         background_music=given.background_music or project.background_music,
     )
-
-
-def render_payload(project: Project, settings: VideoSettings) -> dict:
-    """The video service's request body, fixed when the job is queued."""
-    return {
-        "audio_path": project.audio_path,
-        "images": [{"prompt": s.prompt, "url": s.url} for s in project.images],
-        "resolution": RESOLUTION[settings.resolution],
-        "fps": settings.fps,
-        "template": TEMPLATE[settings.template],
-        "background_music": MUSIC[settings.background_music],
-    }
 
 
 def check_renderable(project: Project) -> None:
@@ -57,7 +41,7 @@ def check_renderable(project: Project) -> None:
 
 
 async def start_render(
-    store, clock: Clock, project_id: str, given: VideoSettings, wake: Callable[[], None]
+    store: Store, clock: Clock, project_id: str, given: VideoSettings, wake: Callable[[], None]
 ) -> Job:
     """Queue the project's render and wake the local runner; the job as queued."""
     project = await get_project(store, project_id)
@@ -65,24 +49,24 @@ async def start_render(
     settings = settings_for(project, given)
     try:
         job = await store.queue_job(
-            project_id, settings, render_payload(project, settings), round(clock() * 1000)
+            project_id, settings, render_body(project, settings), round(clock() * 1000)
         )
     except JobActive as exc:
-        raise RenderAlreadyActive(exc.job.id, STATE[exc.job.state]) from None
+        raise RenderAlreadyActive(exc.job.id, JOB_STATE.label[exc.job.state]) from None
     if job is None:  # deleted in between
         raise ProjectNotFound(project_id)
     wake()
     return job
 
 
-async def get_render(store: JobStore, project_id: str) -> Job:
+async def get_render(store: Store, project_id: str) -> Job:
     job = await store.get_job(project_id)
     if job is None:
         raise VideoJobNotFound(project_id)
     return job
 
 
-async def cancel_render(store: JobStore, clock: Clock, project_id: str) -> Job:
+async def cancel_render(store: Store, clock: Clock, project_id: str) -> Job:
     job = await store.cancel_job(project_id, round(clock() * 1000))
     if job is None:
         raise VideoJobNotFound(project_id)

@@ -1,4 +1,4 @@
-"""The store interface every adapter implements, and the errors adapters raise.
+"""The one Store, the two parts every adapter implements, and the errors adapters raise.
 
 Exceptions:
     StoreError
@@ -9,17 +9,16 @@ Exceptions:
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from ai_studio.v1.project_pb2 import Project, Scene
+from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from common import fields
+from orchestrator.store.jobs import Job
+
 # The fields a client may change; the rest (id, timestamps, video_job) are the server's.
-WRITABLE_FIELDS = frozenset(
-    f.name
-    for f in Project.DESCRIPTOR.fields
-    if f.name not in {"id", "create_time", "update_time", "video_job"}
-)
+WRITABLE_FIELDS = fields.WRITABLE
 
 # The orders a list can be sorted by, by their proto field names.
 SORTABLE_FIELDS = ("create_time", "update_time", "title", "status")
@@ -67,7 +66,7 @@ def fold(text: str) -> str:
 
 
 class ProjectStore(Protocol):
-    """Persistence of projects. Every method is atomic on its own."""
+    """Persistence of projects, one part of a Store. Every method is atomic on its own."""
 
     async def create(self, project: Project) -> Project:
         """Store a new project, give it an id and return it as stored."""
@@ -89,10 +88,126 @@ class ProjectStore(Protocol):
         when the project is unknown, IndexError when it has no scene `index`."""
 
     async def delete(self, project_id: str) -> bool:
-        """Remove the project; False when no project has that id."""
+        """Remove the project and its job; False when no project has that id."""
+
+
+class JobStore(Protocol):
+    """Persistence of video jobs, the other part of a Store; see store/jobs.py."""
+
+    async def queue_job(
+        self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
+    ) -> Job | None:
+        """Queue a new job for the project, replacing a finished one; None when the project
+        is unknown; JobActive when one is queued or rendering. Atomic: of many concurrent
+        calls for one project, one queues and the others raise JobActive."""
+
+    async def get_job(self, project_id: str) -> Job | None:
+        """The project's job, or None when it has none."""
+
+    async def claim_job(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
+        """Claim the job due first (queued and due, or rendering with an expired lease):
+        owner, lease, epoch + 1, attempts + 1, state rendering. None when none is due."""
+
+    async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
+        """Extend the lease of a claim; False when the claim is no longer ours."""
+
+    async def requeue_job(self, job: Job, due_ms: int, error: str, now_ms: int) -> bool:
+        """Give a claim back to the queue after a transient failure, due at `due_ms`."""
+
+    async def release_job(self, job: Job, now_ms: int) -> bool:
+        """Give a claim back to the queue at once (shutdown), without counting an attempt."""
+
+    async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
+        """End a claim as failed; the project keeps its fields."""
+
+    async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
+        """End a claim as succeeded and apply `patch` (the video's fields) to the project,
+        both or neither."""
+
+    async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
+        """Cancel the project's queued or rendering job; the job after, or None if none."""
+
+    async def count_jobs(self, states: Sequence[int]) -> int:
+        """How many jobs are in these states (the queue depth)."""
+
+
+class Database(Protocol):
+    """The connection both parts share."""
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be used."""
 
     async def close(self) -> None:
         """Release connections and threads."""
+
+
+class Store:
+    """The one store the server, the services and the runner take: an adapter's project
+    part, job part and database, composed. The methods say what each part promises."""
+
+    def __init__(self, projects: ProjectStore, jobs: JobStore, db: Database) -> None:
+        self.projects, self.jobs, self.db = projects, jobs, db
+
+    # -- projects -------------------------------------------------------------------------
+
+    async def create(self, project: Project) -> Project:
+        return await self.projects.create(project)
+
+    async def get(self, project_id: str) -> Project | None:
+        return await self.projects.get(project_id)
+
+    async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
+        return await self.projects.list(query)
+
+    async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
+        return await self.projects.update(project_id, patch, paths)
+
+    async def update_scene(
+        self, project_id: str, index: int, scene: Scene, update_time: Timestamp
+    ) -> Project | None:
+        return await self.projects.update_scene(project_id, index, scene, update_time)
+
+    async def delete(self, project_id: str) -> bool:
+        return await self.projects.delete(project_id)
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    async def queue_job(
+        self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
+    ) -> Job | None:
+        return await self.jobs.queue_job(project_id, requested, payload, now_ms)
+
+    async def get_job(self, project_id: str) -> Job | None:
+        return await self.jobs.get_job(project_id)
+
+    async def claim_job(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
+        return await self.jobs.claim_job(owner, now_ms, lease_ms)
+
+    async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
+        return await self.jobs.renew_lease(job, until_ms, now_ms)
+
+    async def requeue_job(self, job: Job, due_ms: int, error: str, now_ms: int) -> bool:
+        return await self.jobs.requeue_job(job, due_ms, error, now_ms)
+
+    async def release_job(self, job: Job, now_ms: int) -> bool:
+        return await self.jobs.release_job(job, now_ms)
+
+    async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
+        return await self.jobs.fail_job(job, error, now_ms)
+
+    async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
+        return await self.jobs.finish_job(job, patch, paths, now_ms)
+
+    async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
+        return await self.jobs.cancel_job(project_id, now_ms)
+
+    async def count_jobs(self, states: Sequence[int]) -> int:
+        return await self.jobs.count_jobs(states)
+
+    # -- the database ---------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        await self.db.ping()
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,4 +1,5 @@
-"""Video render jobs in the store: the record, and the interface every adapter implements.
+"""Video render jobs in the store: the job, its record and its transitions (the interface
+every adapter implements is JobStore in base.py).
 
 Jobs live apart from projects (their own table or collection), so that no write to a
 project can overwrite a job's state. There is one job per project; its id is the
@@ -15,12 +16,14 @@ the owner and epoch it claimed with, and matches nothing once another claim happ
 a runner that lost its lease can never write a stale result.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, cast
 
 from ai_studio.v1 import project_pb2 as pb
-from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
+from ai_studio.v1.project_pb2 import VideoJob, VideoSettings
+
+from common.labels import JOB_STATE
 
 QUEUED = pb.VIDEO_JOB_STATE_QUEUED
 RENDERING = pb.VIDEO_JOB_STATE_RENDERING
@@ -28,6 +31,8 @@ SUCCEEDED = pb.VIDEO_JOB_STATE_SUCCEEDED
 FAILED = pb.VIDEO_JOB_STATE_FAILED
 CANCELLED = pb.VIDEO_JOB_STATE_CANCELLED
 ACTIVE = (QUEUED, RENDERING)
+STATE_LABELS = JOB_STATE.label
+STATE_NUMBERS = JOB_STATE.number
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +65,71 @@ class Job:
 
     def view(self) -> VideoJob:
         """The job as the API shows it."""
-        job = VideoJob(state=self.state, attempts=self.attempts, requested=self.requested)
+        job = VideoJob(
+            state=cast("pb.VideoJobState.ValueType", self.state),
+            attempts=self.attempts,
+            requested=self.requested,
+        )
         if self.error is not None:
             job.error = self.error
         job.create_time.FromMilliseconds(self.create_ms)
         job.update_time.FromMilliseconds(self.update_ms)
         return job
+
+
+# -- the record: one mapping for every adapter ---------------------------------------------
+
+# A stored job's fields but its id, in the order the embedded store's columns take.
+RECORD_FIELDS = (
+    "state",
+    "attempts",
+    "error",
+    "requested",
+    "payload",
+    "owner",
+    "epoch",
+    "lease_until_ms",
+    "due_ms",
+    "create_ms",
+    "update_ms",
+)
+
+
+def to_record(job: Job) -> dict[str, Any]:
+    """The job as stored, but its id: the state by its label; `requested` stays a message
+    and the times milliseconds, which each adapter writes in its own form."""
+    return {
+        "state": STATE_LABELS[job.state],
+        "attempts": job.attempts,
+        "error": job.error,
+        "requested": job.requested,
+        "payload": job.payload,
+        "owner": job.owner,
+        "epoch": job.epoch,
+        "lease_until_ms": job.lease_until_ms,
+        "due_ms": job.due_ms,
+        "create_ms": job.create_ms,
+        "update_ms": job.update_ms,
+    }
+
+
+def from_record(job_id: str, record: Mapping[str, Any]) -> Job:
+    """The inverse of `to_record`; numbers typed into a database shell may be doubles."""
+    lease = record["lease_until_ms"]
+    return Job(
+        id=job_id,
+        state=STATE_NUMBERS[record["state"]],
+        attempts=int(record["attempts"]),
+        error=record["error"],
+        requested=record["requested"],
+        payload=record["payload"],
+        owner=record["owner"],
+        epoch=int(record["epoch"]),
+        lease_until_ms=None if lease is None else int(lease),
+        due_ms=int(record["due_ms"]),
+        create_ms=int(record["create_ms"]),
+        update_ms=int(record["update_ms"]),
+    )
 
 
 # -- transitions: pure, shared by every adapter ------------------------------------------
@@ -153,40 +217,3 @@ class JobActive(Exception):
     def __init__(self, job: Job) -> None:
         super().__init__(f"job {job.id} is already active")
         self.job = job
-
-
-class JobStore(Protocol):
-    async def queue_job(
-        self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
-    ) -> Job | None:
-        """Queue a new job for the project, replacing a finished one; None when the project
-        is unknown; JobActive when one is queued or rendering. Atomic: of many concurrent
-        calls for one project, one queues and the others raise JobActive."""
-
-    async def get_job(self, project_id: str) -> Job | None: ...
-
-    async def claim_job(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
-        """Claim the job due first (queued and due, or rendering with an expired lease):
-        owner, lease, epoch + 1, attempts + 1, state rendering. None when none is due."""
-
-    async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
-        """Extend the lease of a claim; False when the claim is no longer ours."""
-
-    async def requeue_job(self, job: Job, due_ms: int, error: str, now_ms: int) -> bool:
-        """Give a claim back to the queue after a transient failure, due at `due_ms`."""
-
-    async def release_job(self, job: Job, now_ms: int) -> bool:
-        """Give a claim back to the queue at once (shutdown), without counting an attempt."""
-
-    async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
-        """End a claim as failed; the project keeps its fields."""
-
-    async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
-        """End a claim as succeeded and apply `patch` (the video's fields) to the project,
-        both or neither."""
-
-    async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
-        """Cancel the project's queued or rendering job; the job after, or None if none."""
-
-    async def count_jobs(self, states: Sequence[int]) -> int:
-        """How many jobs are in these states (the queue depth)."""

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from mongomock_motor import AsyncMongoMockClient
 
-from orchestrator.store.base import ProjectStore
-from orchestrator.store.mongo import MongoProjectStore
-from orchestrator.store.sqlite import SqliteProjectStore
+from orchestrator.store.base import Store
+from orchestrator.store.mongo import MongoStore
+from orchestrator.store.sqlite import SqliteStore
 
 MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL", "")
 MONGODB_TIMEOUT_MS = 5000
@@ -31,10 +31,10 @@ class Backend:
     """One adapter on one set of data; `open` makes another store object on that same data."""
 
     name: str
-    make: Callable[[], ProjectStore]
-    opened: list[ProjectStore] = field(default_factory=list)
+    make: Callable[[], Store]
+    opened: list[Store] = field(default_factory=list)
 
-    async def open(self) -> ProjectStore:
+    async def open(self) -> Store:
         store = self.make()
         self.opened.append(store)  # before setup, so that it is closed even if setup fails
         # Adapters that need it have a one-time setup (MongoDB's indexes); the embedded one
@@ -50,8 +50,8 @@ class Backend:
 
 
 def sqlite_backend(data_dir: Path) -> Backend:
-    def make() -> ProjectStore:
-        return SqliteProjectStore(data_dir)
+    def make() -> Store:
+        return SqliteStore(data_dir)
 
     return Backend("sqlite", make)
 
@@ -89,8 +89,8 @@ def mongomock_backend() -> Backend:
     client = Interleaving(AsyncMongoMockClient())
     database = f"contract_{uuid.uuid4().hex[:12]}"
 
-    def make() -> ProjectStore:
-        return MongoProjectStore(client, database)
+    def make() -> Store:
+        return MongoStore(client, database)
 
     return Backend("mongomock", make)
 
@@ -98,10 +98,10 @@ def mongomock_backend() -> Backend:
 def mongodb_backend(url: str) -> Backend:
     database = f"ai_studio_contract_{uuid.uuid4().hex[:12]}"
 
-    def make() -> ProjectStore:
+    def make() -> Store:
         # from_url builds the client; the database is this test's own, not the URL's.
-        client = MongoProjectStore.from_url(url, MONGODB_TIMEOUT_MS).client
-        return MongoProjectStore(client, database)
+        client = MongoStore.from_url(url, MONGODB_TIMEOUT_MS).client
+        return MongoStore(client, database)
 
     return Backend("mongodb", make)
 
@@ -128,5 +128,5 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 
 @pytest.fixture
-async def store(backend: Backend) -> ProjectStore:
+async def store(backend: Backend) -> Store:
     return await backend.open()

@@ -2,7 +2,7 @@
 
 Time is a fake clock: every call is given an explicit `now_ms`, never the wall clock.
 The last section holds the MongoDB-only checks: the documents, the indexes, and the
-recovery of a finish that stopped half-way (mongo_jobs.py's redo record).
+recovery of a finish that stopped half-way (mongo/jobs.py's redo record).
 """
 
 import asyncio
@@ -18,7 +18,6 @@ from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
 from google.protobuf.timestamp_pb2 import Timestamp
 from pymongo import errors
 
-from orchestrator.store import mongo, mongo_jobs
 from orchestrator.store.base import ProjectQuery, StoreUnavailable
 from orchestrator.store.jobs import (
     CANCELLED,
@@ -29,8 +28,11 @@ from orchestrator.store.jobs import (
     Job,
     JobActive,
 )
+from orchestrator.store.mongo import codec
+from orchestrator.store.mongo import jobs as mongo_jobs
+from orchestrator.store.mongo.projects import COLLECTION
 from tests.contract.conftest import Backend
-from tests.contract.test_store import UNKNOWN_IDS, full_project, project, with_id
+from tests.fakes.projects import UNKNOWN_IDS, full_project, project, with_id
 
 NOW = 1_764_410_400_000  # the fake clock's start: 2025-11-29T10:00:00Z, in ms
 LEASE = 30_000
@@ -766,7 +768,7 @@ async def mongo_store(backend: Backend, store):
 
 def utc(ms: int) -> datetime:
     # mongomock hands back naive UTC datetimes; a real server, through from_url, aware ones.
-    return mongo_jobs.to_datetime(ms).replace(tzinfo=None)
+    return codec.to_datetime(ms).replace(tzinfo=None)
 
 
 def naive(document: dict) -> dict:
@@ -788,7 +790,7 @@ async def raw_job(store, project_id: str) -> dict | None:
 
 
 async def raw_project(store, project_id: str) -> dict:
-    return naive(await store.database[mongo.COLLECTION].find_one({"_id": project_id}))
+    return naive(await store.database[COLLECTION].find_one({"_id": project_id}))
 
 
 async def test_mongo_job_document_is_readable_by_an_operator(mongo_store) -> None:
@@ -859,15 +861,25 @@ class Intercepting:
         return intercepted
 
 
+# Where each part of a MongoDB store holds each collection.
+HOLDERS = {
+    "projects": (("projects", "collection"), ("jobs", "projects")),
+    "video_jobs": (("projects", "jobs"), ("jobs", "collection")),
+}
+
+
 @contextmanager
 def intercepted(store, collection: str, method: str, around):
-    """`store`'s `collection` ("_projects" or "_jobs") intercepting `method`."""
-    healthy = getattr(store, collection)
-    setattr(store, collection, Intercepting(healthy, method, around))
+    """`store`'s `collection` ("projects" or "video_jobs") intercepting `method`."""
+    holders = [(getattr(store, part), name) for part, name in HOLDERS[collection]]
+    healthy = getattr(*holders[0])
+    for holder, name in holders:
+        setattr(holder, name, Intercepting(healthy, method, around))
     try:
         yield
     finally:
-        setattr(store, collection, healthy)
+        for holder, name in holders:
+            setattr(holder, name, healthy)
 
 
 async def crash(call) -> None:
@@ -892,7 +904,7 @@ RECOVERIES = {
 async def test_mongo_a_finish_that_died_before_the_patch_is_applied_later(
     backend: Backend, mongo_store, recovery: str
 ) -> None:
-    claim = await finish_crashing(mongo_store, "_projects", "update_one")
+    claim = await finish_crashing(mongo_store, "projects", "update_one")
     project_before = await mongo_store.get(claim.id)
     assert project_before.video_job.state == SUCCEEDED  # the finish took effect...
     assert not project_before.HasField("video_url")  # ...but its video is not there yet
@@ -914,7 +926,7 @@ async def test_mongo_a_finish_that_died_before_the_patch_is_applied_later(
 
 async def test_mongo_recovery_does_not_apply_a_result_twice(mongo_store) -> None:
     # The finisher patched the project but died before marking its job applied.
-    claim = await finish_crashing(mongo_store, "_jobs", "update_one")
+    claim = await finish_crashing(mongo_store, "video_jobs", "update_one")
     assert (await raw_job(mongo_store, claim.id))["applied"] is False
     assert (await mongo_store.get(claim.id)).video_url == video(NOW + 1).video_url
     # Someone edits the fields the result had set.
@@ -929,8 +941,8 @@ async def test_mongo_recovery_does_not_apply_a_result_twice(mongo_store) -> None
 
 
 async def test_mongo_recovery_drops_the_result_of_a_deleted_project(mongo_store) -> None:
-    claim = await finish_crashing(mongo_store, "_projects", "update_one")
-    await mongo_store.database[mongo.COLLECTION].delete_one({"_id": claim.id})  # job left
+    claim = await finish_crashing(mongo_store, "projects", "update_one")
+    await mongo_store.database[COLLECTION].delete_one({"_id": claim.id})  # job left
 
     assert await mongo_store.claim_job("b", NOW + 2, LEASE) is None
 
@@ -953,7 +965,7 @@ async def test_mongo_a_queue_never_lowers_the_epoch(backend: Backend, mongo_stor
             await other.fail_job(await other.claim_job("b", NOW + 2, LEASE), "broke", NOW + 3)
         return document
 
-    with intercepted(mongo_store, "_jobs", "find_one", a_whole_render_after):
+    with intercepted(mongo_store, "video_jobs", "find_one", a_whole_render_after):
         job = await mongo_store.queue_job(claim.id, REQUESTED, PAYLOAD, NOW + 4)
 
     assert reads == [1, 2]  # it read again after its write matched nothing
@@ -971,7 +983,7 @@ async def test_mongo_a_queue_within_a_delete_leaves_no_job(backend: Backend, mon
         await other.queue_job(project_id, REQUESTED, PAYLOAD, NOW)
         return await call()
 
-    for collection in ("_projects", "_jobs"):
+    for collection in ("projects", "video_jobs"):
         with intercepted(mongo_store, collection, "delete_one", queue_then):
             await mongo_store.delete(project_id)
         assert await snapshot(mongo_store, project_id) == (None, None)

@@ -4,118 +4,26 @@ The last section holds the few MongoDB-only checks: the document an operator rea
 indexes, and how driver failures are translated.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from ai_studio.v1 import project_pb2 as pb
-from ai_studio.v1.project_pb2 import Project, Scene, VideoJob, VideoSettings
+from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.timestamp_pb2 import Timestamp
 from mongomock_motor import AsyncMongoMockClient
+from pymongo import errors
 
-from orchestrator.store import mongo
-from orchestrator.store.base import ProjectQuery, ProjectStore, StoreTimeout, StoreUnavailable
-from orchestrator.store.mongo import MongoProjectStore
-
-T0 = datetime(2025, 11, 29, 10, 0, tzinfo=UTC)
-
-# Ids that name no project, malformed or injection-looking included.
-UNKNOWN_IDS = [
-    "",
-    "nope",
-    "../x",
-    '{"$gt": ""}',
-    "$gt",
-    "0" * 24,
-    "ffffffffffffffffffffffff",
-    "692ac6a0e4b0c2a1d3f4e5a6",
-    "7" * 32,
-]
-
-
-# -- builders ------------------------------------------------------------------------------
-
-
-def at(ms: int) -> Timestamp:
-    """T0 plus `ms` milliseconds."""
-    timestamp = Timestamp()
-    timestamp.FromDatetime(T0 + timedelta(milliseconds=ms))
-    return timestamp
-
-
-def project(title: str = "A project", *, created_ms: int = 0, **fields) -> Project:
-    """A project as the service creates one: the contract's defaults, then `fields`."""
-    values = dict(
-        title=title,
-        language=pb.LANGUAGE_EN,
-        use_case=pb.USE_CASE_EXPLANATION,
-        status=pb.PROJECT_STATUS_DRAFT,
-        script_style=pb.SCRIPT_STYLE_EDUCATIONAL,
-        voice_id=pb.VOICE_ALLOY,
-        audio_speed=1.0,
-        audio_pitch=1.0,
-        image_style=pb.IMAGE_STYLE_REALISTIC,
-        resolution=pb.RESOLUTION_1080P,
-        fps=30,
-        video_template_id=pb.VIDEO_TEMPLATE_BASIC_FADE,
-        background_music=pb.BACKGROUND_MUSIC_NONE,
-        create_time=at(created_ms),
-        update_time=at(created_ms),
-    )
-    values.update(fields)
-    return Project(**values)
-
-
-def video_job(**fields) -> VideoJob:
-    values = dict(
-        state=pb.VIDEO_JOB_STATE_FAILED,
-        attempts=3,
-        error="the renderer crashed",
-        requested=VideoSettings(
-            resolution=pb.RESOLUTION_2160P,
-            fps=60,
-            template=pb.VIDEO_TEMPLATE_KEN_BURNS,
-            background_music=pb.BACKGROUND_MUSIC_CINEMATIC,
-        ),
-        create_time=at(5_001),
-        update_time=at(9_999),
-    )
-    values.update(fields)
-    return VideoJob(**values)
-
-
-def full_project() -> Project:
-    """Every field set, none to its default, timestamps with milliseconds."""
-    return Project(
-        id="chosen-by-the-client",
-        title="Full — ÉCOLE",
-        description="Every field set.\nWith a second line.",
-        language=pb.LANGUAGE_FR,
-        use_case=pb.USE_CASE_TUTORIAL,
-        status=pb.PROJECT_STATUS_VIDEO_READY,
-        script_text="Once upon a time…",
-        script_style=pb.SCRIPT_STYLE_DRAMATIC,
-        voice_id=pb.VOICE_SHIMMER,
-        audio_speed=1.25,
-        audio_pitch=0.75,
-        audio_path="https://cdn.example/audio/1.mp3",
-        image_style=pb.IMAGE_STYLE_OIL_PAINTING,
-        images=[
-            Scene(prompt="a lighthouse at dawn", url="https://cdn.example/img/1.png"),
-            Scene(prompt="a storm, not drawn yet"),
-            Scene(prompt="an empty url", url=""),
-        ],
-        resolution=pb.RESOLUTION_1440P,
-        fps=24,
-        video_template_id=pb.VIDEO_TEMPLATE_ZOOM_OUT,
-        background_music=pb.BACKGROUND_MUSIC_AMBIENT,
-        video_url="https://cdn.example/video/1.mp4",
-        thumbnail="https://cdn.example/video/1.jpg",
-        duration=42.125,
-        video_inspirations=["https://example.org/one", "a note, not a link"],
-        video_job=video_job(),
-        create_time=at(1_234),
-        update_time=at(98_765),
-    )
+from orchestrator.store.base import ProjectQuery, Store, StoreTimeout, StoreUnavailable
+from orchestrator.store.mongo import MongoStore, codec
+from orchestrator.store.mongo.projects import COLLECTION
+from tests.fakes.projects import (
+    T0,
+    UNKNOWN_IDS,
+    at,
+    full_project,
+    project,
+    with_id,
+)
 
 
 def minimal_project() -> Project:
@@ -127,12 +35,12 @@ def query(**fields) -> ProjectQuery:
     return ProjectQuery(**fields)
 
 
-async def create_all(store: ProjectStore, *projects: Project) -> list[str]:
+async def create_all(store: Store, *projects: Project) -> list[str]:
     """Create the projects in order; their ids, in that order."""
     return [(await store.create(p)).id for p in projects]
 
 
-async def listed(store: ProjectStore, **fields) -> tuple[list[str], int]:
+async def listed(store: Store, **fields) -> tuple[list[str], int]:
     """The ids one list query returns, and its total."""
     page, total = await store.list(query(**fields))
     return [p.id for p in page], total
@@ -150,20 +58,10 @@ def present(message: Project, names: list[str]) -> list[str]:
     return [name for name in names if message.HasField(name)]
 
 
-def with_id(message: Project, project_id: str) -> Project:
-    """The project as stored under `project_id`: a video_job is never kept in a project
-    (jobs have their own table; see test_jobs.py), so it is not read back."""
-    copy = Project()
-    copy.CopyFrom(message)
-    copy.id = project_id
-    copy.ClearField("video_job")
-    return copy
-
-
 # -- create and get --------------------------------------------------------------------------
 
 
-async def test_create_assigns_distinct_ids(store: ProjectStore) -> None:
+async def test_create_assigns_distinct_ids(store: Store) -> None:
     ids = await create_all(store, *(project(f"p{i}", id="client-id") for i in range(20)))
 
     assert len(set(ids)) == 20
@@ -171,7 +69,7 @@ async def test_create_assigns_distinct_ids(store: ProjectStore) -> None:
 
 
 @pytest.mark.parametrize("build", [full_project, minimal_project])
-async def test_create_round_trips_every_field(store: ProjectStore, build) -> None:
+async def test_create_round_trips_every_field(store: Store, build) -> None:
     created = await store.create(build())
     expected = with_id(build(), created.id)
 
@@ -181,7 +79,7 @@ async def test_create_round_trips_every_field(store: ProjectStore, build) -> Non
     assert (await store.list(query()))[0] == [expected]
 
 
-async def test_round_trip_keeps_presence_of_optional_fields(store: ProjectStore) -> None:
+async def test_round_trip_keeps_presence_of_optional_fields(store: Store) -> None:
     created = await store.create(full_project())
     got = await store.get(created.id)
 
@@ -193,13 +91,13 @@ async def test_round_trip_keeps_presence_of_optional_fields(store: ProjectStore)
 
 
 @pytest.mark.parametrize("project_id", UNKNOWN_IDS)
-async def test_get_unknown_id_finds_nothing(store: ProjectStore, project_id: str) -> None:
+async def test_get_unknown_id_finds_nothing(store: Store, project_id: str) -> None:
     await create_all(store, project("one"), project("two"))
 
     assert await store.get(project_id) is None
 
 
-async def test_get_needs_the_exact_id(store: ProjectStore) -> None:
+async def test_get_needs_the_exact_id(store: Store) -> None:
     (real,) = await create_all(store, project())
 
     for near in (real.upper(), real[:-1], real + "0", f" {real}"):
@@ -221,7 +119,7 @@ ROWS = [
 ]
 
 
-async def create_rows(store: ProjectStore) -> list[str]:
+async def create_rows(store: Store) -> list[str]:
     return await create_all(
         store,
         *(
@@ -237,7 +135,7 @@ async def test_list_defaults_to_insertion_order_when_create_time_ties(store) -> 
     assert await listed(store) == (ids, 5)
 
 
-async def test_list_defaults_to_create_time_ascending(store: ProjectStore) -> None:
+async def test_list_defaults_to_create_time_ascending(store: Store) -> None:
     ids = await create_rows(store)
 
     assert await listed(store) == (picked(ids, [3, 5, 1, 4, 0, 2]), 6)
@@ -284,7 +182,7 @@ async def test_list_filters_by_status(store, statuses, expected) -> None:
     assert await listed(store, statuses=statuses) == (picked(ids, expected), len(expected))
 
 
-async def test_list_status_filter_matching_nothing(store: ProjectStore) -> None:
+async def test_list_status_filter_matching_nothing(store: Store) -> None:
     await create_all(store, project("draft"))
 
     assert await listed(store, statuses=[pb.PROJECT_STATUS_VIDEO_READY]) == ([], 0)
@@ -337,7 +235,7 @@ async def test_list_search_is_literal_and_case_insensitive(store, text, expected
     assert await listed(store, search=text) == (picked(ids, expected), len(expected))
 
 
-async def test_list_search_and_status_combine(store: ProjectStore) -> None:
+async def test_list_search_and_status_combine(store: Store) -> None:
     ids = await create_all(
         store,
         project("red one", status=pb.PROJECT_STATUS_DRAFT),
@@ -377,7 +275,7 @@ async def test_list_pages_and_counts_all_matches(store, offset, limit, descendin
     assert got == (picked(ids, expected), 7)
 
 
-async def test_list_total_counts_filtered_matches_before_paging(store: ProjectStore) -> None:
+async def test_list_total_counts_filtered_matches_before_paging(store: Store) -> None:
     statuses = [pb.PROJECT_STATUS_DRAFT, pb.PROJECT_STATUS_AUDIO_READY] * 5
     ids = await create_all(store, *(project(f"p{i}", status=s) for i, s in enumerate(statuses)))
 
@@ -386,7 +284,7 @@ async def test_list_total_counts_filtered_matches_before_paging(store: ProjectSt
     assert got == (picked(ids, [3, 5]), 5)
 
 
-async def test_list_of_an_empty_store(store: ProjectStore) -> None:
+async def test_list_of_an_empty_store(store: Store) -> None:
     assert await listed(store) == ([], 0)
     assert await listed(store, search="x", limit=5) == ([], 0)
 
@@ -394,7 +292,7 @@ async def test_list_of_an_empty_store(store: ProjectStore) -> None:
 # -- update ----------------------------------------------------------------------------------
 
 
-async def test_update_changes_only_the_given_paths(store: ProjectStore) -> None:
+async def test_update_changes_only_the_given_paths(store: Store) -> None:
     (project_id,) = await create_all(store, full_project())
     untouched_id = (await store.create(project("bystander"))).id
     patch = Project(
@@ -425,7 +323,7 @@ async def test_update_changes_only_the_given_paths(store: ProjectStore) -> None:
     assert (await store.get(untouched_id)).title == "bystander"
 
 
-async def test_update_clears_fields_unset_on_the_patch(store: ProjectStore) -> None:
+async def test_update_clears_fields_unset_on_the_patch(store: Store) -> None:
     (project_id,) = await create_all(store, full_project())
     paths = ["audio_path", "video_url", "thumbnail", "description", "duration"]
 
@@ -438,7 +336,7 @@ async def test_update_clears_fields_unset_on_the_patch(store: ProjectStore) -> N
     assert stored.title == full_project().title
 
 
-async def test_update_replaces_repeated_fields_whole(store: ProjectStore) -> None:
+async def test_update_replaces_repeated_fields_whole(store: Store) -> None:
     (project_id,) = await create_all(store, full_project())
     patch = Project(images=[Scene(prompt="only scene", url="https://cdn.example/only.png")])
 
@@ -449,7 +347,7 @@ async def test_update_replaces_repeated_fields_whole(store: ProjectStore) -> Non
     assert await store.get(project_id) == updated
 
 
-async def test_update_with_no_paths_changes_nothing(store: ProjectStore) -> None:
+async def test_update_with_no_paths_changes_nothing(store: Store) -> None:
     (project_id,) = await create_all(store, full_project())
 
     assert await store.update(project_id, Project(title="x"), []) == with_id(
@@ -457,7 +355,7 @@ async def test_update_with_no_paths_changes_nothing(store: ProjectStore) -> None
     )
 
 
-async def test_update_keeps_search_and_order_in_step(store: ProjectStore) -> None:
+async def test_update_keeps_search_and_order_in_step(store: Store) -> None:
     ids = await create_all(store, project("apple"), project("banana", description="fruit"))
 
     await store.update(ids[0], Project(title="Zebra", description="Animal"), ["title"])
@@ -484,7 +382,7 @@ async def test_update_of_an_unknown_id_changes_nothing(store, project_id: str) -
 SCENES = [Scene(prompt=f"scene {i}") for i in range(3)]
 
 
-async def test_update_scene_replaces_that_scene_alone(store: ProjectStore) -> None:
+async def test_update_scene_replaces_that_scene_alone(store: Store) -> None:
     (project_id,) = await create_all(store, project("scenes", images=SCENES))
     new = Scene(prompt="redrawn", url="https://cdn.example/1.png")
 
@@ -513,7 +411,7 @@ async def test_update_scene_of_an_unknown_project_finds_nothing(store, project_i
 # -- delete ----------------------------------------------------------------------------------
 
 
-async def test_delete_removes_once(store: ProjectStore) -> None:
+async def test_delete_removes_once(store: Store) -> None:
     doomed, kept = await create_all(store, project("doomed"), project("kept"))
 
     assert await store.delete(doomed) is True
@@ -533,7 +431,7 @@ async def test_delete_of_an_unknown_id_removes_nothing(store, project_id: str) -
 # -- lifetime --------------------------------------------------------------------------------
 
 
-async def test_a_new_store_object_sees_the_data(backend, store: ProjectStore) -> None:
+async def test_a_new_store_object_sees_the_data(backend, store: Store) -> None:
     (project_id,) = await create_all(store, full_project())
 
     reopened = await backend.open()
@@ -542,7 +440,7 @@ async def test_a_new_store_object_sees_the_data(backend, store: ProjectStore) ->
     assert await listed(reopened) == ([project_id], 1)
 
 
-async def test_sqlite_data_outlives_a_closed_store(backend, store: ProjectStore) -> None:
+async def test_sqlite_data_outlives_a_closed_store(backend, store: Store) -> None:
     if backend.name != "sqlite":
         pytest.skip("only the embedded store keeps data across a close of its own")
     (project_id,) = await create_all(store, full_project())
@@ -554,7 +452,7 @@ async def test_sqlite_data_outlives_a_closed_store(backend, store: ProjectStore)
     assert await reopened.get(project_id) == with_id(full_project(), project_id)
 
 
-async def test_ping_succeeds_on_a_working_store(store: ProjectStore) -> None:
+async def test_ping_succeeds_on_a_working_store(store: Store) -> None:
     await store.ping()
 
 
@@ -563,14 +461,14 @@ async def test_ping_succeeds_on_a_working_store(store: ProjectStore) -> None:
 
 @pytest.fixture
 async def mock_store():
-    store = MongoProjectStore(AsyncMongoMockClient(), "documents")
+    store = MongoStore(AsyncMongoMockClient(), "documents")
     await store.setup()
     yield store
     await store.close()
 
 
-async def raw_document(store: MongoProjectStore, project_id: str) -> dict:
-    return await store.database[mongo.COLLECTION].find_one({"_id": project_id})
+async def raw_document(store: MongoStore, project_id: str) -> dict:
+    return await store.database[COLLECTION].find_one({"_id": project_id})
 
 
 def utc(ms: int) -> datetime:
@@ -642,7 +540,7 @@ async def test_mongo_timestamps_keep_milliseconds_only(mock_store) -> None:
 
 
 async def test_mongo_setup_creates_the_list_indexes(mock_store) -> None:
-    indexes = await mock_store.database[mongo.COLLECTION].index_information()
+    indexes = await mock_store.database[COLLECTION].index_information()
 
     assert {name: list(spec["key"]) for name, spec in indexes.items() if name != "_id_"} == {
         "status_create_time": [("status", 1), ("create_time", 1), ("_id", 1)],
@@ -663,7 +561,7 @@ async def test_mongo_update_rejects_paths_it_cannot_merge(mock_store) -> None:
 
 async def test_mongo_unknown_labels_read_as_unspecified(mock_store) -> None:
     created = await mock_store.create(project())
-    await mock_store.database[mongo.COLLECTION].update_one(
+    await mock_store.database[COLLECTION].update_one(
         {"_id": created.id}, {"$set": {"voice_id": "robot", "fps": 25.0}}
     )
 
@@ -674,7 +572,7 @@ async def test_mongo_unknown_labels_read_as_unspecified(mock_store) -> None:
 
 async def test_mongo_unreachable_server_is_unavailable() -> None:
     # Nothing listens on loopback port 1: the connection is refused at once.
-    store = MongoProjectStore.from_url("mongodb://127.0.0.1:1/unreachable", timeout_ms=200)
+    store = MongoStore.from_url("mongodb://127.0.0.1:1/unreachable", timeout_ms=200)
     try:
         assert store.database.name == "unreachable"
         with pytest.raises(StoreUnavailable):
@@ -686,7 +584,7 @@ async def test_mongo_unreachable_server_is_unavailable() -> None:
 
 
 async def test_mongo_from_url_defaults_the_database_name() -> None:
-    store = MongoProjectStore.from_url("mongodb://127.0.0.1:1/?appname=x", timeout_ms=200)
+    store = MongoStore.from_url("mongodb://127.0.0.1:1/?appname=x", timeout_ms=200)
     try:
         assert store.database.name == "ai_studio"
     finally:
@@ -696,23 +594,23 @@ async def test_mongo_from_url_defaults_the_database_name() -> None:
 @pytest.mark.parametrize(
     ("error", "translated"),
     [
-        (mongo.errors.ServerSelectionTimeoutError("no server"), StoreUnavailable),
-        (mongo.errors.ConnectionFailure("refused"), StoreUnavailable),
-        (mongo.errors.AutoReconnect("lost"), StoreUnavailable),
-        (mongo.errors.NetworkTimeout("slow socket"), StoreTimeout),
-        (mongo.errors.ExecutionTimeout("maxTimeMS", 50), StoreTimeout),
-        (mongo.errors.WTimeoutError("write concern", 64), StoreTimeout),
-        (mongo.errors.WaitQueueTimeoutError("pool"), StoreTimeout),
-        (mongo.errors.OperationFailure("bad", 2), StoreUnavailable),
-        (mongo.errors.DuplicateKeyError("dup", 11000), StoreUnavailable),
+        (errors.ServerSelectionTimeoutError("no server"), StoreUnavailable),
+        (errors.ConnectionFailure("refused"), StoreUnavailable),
+        (errors.AutoReconnect("lost"), StoreUnavailable),
+        (errors.NetworkTimeout("slow socket"), StoreTimeout),
+        (errors.ExecutionTimeout("maxTimeMS", 50), StoreTimeout),
+        (errors.WTimeoutError("write concern", 64), StoreTimeout),
+        (errors.WaitQueueTimeoutError("pool"), StoreTimeout),
+        (errors.OperationFailure("bad", 2), StoreUnavailable),
+        (errors.DuplicateKeyError("dup", 11000), StoreUnavailable),
     ],
 )
 def test_mongo_errors_are_translated(error, translated) -> None:
-    with pytest.raises(translated) as raised, mongo.translated_errors():
+    with pytest.raises(translated) as raised, codec.translated_errors():
         raise error
     assert raised.value.__cause__ is error
 
 
 def test_mongo_bugs_stay_bugs() -> None:
-    with pytest.raises(KeyError), mongo.translated_errors():
+    with pytest.raises(KeyError), codec.translated_errors():
         raise KeyError("a bug")

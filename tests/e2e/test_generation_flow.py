@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from fakes.microservice import FakeService
 from tests.e2e.processes import Process, environment, free_port, procfile, wait_until
-from tests.fakes.microservice import FakeService
 from tests.integration.helpers import idempotency_key
 
 pytestmark = pytest.mark.e2e

@@ -9,8 +9,8 @@ import signal
 import aiohttp
 import pytest
 
+from fakes.microservice import FakeService, served
 from tests.e2e.processes import Process, environment, free_port, procfile, until_ready
-from tests.fakes.microservice import FakeService, served
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,5 @@
 """The stack the fuzz run targets, all on loopback in the test's event loop: one fake
-microservice for the four services (tests/fakes/microservice.py), the orchestrator on
+microservice for the four services (fakes/microservice.py), the orchestrator on
 an ephemeral port with a real SQLite file, and the edge on a real TCP port, so that a
 separate schemathesis process can reach it. The edge records every status it answers."""
 
@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestServer
 
 from edge.app import create_app
 from edge.config import EdgeSettings
+from fakes.microservice import FakeService
 from orchestrator.config import OrchestratorSettings
 from orchestrator.server import Orchestrator, create_server
-from tests.fakes.microservice import FakeService
 
 SERVICES = ("script", "audio", "image", "video")
 

@@ -27,9 +27,9 @@ from aiohttp.test_utils import TestClient
 
 from edge.app import create_app
 from edge.config import EdgeSettings
+from fakes.microservice import FakeService
 from orchestrator.config import OrchestratorSettings
 from orchestrator.server import Orchestrator, create_server
-from tests.fakes.microservice import FakeService
 from tests.integration.helpers import (
     FRONTEND,
     SERVICES,

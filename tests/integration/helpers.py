@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from google.rpc import error_details_pb2, status_pb2
 
 from common.logs import request_id
-from tests.fakes.microservice import FakeService
+from fakes.microservice import FakeService
 
 FRONTEND = "http://localhost:3000"
 
@@ -476,3 +476,62 @@ def idempotency_key(project_id: str, video_job: dict[str, Any]) -> str:
     """The Idempotency-Key of every render of one job: its id and when it was queued."""
     queued = datetime.fromisoformat(video_job["created_at"].replace("Z", "+00:00"))
     return f"{project_id}:{round(queued.timestamp() * 1000)}"
+
+
+# The contract's resource table: the values of each enum, in its order.
+CONTRACT_ENUMS = {
+    "Language": ["en", "fr", "es", "de", "it", "pt"],
+    "UseCase": [
+        "storytelling",
+        "youtube_short",
+        "explanation",
+        "commercial",
+        "inspirational",
+        "educational",
+        "tutorial",
+    ],
+    "ProjectStatus": ["draft", "script_generated", "audio_ready", "images_ready", "video_ready"],
+    "ScriptStyle": [
+        "educational",
+        "inspirational",
+        "comedic",
+        "dramatic",
+        "casual",
+        "professional",
+    ],
+    "Voice": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"],
+    "ImageStyle": [
+        "realistic",
+        "pixar",
+        "anime",
+        "flat_design",
+        "watercolor",
+        "oil_painting",
+        "sketch",
+    ],
+    "Resolution": ["720p", "1080p", "1440p", "2160p"],
+    "Fps": [24, 30, 60],
+    "VideoTemplate": [
+        "basic_fade",
+        "slide_left",
+        "slide_right",
+        "zoom_in",
+        "zoom_out",
+        "ken_burns",
+    ],
+    "BackgroundMusic": ["none", "soft", "upbeat", "cinematic", "corporate", "ambient"],
+    "VideoJobState": ["queued", "rendering", "succeeded", "failed", "cancelled"],
+}
+
+# The enum each enum field of a project holds.
+ENUM_OF_FIELD = {
+    "language": "Language",
+    "use_case": "UseCase",
+    "status": "ProjectStatus",
+    "script_style": "ScriptStyle",
+    "voice_id": "Voice",
+    "image_style": "ImageStyle",
+    "resolution": "Resolution",
+    "video_template_id": "VideoTemplate",
+    "background_music": "BackgroundMusic",
+}

@@ -15,62 +15,19 @@ import pytest
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
+from common import labels
 from edge import codec, listing
 from edge.app import create_app
 from edge.config import EdgeSettings
 from edge.handlers import docs
 from orchestrator.urls import is_media_url
-from tests.integration.helpers import DEFAULTS, EVERYTHING, FIELDS, Api
+from tests.integration.helpers import CONTRACT_ENUMS, DEFAULTS, EVERYTHING, FIELDS, Api
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT: dict[str, Any] = json.loads((ROOT / "edge" / "openapi.json").read_text())
 SCHEMAS = DOCUMENT["components"]["schemas"]
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-# The contract's resource table: the values of each enum, in its order.
-CONTRACT_ENUMS = {
-    "Language": ["en", "fr", "es", "de", "it", "pt"],
-    "UseCase": [
-        "storytelling",
-        "youtube_short",
-        "explanation",
-        "commercial",
-        "inspirational",
-        "educational",
-        "tutorial",
-    ],
-    "ProjectStatus": ["draft", "script_generated", "audio_ready", "images_ready", "video_ready"],
-    "ScriptStyle": [
-        "educational",
-        "inspirational",
-        "comedic",
-        "dramatic",
-        "casual",
-        "professional",
-    ],
-    "Voice": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"],
-    "ImageStyle": [
-        "realistic",
-        "pixar",
-        "anime",
-        "flat_design",
-        "watercolor",
-        "oil_painting",
-        "sketch",
-    ],
-    "Resolution": ["720p", "1080p", "1440p", "2160p"],
-    "Fps": [24, 30, 60],
-    "VideoTemplate": [
-        "basic_fade",
-        "slide_left",
-        "slide_right",
-        "zoom_in",
-        "zoom_out",
-        "ken_burns",
-    ],
-    "BackgroundMusic": ["none", "soft", "upbeat", "cinematic", "corporate", "ambient"],
-    "VideoJobState": ["queued", "rendering", "succeeded", "failed", "cancelled"],
-}
 NULLABLE = {"audio_path", "video_url", "thumbnail", "video_job"}
 
 
@@ -140,16 +97,16 @@ def test_the_enums_are_the_contracts_and_the_edges() -> None:
     for name, values in CONTRACT_ENUMS.items():
         assert SCHEMAS[name]["enum"] == values, name
     edge = {
-        "Language": codec.LANGUAGE,
-        "UseCase": codec.USE_CASE,
-        "ProjectStatus": codec.STATUS,
-        "ScriptStyle": codec.SCRIPT_STYLE,
-        "Voice": codec.VOICE,
-        "ImageStyle": codec.IMAGE_STYLE,
-        "Resolution": codec.RESOLUTION,
-        "VideoTemplate": codec.TEMPLATE,
-        "BackgroundMusic": codec.MUSIC,
-        "VideoJobState": codec.JOB_STATE,
+        "Language": labels.LANGUAGE.number,
+        "UseCase": labels.USE_CASE.number,
+        "ProjectStatus": labels.STATUS.number,
+        "ScriptStyle": labels.SCRIPT_STYLE.number,
+        "Voice": labels.VOICE.number,
+        "ImageStyle": labels.IMAGE_STYLE.number,
+        "Resolution": labels.RESOLUTION.number,
+        "VideoTemplate": labels.TEMPLATE.number,
+        "BackgroundMusic": labels.MUSIC.number,
+        "VideoJobState": labels.JOB_STATE.number,
     }
     for name, spellings in edge.items():
         assert SCHEMAS[name]["enum"] == list(spellings), name

@@ -6,7 +6,9 @@ from typing import Any
 import pytest
 
 from tests.integration.helpers import (
+    CONTRACT_ENUMS,
     DEFAULTS,
+    ENUM_OF_FIELD,
     EVERYTHING,
     FIELDS,
     START,
@@ -18,47 +20,7 @@ from tests.integration.helpers import (
 )
 
 # The contract's spelling of every value of each enum field (the resource table).
-SPELLINGS = {
-    "language": ["en", "fr", "es", "de", "it", "pt"],
-    "use_case": [
-        "storytelling",
-        "youtube_short",
-        "explanation",
-        "commercial",
-        "inspirational",
-        "educational",
-        "tutorial",
-    ],
-    "status": ["draft", "script_generated", "audio_ready", "images_ready", "video_ready"],
-    "script_style": [
-        "educational",
-        "inspirational",
-        "comedic",
-        "dramatic",
-        "casual",
-        "professional",
-    ],
-    "voice_id": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"],
-    "image_style": [
-        "realistic",
-        "pixar",
-        "anime",
-        "flat_design",
-        "watercolor",
-        "oil_painting",
-        "sketch",
-    ],
-    "resolution": ["720p", "1080p", "1440p", "2160p"],
-    "video_template_id": [
-        "basic_fade",
-        "slide_left",
-        "slide_right",
-        "zoom_in",
-        "zoom_out",
-        "ken_burns",
-    ],
-    "background_music": ["none", "soft", "upbeat", "cinematic", "corporate", "ambient"],
-}
+SPELLINGS = {field: CONTRACT_ENUMS[enum] for field, enum in ENUM_OF_FIELD.items()}
 
 UPDATE_METHODS = pytest.mark.parametrize("method", ["PUT", "PATCH"])
 

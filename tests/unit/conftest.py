@@ -3,13 +3,13 @@ microservice that records what it receives."""
 
 import pytest
 
-from orchestrator.store.sqlite import SqliteProjectStore
-from tests.fakes.microservice import FakeService, served
+from fakes.microservice import FakeService, served
+from orchestrator.store.sqlite import SqliteStore
 
 
 @pytest.fixture
 async def store(tmp_path):
-    store = SqliteProjectStore(tmp_path)
+    store = SqliteStore(tmp_path)
     yield store
     await store.close()
 

@@ -2,6 +2,7 @@
 
 from ai_studio.v1.project_pb2 import Project
 
+from common.fields import PROJECT_FIELDS
 from edge.codec import IGNORED_FIELDS, PARSERS, project_json
 from orchestrator.store.base import WRITABLE_FIELDS
 from orchestrator.validation import RULES
@@ -22,3 +23,8 @@ def test_every_writable_field_has_a_rule_and_a_parser() -> None:
 def test_the_json_of_a_project_has_every_contract_field() -> None:
     assert set(project_json(Project())) == CONTRACT_FIELDS
     assert WRITABLE_FIELDS | IGNORED_FIELDS == CONTRACT_FIELDS
+
+
+def test_the_field_table_declares_every_proto_field_once() -> None:
+    assert [f.name for f in PROJECT_FIELDS] == [f.name for f in Project.DESCRIPTOR.fields]
+    assert set(project_json(Project())) == {f.rest or f.name for f in PROJECT_FIELDS}

@@ -7,13 +7,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from orchestrator.config import OrchestratorSettings
 from orchestrator.server import create_server
 from orchestrator.store.base import StoreUnavailable
-from orchestrator.store.sqlite import SqliteProjectStore
+from orchestrator.store.sqlite import SqliteStore
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-class FlakyStore(SqliteProjectStore):
+class FlakyStore(SqliteStore):
     """The embedded store, with a switch that makes the database unreachable."""
 
     down = False

@@ -1,5 +1,5 @@
-"""The embedded store's video jobs: the `video_jobs` table and the JobStore methods,
-mixed into SqliteProjectStore (they share its connections and writer thread).
+"""The embedded store's video jobs: the `video_jobs` table and the JobStore part, on the
+connection the projects share.
 
 Every transition is a read-modify-write in one `BEGIN IMMEDIATE` transaction, which
 holds the file's write lock: across threads and processes, one claim at a time. The
@@ -11,16 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from ai_studio.v1.project_pb2 import Project, VideoJobState, VideoSettings
-from google.protobuf.field_mask_pb2 import FieldMask
+from ai_studio.v1.project_pb2 import Project, VideoSettings
 
-from orchestrator.labels import labels, numbers
 from orchestrator.store import jobs
 from orchestrator.store.base import check_paths
-from orchestrator.store.jobs import ACTIVE, Job, JobActive
-
-STATE_LABELS = labels(VideoJobState)
-STATE_NUMBERS = numbers(VideoJobState)
+from orchestrator.store.jobs import ACTIVE, RECORD_FIELDS, STATE_LABELS, Job, JobActive
+from orchestrator.store.sqlite.connection import Connection, translated_errors
+from orchestrator.store.sqlite.projects import merge, read_doc, rewrite
 
 JOBS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS video_jobs (
@@ -42,32 +39,16 @@ CREATE INDEX IF NOT EXISTS video_jobs_due ON video_jobs (state, due_ms);
 CREATE INDEX IF NOT EXISTS video_jobs_lease ON video_jobs (state, lease_until_ms);
 """
 
-COLUMNS = (
-    "id, state, attempts, error, requested, payload, owner, epoch, lease_until_ms,"
-    " due_ms, create_ms, update_ms"
-)
+COLUMNS = ", ".join(("id", *RECORD_FIELDS))
 
 
-def _job(row: tuple | None) -> Job | None:
+def _job(row: tuple[Any, ...] | None) -> Job | None:
     if row is None:
         return None
-    (id_, state, attempts, error, requested, payload, owner, epoch, lease, due, create, update) = (
-        row
-    )
-    return Job(
-        id=id_,
-        state=STATE_NUMBERS[state],
-        attempts=attempts,
-        error=error,
-        requested=VideoSettings.FromString(requested),
-        payload=orjson.loads(payload),
-        owner=owner,
-        epoch=epoch,
-        lease_until_ms=lease,
-        due_ms=due,
-        create_ms=create,
-        update_ms=update,
-    )
+    record = dict(zip(RECORD_FIELDS, row[1:], strict=True))
+    record["requested"] = VideoSettings.FromString(record["requested"])
+    record["payload"] = orjson.loads(record["payload"])
+    return jobs.from_record(row[0], record)
 
 
 def _read(conn: sqlite3.Connection, job_id: str) -> Job | None:
@@ -77,39 +58,28 @@ def _read(conn: sqlite3.Connection, job_id: str) -> Job | None:
 
 
 def _put(conn: sqlite3.Connection, job: Job) -> None:
+    record = jobs.to_record(job)
+    record["requested"] = job.requested.SerializeToString()
+    record["payload"] = orjson.dumps(job.payload).decode()
+    marks = ", ".join("?" * (len(RECORD_FIELDS) + 2))
     conn.execute(
-        f"INSERT OR REPLACE INTO video_jobs ({COLUMNS}, view)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            job.id,
-            STATE_LABELS[job.state],
-            job.attempts,
-            job.error,
-            job.requested.SerializeToString(),
-            orjson.dumps(job.payload).decode(),
-            job.owner,
-            job.epoch,
-            job.lease_until_ms,
-            job.due_ms,
-            job.create_ms,
-            job.update_ms,
-            job.view().SerializeToString(),
-        ),
+        f"INSERT OR REPLACE INTO video_jobs ({COLUMNS}, view) VALUES ({marks})",
+        (job.id, *record.values(), job.view().SerializeToString()),
     )
 
 
 class SqliteJobs:
-    """JobStore for SqliteProjectStore; see store/jobs.py for the contract."""
+    """JobStore over the `video_jobs` table; see base.py and store/jobs.py."""
 
-    _writer: sqlite3.Connection
-    _reader: sqlite3.Connection
+    def __init__(self, db: Connection) -> None:
+        self.db = db
 
     # -- on the writer thread -------------------------------------------------------
 
     def _queue(
         self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
     ) -> Job | None:
-        with self._immediate() as conn:
+        with self.db.immediate() as conn:
             if (
                 conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone()
                 is None
@@ -123,40 +93,41 @@ class SqliteJobs:
         return job
 
     def _claim(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
-        with self._immediate() as conn:
-            row = conn.execute(
-                f"SELECT {COLUMNS} FROM video_jobs"
-                " WHERE (state = 'queued' AND due_ms <= ?)"
-                " OR (state = 'rendering' AND lease_until_ms <= ?)"
-                " ORDER BY due_ms LIMIT 1",
-                (now_ms, now_ms),
-            ).fetchone()
-            if row is None:
+        with self.db.immediate() as conn:
+            before = _job(
+                conn.execute(
+                    f"SELECT {COLUMNS} FROM video_jobs"
+                    " WHERE (state = 'queued' AND due_ms <= ?)"
+                    " OR (state = 'rendering' AND lease_until_ms <= ?)"
+                    " ORDER BY due_ms LIMIT 1",
+                    (now_ms, now_ms),
+                ).fetchone()
+            )
+            if before is None:
                 return None
-            job = jobs.claimed(_job(row), owner, now_ms, lease_ms)
+            job = jobs.claimed(before, owner, now_ms, lease_ms)
             _put(conn, job)
         return job
 
-    def _transition(self, claim: Job, after: Job, patch=None, paths=()) -> bool:
+    def _transition(
+        self, claim: Job, after: Job, patch: Project | None = None, paths: Sequence[str] = ()
+    ) -> bool:
         """Write `after` if `claim` still holds the job; with a patch, apply it to the
         project in the same transaction."""
-        with self._immediate() as conn:
+        with self.db.immediate() as conn:
             if not jobs.holds(_read(conn, claim.id), claim):
                 return False
             if patch is not None:
-                row = conn.execute("SELECT doc FROM projects WHERE id = ?", (claim.id,)).fetchone()
-                if row is None:
+                project = read_doc(conn, claim.id)
+                if project is None:
                     return False
-                project = Project.FromString(row[0])
-                FieldMask(paths=list(paths)).MergeMessage(
-                    patch, project, replace_message_field=True, replace_repeated_field=True
-                )
-                self._rewrite(conn, project)
+                merge(patch, paths, project)
+                rewrite(conn, project)
             _put(conn, after)
         return True
 
     def _cancel(self, project_id: str, now_ms: int) -> Job | None:
-        with self._immediate() as conn:
+        with self.db.immediate() as conn:
             job = _read(conn, project_id)
             if job is None or job.state not in ACTIVE:
                 return job
@@ -169,40 +140,41 @@ class SqliteJobs:
     async def queue_job(
         self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
     ) -> Job | None:
-        return await self._write(self._queue, project_id, requested, payload, now_ms)
+        return await self.db.write(self._queue, project_id, requested, payload, now_ms)
 
     async def get_job(self, project_id: str) -> Job | None:
-        with self._translated():
-            return _read(self._reader, project_id)
+        with translated_errors():
+            return _read(self.db.reader, project_id)
 
     async def claim_job(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
-        return await self._write(self._claim, owner, now_ms, lease_ms)
+        return await self.db.write(self._claim, owner, now_ms, lease_ms)
 
     async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
-        return await self._write(self._transition, job, jobs.renewed(job, until_ms, now_ms))
+        return await self.db.write(self._transition, job, jobs.renewed(job, until_ms, now_ms))
 
     async def requeue_job(self, job: Job, due_ms: int, error: str, now_ms: int) -> bool:
-        return await self._write(self._transition, job, jobs.requeued(job, due_ms, error, now_ms))
+        after = jobs.requeued(job, due_ms, error, now_ms)
+        return await self.db.write(self._transition, job, after)
 
     async def release_job(self, job: Job, now_ms: int) -> bool:
-        return await self._write(self._transition, job, jobs.released(job, now_ms))
+        return await self.db.write(self._transition, job, jobs.released(job, now_ms))
 
     async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
-        return await self._write(self._transition, job, jobs.failed(job, error, now_ms))
+        return await self.db.write(self._transition, job, jobs.failed(job, error, now_ms))
 
     async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
         check_paths(paths)
         after = jobs.succeeded(job, now_ms)
-        return await self._write(self._transition, job, after, patch, paths)
+        return await self.db.write(self._transition, job, after, patch, paths)
 
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
-        return await self._write(self._cancel, project_id, now_ms)
+        return await self.db.write(self._cancel, project_id, now_ms)
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         marks = ", ".join("?" * len(states))
-        with self._translated():
-            (count,) = self._reader.execute(
+        with translated_errors():
+            (count,) = self.db.reader.execute(
                 f"SELECT COUNT(*) FROM video_jobs WHERE state IN ({marks})",
                 [STATE_LABELS[s] for s in states],
             ).fetchone()
-        return count
+        return int(count)

@@ -1,0 +1,19 @@
+"""The embedded store, the default database: one SQLite file under DATA_DIR.
+
+Built from its parts: the file (connection.py), the projects table (projects.py) and the
+video jobs table (jobs.py), which share the connection and its writer thread.
+"""
+
+from pathlib import Path
+
+from orchestrator.store.base import Store
+from orchestrator.store.sqlite.connection import Connection
+from orchestrator.store.sqlite.jobs import JOBS_SCHEMA, SqliteJobs
+from orchestrator.store.sqlite.projects import PROJECTS_SCHEMA, SqliteProjects
+
+
+class SqliteStore(Store):
+    def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, cache_mb: int = 64) -> None:
+        db = Connection(data_dir, PROJECTS_SCHEMA + JOBS_SCHEMA, busy_timeout_ms, cache_mb)
+        super().__init__(SqliteProjects(db), SqliteJobs(db), db)
+        self.path = db.path
