@@ -113,7 +113,13 @@ class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor):
             extra.append(("x-caller", UNSAFE.sub("?", who)[:128]))
         if extra:
             metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()), *extra)
-            client_call_details = client_call_details._replace(metadata=metadata)
+            client_call_details = ClientCallDetails(
+                method=client_call_details.method,
+                timeout=client_call_details.timeout,
+                metadata=metadata,
+                credentials=client_call_details.credentials,
+                wait_for_ready=client_call_details.wait_for_ready,
+            )
         return await continuation(client_call_details, request)
 
 

@@ -87,7 +87,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     ) -> grpc.RpcMethodHandler | None:
         method: str = handler_call_details.method
         authorization = forwarded = None
-        for key, value in handler_call_details.invocation_metadata or ():
+        for key, raw in handler_call_details.invocation_metadata or ():
+            # Only "-bin" keys carry bytes; ours are text, so bytes are never a credential.
+            value = raw if isinstance(raw, str) else ""
             if key == AUTHORIZATION_KEY:
                 authorization = value
             elif key == CALLER_KEY:
