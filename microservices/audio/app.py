@@ -1,13 +1,12 @@
 """The audio service's app: the common scaffold plus POST /generate.
 
 A request is spoken by eSpeak into a WAV file (off the event loop), encoded to MP3 by
-ffmpeg (a subprocess), and the MP3 is moved into the media directory under a name of
-ours only once complete, so a URL never serves a partial file. `duration` is the WAV's
+ffmpeg (a subprocess), and the MP3 is published to the media store under a key of ours
+only once complete, so a URL never serves a partial file. `duration` is the WAV's
 sample count over its rate."""
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import AsyncIterator
 
@@ -61,10 +60,8 @@ async def generate(request: web.Request) -> web.Response:
         # Served by something other than microservices.common.run.start (a test server,
         # another runner): the URL base from the port this request came in on.
         media.base_url = settings.base_url(request.transport.get_extra_info("sockname")[1])
-    mp3_path, url = media.new("mp3")
-    # Work files start with a dot: never a name /media/ serves.
-    wav_work = mp3_path.with_name(f".{mp3_path.stem}.wav")
-    mp3_work = mp3_path.with_name(f".{mp3_path.stem}.mp3")
+    mp3_work = media.work_path("mp3")
+    wav_work = mp3_work.with_suffix(".wav")
     started = time.perf_counter()
     try:
         try:
@@ -90,7 +87,7 @@ async def generate(request: web.Request) -> web.Response:
         except (EncodeError, OSError) as exc:
             log.error("MP3 encoding failed: %s", exc)
             raise ServiceError(500, "ENCODE_FAILED", "MP3 encoding failed") from None
-        os.replace(mp3_work, mp3_path)
+        url = await media.publish(mp3_work, "audio", "mp3")
     finally:
         wav_work.unlink(missing_ok=True)
         mp3_work.unlink(missing_ok=True)

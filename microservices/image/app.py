@@ -69,21 +69,21 @@ async def _draw_all(request: web.Request, prompts: list[str], style: str) -> lis
     media, painters = request.app[MEDIA], request.app[PAINTERS]
     settings = request.app[SETTINGS]
     assert isinstance(settings, ImageSettings)
-    targets = [media.new("png") for _ in prompts]
-    jobs = [
-        painters.draw(p, style, str(path)) for p, (path, _) in zip(prompts, targets, strict=True)
-    ]
+    targets = [media.work_path("png") for _ in prompts]
+    jobs = [painters.draw(p, style, str(path)) for p, path in zip(prompts, targets, strict=True)]
     try:
         async with asyncio.timeout(settings.request_timeout_s):
             await asyncio.gather(*jobs)
+        urls = [await media.publish(path, "images", "png") for path in targets]
     except TimeoutError:
-        for path, _ in targets:
-            path.unlink(missing_ok=True)
         raise ServiceError(
             504, "TIMEOUT", f"the images were not drawn within {settings.request_timeout_s:g} s"
         ) from None
+    finally:
+        for path in targets:
+            path.unlink(missing_ok=True)
     log.info("drew %d image(s) in style %s", len(prompts), style)
-    return [url for _, url in targets]
+    return urls
 
 
 async def generate(request: web.Request) -> web.Response:
