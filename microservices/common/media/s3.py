@@ -97,7 +97,7 @@ class S3Store(MediaStore):
         await self._stack.aclose()
         self._client = None
 
-    async def _call(self, operation: str, **params: Any) -> Any:
+    async def call(self, operation: str, **params: Any) -> Any:
         """One S3 call; a missing object is MediaNotFound, any other failure
         StoreUnavailable (never a silent fallback to the local disk)."""
         client = await self.client()
@@ -118,21 +118,21 @@ class S3Store(MediaStore):
         size = (await asyncio.to_thread(path.stat)).st_size
         if size <= MULTIPART_THRESHOLD:
             body = await asyncio.to_thread(path.read_bytes)
-            await self._call("put_object", Key=key, Body=body, ContentType=content_type(key))
+            await self.call("put_object", Key=key, Body=body, ContentType=content_type(key))
             return
-        upload = await self._call("create_multipart_upload", Key=key, ContentType=content_type(key))
+        upload = await self.call("create_multipart_upload", Key=key, ContentType=content_type(key))
         upload_id = upload["UploadId"]
         try:
             parts = []
             with path.open("rb") as f:
                 number = 1
                 while chunk := await asyncio.to_thread(f.read, PART_SIZE):
-                    answer = await self._call(
+                    answer = await self.call(
                         "upload_part", Key=key, UploadId=upload_id, PartNumber=number, Body=chunk
                     )
                     parts.append({"ETag": answer["ETag"], "PartNumber": number})
                     number += 1
-            await self._call(
+            await self.call(
                 "complete_multipart_upload",
                 Key=key,
                 UploadId=upload_id,
@@ -141,17 +141,17 @@ class S3Store(MediaStore):
         except BaseException:
             with contextlib.suppress(Exception):
                 await asyncio.shield(
-                    self._call("abort_multipart_upload", Key=key, UploadId=upload_id)
+                    self.call("abort_multipart_upload", Key=key, UploadId=upload_id)
                 )
             raise
 
     async def read_key(self, key: str) -> bytes:
-        answer = await self._call("get_object", Key=key)
+        answer = await self.call("get_object", Key=key)
         async with answer["Body"] as stream:
             return await stream.read()
 
     async def download(self, key: str, dest: Path, max_bytes: int) -> int:
-        answer = await self._call("get_object", Key=key)
+        answer = await self.call("get_object", Key=key)
         if answer["ContentLength"] > max_bytes:
             answer["Body"].close()
             raise ValueError(f"larger than {max_bytes} bytes")
@@ -165,13 +165,13 @@ class S3Store(MediaStore):
 
     async def exists(self, key: str) -> bool:
         try:
-            await self._call("head_object", Key=key)
+            await self.call("head_object", Key=key)
         except MediaNotFound:
             return False
         return True
 
     async def delete(self, key: str) -> None:
-        await self._call("delete_object", Key=key)
+        await self.call("delete_object", Key=key)
 
     async def answer(self, key: str) -> web.StreamResponse:
         if not await self.exists(key):
@@ -186,7 +186,7 @@ class S3Store(MediaStore):
     async def put_record(self, key: str, data: bytes, *, if_absent: bool) -> bool:
         extra = {"IfNoneMatch": "*"} if if_absent else {}
         try:
-            await self._call(
+            await self.call(
                 "put_object", Key=key, Body=data, ContentType="application/json", **extra
             )
         except Refused:
@@ -222,12 +222,15 @@ class S3Store(MediaStore):
             old = [key for key, modified in await self._list(prefix) if modified < older_than]
             for start in range(0, len(old), 1000):
                 batch = [{"Key": key} for key in old[start : start + 1000]]
-                await self._call("delete_objects", Delete={"Objects": batch, "Quiet": True})
+                await self.call("delete_objects", Delete={"Objects": batch, "Quiet": True})
             removed += len(old)
         return removed
 
     async def check(self) -> None:
+        await self.client()  # made outside the timeout: never half-made
         try:
-            await asyncio.wait_for(self._call("head_bucket"), 5)
+            await asyncio.wait_for(self.call("head_bucket"), 5)
         except TimeoutError:
-            raise StoreUnavailable("the object store did not answer within 5 s") from None
+            raise StoreUnavailable(
+                "the object store cannot be reached (no answer within 5 s)"
+            ) from None
