@@ -17,14 +17,20 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.e2e.processes import Process, environment, free_port, procfile, until_ready, wait_until
+from tests.e2e.processes import (
+    Process,
+    call,
+    environment,
+    free_port,
+    procfile,
+    start_product,
+    until_ready,
+    wait_until,
+)
 from tests.fakes.s3server import S3Endpoint, moto_server
 from tests.microservices.helpers_media import in_thread, make_image, make_tone
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = ("script", "audio", "image", "video")
-MEDIA_DIRS = ("audio", "image", "video")
 
 
 @pytest.fixture(scope="module")
@@ -60,34 +66,10 @@ def local_files(root: Path) -> list[Path]:
 @pytest.fixture
 def product(tmp_path: Path, s3: S3Endpoint, bucket: str) -> Iterator[str]:
     """Every process of the Procfile, the media services on the bucket."""
-    ports = {name: free_port() for name in SERVICES}
-    edge_port = free_port()
-    env: dict[str, str] = {
-        "EDGE_PORT": str(edge_port),
-        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "METRICS_PORT": "0",
-        **s3.env(bucket),
-    }
-    for name, port in ports.items():
-        prefix = name.upper()
-        env[f"{prefix}_SERVICE_PORT"] = str(port)
-        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
-        env[f"{prefix}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
-    processes = [
-        Process(command, environment(**env), tmp_path / f"{name}.log")
-        for name, command in procfile().items()
-    ]
-    yield f"http://127.0.0.1:{edge_port}"
+    base, processes = start_product(tmp_path, **s3.env(bucket))
+    yield base
     for process in processes:
         process.stop()
-
-
-async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:
-    async with session.request(method, url, json=body) as answer:
-        payload = await answer.json()
-        assert answer.status in (200, 201, 202), (url, answer.status, payload)
-        return payload
 
 
 async def test_the_walk_through_keeps_every_medium_in_the_bucket(product, s3, bucket, tmp_path):
