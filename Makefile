@@ -7,7 +7,7 @@ GEN := protos/gen
 PROTOS := $(wildcard protos/ai_studio/v1/*.proto)
 SITE = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
-.PHONY: install run test stubs lint bench compose-check certs clean
+.PHONY: install run test stubs lint bench compose-check certs media-lifecycle clean
 
 # The venv is rebuilt when a requirements file changes; the stamp records it.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -61,6 +61,11 @@ certs: install
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python -m bench
+
+# MEDIA_RETENTION_DAYS as a lifecycle rule on AWS_S3_BUCKET (and abandoned multipart
+# uploads removed after a day): the store then expires old media itself.
+media-lifecycle: install
+	$(BIN)/python -m microservices.common.media.lifecycle
 
 clean:
 	rm -rf $(VENV) $(GEN)

@@ -32,7 +32,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from microservices.common.media import Media
+from microservices.common.media.local import LocalStore
 from microservices.image.draw import render_to_file
 from microservices.video import ffmpeg
 from microservices.video.config import VideoSettings
@@ -129,7 +129,7 @@ async def _measure(seconds: float, scenes: int, template: str, music: str, repea
         base = f"http://127.0.0.1:{runner.addresses[0][1]}/files"
 
         settings = VideoSettings(media_dir=root / "media", log_level="WARNING")
-        media = Media(settings.media_dir)
+        media = LocalStore(settings.media_dir)
         media.base_url = "http://127.0.0.1:8104"
         request = RenderRequest(
             audio_path=f"{base}/{narration.name}",

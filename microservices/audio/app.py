@@ -2,15 +2,13 @@
 
 A request is spoken into a WAV work file, by eSpeak (off the event loop) or by the
 configured speech provider (see narration.py), encoded to MP3 by ffmpeg (a subprocess),
-and captioned: the words' timings become WebVTT cues. Both files are published under
-names of ours only once complete, so a URL never serves a partial file. `duration` is
-the WAV's sample count over its rate, never a header's word."""
+and captioned: the words' timings become WebVTT cues. Both files are published to the
+media store under keys of ours only once complete, so a URL never serves a partial
+file. `duration` is the WAV's sample count over its rate, never a header's word."""
 
 import asyncio
 import logging
-import os
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -30,7 +28,6 @@ from microservices.audio.text import Span
 from microservices.audio.voices import voice_for
 from microservices.common.app import HEALTH, MEDIA, create_service_app, json_response, parse
 from microservices.common.errors import ServiceError
-from microservices.common.media import Media
 
 log = logging.getLogger("microservices.audio")
 
@@ -89,14 +86,6 @@ async def _engines(app: web.Application) -> AsyncIterator[None]:
         await synthesizer.close()
 
 
-async def publish(media: Media, work: Path, kind: str, extension: str) -> str:
-    """The one place a finished work file becomes a served medium of `kind` (audio,
-    captions); its URL."""
-    path, url = media.new(extension)
-    os.replace(work, path)
-    return url
-
-
 async def generate(request: web.Request) -> web.Response:
     app = request.app
     settings = app[AUDIO_SETTINGS]
@@ -106,9 +95,8 @@ async def generate(request: web.Request) -> web.Response:
         # Served by something other than microservices.common.run.start (a test server,
         # another runner): the URL base from the port this request came in on.
         media.base_url = settings.base_url(request.transport.get_extra_info("sockname")[1])
-    # Work files start with a dot: never a name /media/ serves.
-    work = media.directory / f".{uuid.uuid4().hex}"
-    wav_work, mp3_work, vtt_work = (work.with_suffix(s) for s in (".wav", ".mp3", ".vtt"))
+    mp3_work = media.work_path("mp3")
+    wav_work, vtt_work = mp3_work.with_suffix(".wav"), mp3_work.with_suffix(".vtt")
     started = time.perf_counter()
     try:
         provider = app.get(PROVIDER)
@@ -134,8 +122,8 @@ async def generate(request: web.Request) -> web.Response:
             raise ServiceError(500, "ENCODE_FAILED", "MP3 encoding failed") from None
         captions = cues(words, duration)
         vtt_work.write_text(webvtt(captions), encoding="utf-8")
-        url = await publish(media, mp3_work, "audio", "mp3")
-        captions_url = await publish(media, vtt_work, "captions", "vtt")
+        url = await media.publish(mp3_work, "audio", "mp3")
+        captions_url = await media.publish(vtt_work, "captions", "vtt")
     finally:
         for path in (wav_work, mp3_work, vtt_work):
             path.unlink(missing_ok=True)

@@ -1,9 +1,12 @@
 """The scaffold of every reference service: request ids and one log line per request,
-errors in one JSON shape, GET /healthz, and GET /media/{name} for its files."""
+errors in one JSON shape, GET /healthz, and for a service that makes media its media
+store (GET /media/{key}, readiness, retention)."""
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import orjson
@@ -14,14 +17,16 @@ from common.logs import request_id
 from common.wire import request_id_or_new
 from microservices.common.config import ServiceSettings
 from microservices.common.errors import ServiceError, error_response, invalid
-from microservices.common.media import Media
+from microservices.common.media import MediaStore, StoreUnavailable, open_store
 
 log = logging.getLogger("microservices.http")
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
-MEDIA = web.AppKey("media", Media)
+MEDIA = web.AppKey("media", MediaStore)
 # What a service adds to its /healthz answer (which engine it runs; never a key).
 HEALTH = web.AppKey("health", dict[str, str])
+# How often old media are looked for when MEDIA_RETENTION_DAYS is set.
+SWEEP_INTERVAL_S = 3600.0
 
 Model = TypeVar("Model", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -41,6 +46,11 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
             response = await handler(request)
         except ServiceError as exc:
             response = exc.response
+        except StoreUnavailable as exc:
+            log.error(
+                "%s %s: the media store is unavailable: %s", request.method, request.path, exc
+            )
+            response = error_response(503, "MEDIA_STORE_UNAVAILABLE", str(exc))
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -80,18 +90,51 @@ def json_response(body: dict) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Ready when its media store (if any) can be used; a 503 saying why otherwise."""
+    media = request.app.get(MEDIA)
+    if media is not None:
+        try:
+            await media.check()
+        except StoreUnavailable as exc:
+            return error_response(503, "MEDIA_STORE_UNAVAILABLE", str(exc))
     extra: dict[str, str] = request.app.get(HEALTH, {})
     return json_response({"status": "ok", **extra})
 
 
+async def media_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The store's connections, and with a retention period its sweeper."""
+    media, days = app[MEDIA], app[SETTINGS].media_retention_days
+    sweeper = asyncio.create_task(_sweep(media, days)) if days else None
+    try:
+        yield
+    finally:
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+        await media.close()
+
+
+async def _sweep(media: MediaStore, days: int) -> None:
+    while True:
+        try:
+            removed = await media.sweep(time.time() - days * 86400)
+            if removed:
+                log.info("removed %d object(s) older than %d day(s)", removed, days)
+        except StoreUnavailable as exc:
+            log.warning("retention sweep skipped: %s", exc)
+        await asyncio.sleep(SWEEP_INTERVAL_S)
+
+
 def create_service_app(settings: ServiceSettings, media: bool = True) -> web.Application:
     """An app with the scaffold; the service adds its own routes. A service that makes
-    files (`media`) gets its media directory and GET /media/{name}."""
+    files (`media`) gets its media store and GET /media/{key}."""
     app = web.Application(middlewares=[middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
     if media:
-        files = Media(settings.media_dir)
-        app[MEDIA] = files
-        app.router.add_get("/media/{name}", files.serve)
+        store = open_store(settings)
+        app[MEDIA] = store
+        app.cleanup_ctx.append(media_ctx)
+        app.router.add_get("/media/{key:.+}", store.serve)
     return app

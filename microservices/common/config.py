@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class ServiceSettings(BaseSettings):
     # An empty variable (as in a copied .env.example) means "the default".
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        extra="ignore", frozen=True, env_ignore_empty=True, populate_by_name=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(0, ge=0, le=65535)
@@ -19,6 +21,16 @@ class ServiceSettings(BaseSettings):
     # The base of the absolute media URLs handed out, as a browser reaches this service;
     # empty: http://<host>:<port>.
     public_url: str = ""
+    # The media store, shared by every media service, so without the prefix: S3 (or
+    # MinIO, R2...) when a bucket is named, the media directory otherwise. Credentials and
+    # region come from the standard AWS variables and credential chain.
+    aws_s3_bucket: str = Field("", validation_alias="AWS_S3_BUCKET")
+    aws_endpoint_url: str = Field("", validation_alias="AWS_ENDPOINT_URL")
+    # A public bucket or CDN the media URLs are built on; empty: /media/{key} of the
+    # service (which redirects to a short-lived link to the object with S3).
+    media_public_base_url: str = Field("", validation_alias="MEDIA_PUBLIC_BASE_URL")
+    # Media (and render records) older than this are removed; empty: kept forever.
+    media_retention_days: int | None = Field(None, ge=1, validation_alias="MEDIA_RETENTION_DAYS")
     # The largest request body accepted.
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     shutdown_grace_s: float = Field(10.0, ge=0)

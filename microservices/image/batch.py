@@ -6,13 +6,11 @@ no half-done batch is ever reported as a success."""
 
 import asyncio
 import logging
-import os
-import uuid
 from pathlib import Path
 from typing import Protocol
 
 from microservices.common.errors import ServiceError
-from microservices.common.media import Media
+from microservices.common.media import MediaStore
 
 log = logging.getLogger("microservices.image")
 
@@ -29,14 +27,6 @@ class Engine(Protocol):
         names the scene in an error (prompt, images[3].prompt)."""
 
 
-async def publish(media: Media, work: Path) -> str:
-    """The one place a finished picture becomes public; its URL. (The media store's
-    `await media.publish(work, "images", "png")` takes its place.)"""
-    path, url = media.new("png")
-    os.replace(work, path)
-    return url
-
-
 def _named(error: ServiceError, index: int, prompt: str, field: str) -> ServiceError:
     """The error of one scene of a batch, saying which scene it is."""
     shown = prompt if len(prompt) <= 80 else prompt[:79] + "…"
@@ -48,7 +38,7 @@ def _named(error: ServiceError, index: int, prompt: str, field: str) -> ServiceE
 
 async def make_all(
     engine: Engine,
-    media: Media,
+    media: MediaStore,
     prompts: list[str],
     style: str,
     aspect: str,
@@ -57,7 +47,7 @@ async def make_all(
 ) -> list[str]:
     """The scenes' URLs, in their order; a ServiceError naming the first failing scene."""
     fields = [f"images[{i}].prompt" if batch else "prompt" for i in range(len(prompts))]
-    works = [media.directory / f".work-{uuid.uuid4().hex}.png" for _ in prompts]
+    works = [media.work_path("png") for _ in prompts]
     tasks = [
         asyncio.create_task(engine.make(prompt, style, aspect, field, work))
         for prompt, field, work in zip(prompts, fields, works, strict=True)
@@ -75,7 +65,7 @@ async def make_all(
                 if isinstance(exc, ServiceError) and batch:
                     raise _named(exc, index, prompts[index], fields[index]) from None
                 raise exc
-        urls = [await publish(media, work) for work in works]
+        urls = [await media.publish(work, "images", "png") for work in works]
     finally:
         for task in tasks:
             task.cancel()

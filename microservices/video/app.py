@@ -1,7 +1,7 @@
 """The video service's HTTP app: POST /render, and the scaffold's /healthz and
-/media/{name}. Its resources (the download session, the renderer, the remembered
-results) live as long as the app (cleanup_ctx); on shutdown, renders still running
-after the grace period are cancelled and their ffmpeg killed."""
+/media/{key}. Its resources (the download session, the renderer, the renders by key)
+live as long as the app (cleanup_ctx); on shutdown, renders still running after the
+grace period are cancelled and their ffmpeg killed."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -14,7 +14,7 @@ from microservices.common.errors import ServiceError
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError
 from microservices.video.fetch import Fetcher, refuse_url
-from microservices.video.idempotency import Renders, ResultStore, check_key
+from microservices.video.idempotency import Renders, check_key
 from microservices.video.models import RenderRequest
 from microservices.video.render import Renderer
 
@@ -33,12 +33,12 @@ async def resources_ctx(app: web.Application) -> AsyncIterator[None]:
         trust_env=False,
         raise_for_status=False,
     )
-    renderer = Renderer(settings, media, Fetcher(session, settings))
+    renderer = Renderer(settings, media, Fetcher(session, settings, media))
     renderer.clean_work()
-    store = ResultStore(media.directory, settings.idempotency_capacity)
-    store.load()
     app[RENDERER] = renderer
-    app[RENDERS] = Renders(store, renderer.render, renderer.exists)
+    app[RENDERS] = Renders(
+        media, renderer.render, renderer.exists, renderer.discard, settings.render_lease_s
+    )
     try:
         yield
     finally:

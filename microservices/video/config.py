@@ -61,8 +61,10 @@ class VideoSettings(ServiceSettings):
     # The background music's level under the voice (1.0: as loud as it is made).
     music_volume: float = Field(0.22, ge=0, le=2)
 
-    # Finished renders remembered by Idempotency-Key (kept in the media directory).
-    idempotency_capacity: int = Field(1000, ge=1)
+    # Renders by Idempotency-Key (records in the media store): how long a replica's claim
+    # on a key lasts without renewal (renewed every third of it while it renders); a
+    # replica that dies mid-render hands the key over after at most this long.
+    render_lease_s: float = Field(30.0, gt=0)
 
     @field_validator("fetch_rewrites")
     @classmethod

@@ -16,6 +16,7 @@ import aiohttp
 from PIL import Image, ImageOps
 
 from common.logs import request_id
+from microservices.common.media import MediaNotFound, MediaStore
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
 
@@ -45,8 +46,14 @@ def refuse_url(url: str, field: str) -> None:
 
 
 class Fetcher:
-    def __init__(self, session: aiohttp.ClientSession, settings: VideoSettings) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: VideoSettings,
+        store: MediaStore | None = None,
+    ) -> None:
         self.session = session
+        self.store = store
         self.settings = settings
         self.rewrites = settings.rewrites
         self.slots = asyncio.Semaphore(settings.fetch_concurrency)
@@ -60,6 +67,8 @@ class Fetcher:
     async def download(self, url: str, dest: Path, max_bytes: int, field: str) -> None:
         """`url` into `dest`, or a RenderError saying why not."""
         async with self.slots:
+            if await self._from_store(url, dest, max_bytes, field):
+                return
             try:
                 await self._download(url, dest, max_bytes, field)
             except RenderError:
@@ -72,6 +81,20 @@ class Fetcher:
             except (aiohttp.ClientError, OSError) as exc:
                 log.warning("downloading %s failed: %r", field, exc)
                 raise unusable_input(f"{field} could not be downloaded: {_reason(exc)}") from None
+
+    async def _from_store(self, url: str, dest: Path, max_bytes: int, field: str) -> bool:
+        """A URL into the media store is read from it, not over HTTP: False otherwise
+        (or if the store has no such object, so that HTTP decides)."""
+        key = self.store.key_of(url) if self.store is not None else None
+        if key is None or self.store is None:
+            return False
+        try:
+            await self.store.download(key, dest, max_bytes)
+        except MediaNotFound:
+            return False
+        except ValueError:
+            raise unusable_input(f"{field} is larger than {max_bytes} bytes") from None
+        return True
 
     async def _download(self, url: str, dest: Path, max_bytes: int, field: str) -> None:
         timeout = aiohttp.ClientTimeout(

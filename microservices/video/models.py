@@ -55,7 +55,7 @@ class RenderRequest(Body):
 
 
 class RenderResult(BaseModel):
-    """What a render produced: its files' names in the media directory, and the duration."""
+    """What a render produced: its files' keys in the media store, and the duration."""
 
     model_config = ConfigDict(frozen=True)
 

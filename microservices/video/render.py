@@ -1,17 +1,16 @@
 """One render, start to end: download the inputs into a private work directory, decode
 the narration (its exact duration), plan the scenes, run ffmpeg once for the MP4 and its
-thumbnail, measure the result, move both files into the media directory. The work
-directory goes, whatever happens."""
+thumbnail, measure the result, publish both to the media store. The work directory
+goes, whatever happens."""
 
 import asyncio
 import logging
-import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from microservices.common.media import Media
+from microservices.common.media import MediaStore
 from microservices.video import ffmpeg
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
@@ -41,7 +40,7 @@ def _first_error(group: BaseExceptionGroup) -> BaseException:
 
 
 class Renderer:
-    def __init__(self, settings: VideoSettings, media: Media, fetcher: Fetcher) -> None:
+    def __init__(self, settings: VideoSettings, media: MediaStore, fetcher: Fetcher) -> None:
         self.settings = settings
         self.media = media
         self.fetcher = fetcher
@@ -63,8 +62,12 @@ class Renderer:
             except OSError:
                 continue
 
-    def exists(self, result: RenderResult) -> bool:
-        return all(self.media.path_of(n) for n in (result.video, result.thumbnail))
+    async def exists(self, result: RenderResult) -> bool:
+        return await self.media.exists(result.video) and await self.media.exists(result.thumbnail)
+
+    async def discard(self, result: RenderResult) -> None:
+        await self.media.delete(result.video)
+        await self.media.delete(result.thumbnail)
 
     async def render(self, request: RenderRequest) -> RenderResult:
         started = time.perf_counter()
@@ -183,7 +186,14 @@ class Renderer:
             raise RenderError(500, "RENDER_FAILED", "ffmpeg could not render the video") from None
         except ffmpeg.FfmpegTimeout:
             raise self._timeout() from None
-        return await asyncio.to_thread(self._keep, job)
+        duration = await asyncio.to_thread(self._measure, job)
+        thumbnail = await self.media.put(job.thumbnail_out, "thumbnails", "jpg")
+        try:
+            video = await self.media.put(job.video_out, "videos", "mp4")
+        except BaseException:
+            await asyncio.shield(self.media.delete(thumbnail))
+            raise
+        return RenderResult(video=video, thumbnail=thumbnail, duration=duration)
 
     @staticmethod
     def _write_inputs(job: RenderJob, images: list[Path]) -> list[str]:
@@ -200,16 +210,12 @@ class Renderer:
             f"the render did not finish within {self.settings.render_timeout_s:g} s",
         )
 
-    def _keep(self, job: RenderJob) -> RenderResult:
-        """Measure the video and move both files into the media directory."""
+    def _measure(self, job: RenderJob) -> float:
+        """The video's duration, once both files are known to be there."""
         try:
             measured = mp4_duration(job.video_out)
         except (OSError, ValueError):
             raise RenderError(500, "RENDER_FAILED", "ffmpeg wrote no usable video") from None
         if not job.thumbnail_out.is_file():
             raise RenderError(500, "RENDER_FAILED", "ffmpeg wrote no thumbnail")
-        video, _ = self.media.new("mp4")
-        thumbnail, _ = self.media.new("jpg")
-        os.replace(job.thumbnail_out, thumbnail)
-        os.replace(job.video_out, video)
-        return RenderResult(video=video.name, thumbnail=thumbnail.name, duration=round(measured, 3))
+        return round(measured, 3)

@@ -99,3 +99,38 @@ async def until_ready(session: aiohttp.ClientSession, base: str, within: float =
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
+
+
+SERVICES = ("script", "audio", "image", "video")
+
+
+def start_product(tmp_path: Path, **extra: str) -> tuple[str, list[Process]]:
+    """Every process of the Procfile on free ports, media and data under tmp_path, with
+    `extra` environment; the edge's URL, and the processes to stop."""
+    ports = {name: free_port() for name in SERVICES}
+    edge_port = free_port()
+    env: dict[str, str] = {
+        "EDGE_PORT": str(edge_port),
+        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "METRICS_PORT": "0",
+        **extra,
+    }
+    for name, port in ports.items():
+        prefix = name.upper()
+        env[f"{prefix}_SERVICE_PORT"] = str(port)
+        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
+        env[f"{prefix}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
+    processes = [
+        Process(command, environment(**env), tmp_path / f"{name}.log")
+        for name, command in procfile().items()
+    ]
+    return f"http://127.0.0.1:{edge_port}", processes
+
+
+async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:
+    """A REST call that must succeed; its JSON answer."""
+    async with session.request(method, url, json=body) as answer:
+        payload = await answer.json()
+        assert answer.status in (200, 201, 202), (url, answer.status, payload)
+        return payload

@@ -36,8 +36,8 @@ from tests.microservices.helpers_speech import (
 )
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.mp3")
-VTT_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.vtt")
+MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/audio/[0-9a-f]{32}\.mp3")
+VTT_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/captions/[0-9a-f]{32}\.vtt")
 
 SENTENCES = {
     "en": "Bees dance to tell each other where the flowers are.",
@@ -281,7 +281,10 @@ async def test_a_20000_character_script_while_the_loop_stays_free(client, settin
     cues = await fetch_captions(client.session, answer["captions_url"])
     assert_captions(cues, text, answer["duration"])
     # only the MP3 and its captions are left: no work files
-    assert sorted(p.suffix for p in settings.media_dir.iterdir()) == [".mp3", ".vtt"]
+    assert sorted(p.suffix for p in settings.media_dir.rglob("*") if p.is_file()) == [
+        ".mp3",
+        ".vtt",
+    ]
 
 
 async def test_requests_at_once(client):
@@ -314,14 +317,14 @@ async def test_an_encoder_that_cannot_run_is_500_and_leaves_nothing(aiohttp_clie
     settings = AudioSettings(media_dir=tmp_path, ffmpeg_path=str(tmp_path / "no-ffmpeg"))
     client = await aiohttp_client(create_app(settings))
     await assert_error(await client.post("/generate", json=request()), 500, "ENCODE_FAILED")
-    assert list(tmp_path.iterdir()) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 async def test_an_encoder_that_fails_is_500(aiohttp_client, tmp_path):
     settings = AudioSettings(media_dir=tmp_path, ffmpeg_path="/bin/false")
     client = await aiohttp_client(create_app(settings))
     await assert_error(await client.post("/generate", json=request()), 500, "ENCODE_FAILED")
-    assert list(tmp_path.iterdir()) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 async def test_a_slow_encoder_is_killed_and_504(aiohttp_client, tmp_path):
@@ -334,7 +337,7 @@ async def test_a_slow_encoder_is_killed_and_504(aiohttp_client, tmp_path):
     started = time.perf_counter()
     await assert_error(await client.post("/generate", json=request()), 504, "ENCODE_TIMEOUT")
     assert time.perf_counter() - started < 5
-    assert list(media.iterdir()) == []
+    assert [p for p in media.rglob("*") if p.is_file()] == []
 
 
 async def test_a_slow_synthesis_is_aborted_and_504(aiohttp_client, tmp_path):
@@ -343,7 +346,7 @@ async def test_a_slow_synthesis_is_aborted_and_504(aiohttp_client, tmp_path):
     text = ("A long sentence that takes a while to speak, again and again. " * 300)[:20000]
     response = await client.post("/generate", json=request(script_text=text))
     await assert_error(response, 504, "SYNTHESIS_TIMEOUT")
-    assert list(tmp_path.iterdir()) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     # the engine is fine afterwards
     settings_ok = AudioSettings(media_dir=tmp_path)
     answer, _ = await generate(await aiohttp_client(create_app(settings_ok)), request())
@@ -417,12 +420,13 @@ async def test_bodies_that_are_not_a_json_object_are_400(client, raw, code):
 
 async def test_media_cannot_be_reached_outside_its_names(client, settings, tmp_path):
     answer, _ = await generate(client, request())
-    name = urlsplit(answer["url"]).path.rsplit("/", 1)[1]
+    key = urlsplit(answer["url"]).path.removeprefix("/media/")
+    name = key.rsplit("/", 1)[1]
     (tmp_path / "secret.txt").write_text("secret")  # beside the media directory
     (settings.media_dir / "notes.txt").write_text("not ours")
     (settings.media_dir / f".{name[:32]}.wav").write_bytes(b"RIFF")  # a work file
     host, port = client.server.host, client.server.port
-    assert await raw_status(host, port, f"/media/{name}") == 200
+    assert await raw_status(host, port, f"/media/{key}") == 200
     for target in [
         "/media/../secret.txt",
         "/media/..%2fsecret.txt",
@@ -435,10 +439,12 @@ async def test_media_cannot_be_reached_outside_its_names(client, settings, tmp_p
         f"/media/{tmp_path}/secret.txt",
         "/media/notes.txt",
         f"/media/.{name[:32]}.wav",
-        f"/media/{name.upper()}",
+        f"/media/{key.upper()}",
+        f"/media/{name}",
+        f"/media/audio/../audio/{name}",
         f"/media/{'0' * 32}.mp3",
-        f"/media/{name}%00.txt",
-        f"/media/{name}/..",
+        f"/media/{key}%00.txt",
+        f"/media/{key}/..",
         "/media/",
     ]:
         assert await raw_status(host, port, target) == 404, target

@@ -22,7 +22,7 @@ from microservices.image.models import STYLES
 from microservices.image.scene import WIDE, compose
 from tests.microservices.helpers_media import Served, assert_error, fetch_bytes, post_json, serve
 
-MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.png")
+MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/images/[0-9a-f]{32}\.png")
 PROMPT = "A lighthouse on a rocky coast at sunset, seagulls flying over the waves"
 
 
@@ -196,6 +196,9 @@ async def test_a_body_that_is_not_a_json_object_is_a_400(service, raw):
         "/media/0123456789ABCDEF0123456789ABCDEF.png",
         "/media/.0123456789abcdef0123456789abcdef.png.part",
         "/media/idempotency.json",
+        "/media/images/0123456789abcdef0123456789abcdef.png",
+        "/media/images/../notours.png",
+        "/media/renders/0123/result.json",
         "/media/%00.png",
     ],
 )
@@ -208,9 +211,10 @@ async def test_media_paths_other_than_our_files_are_404(service, settings, path)
 
 async def test_a_generated_file_is_served_and_nothing_beside_it(service, settings):
     url, _, _ = await generate(service, "A single tree", "flat_design")
-    name = url.rsplit("/", 1)[1]
+    name = url.split("/media/", 1)[1]
     assert (settings.media_dir / name).is_file()
-    assert not list(settings.media_dir.glob(".*.part"))  # written atomically
+    assert not list(settings.media_dir.rglob(".*.part"))  # written atomically
+    assert not list((settings.media_dir / ".work").iterdir())  # no work file left
     async with service.session.get(service.url(f"/media/{name}/..")) as response:
         assert response.status == 404
 

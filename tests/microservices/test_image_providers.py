@@ -109,7 +109,12 @@ def assert_colour(image: Image.Image, colour: tuple[int, int, int]) -> None:
 
 
 def published(served_settings_dir: Path) -> list[Path]:
-    return [p for p in served_settings_dir.iterdir() if p.suffix == ".png"]
+    """The pictures the media store holds (work files live apart, under .work/)."""
+    return [p for p in (served_settings_dir / "images").glob("*.png")]
+
+
+def work_files(served_settings_dir: Path) -> list[Path]:
+    return [p for p in (served_settings_dir / ".work").rglob("*") if p.is_file()]
 
 
 # --- openai -------------------------------------------------------------------------
@@ -197,7 +202,7 @@ async def test_a_refused_scene_fails_the_batch_by_name_and_nothing_is_published(
     assert "scene 3" in answer["detail"] and "safety system" in answer["detail"]
     assert answer["errors"][0]["field"] == "images[3].prompt"
     assert published(tmp_path / "media") == []
-    assert not [p for p in (tmp_path / "media").iterdir() if p.name.startswith(".")]
+    assert work_files(tmp_path / "media") == []
 
     status, answer = await post_json(served, "/generate", {"prompt": "scene 3: a fox"})
     assert_error(status, answer, 422, "CONTENT_REFUSED")

@@ -17,7 +17,6 @@ from PIL import Image
 from microservices.video import ffmpeg
 from microservices.video.app import create_app
 from microservices.video.config import VideoSettings, parse_rewrites
-from microservices.video.idempotency import FILE_NAME
 from microservices.video.models import SIZES
 from microservices.video.timeline import plan
 from tests.microservices.helpers_media import (
@@ -40,7 +39,7 @@ from tests.microservices.helpers_media import (
 )
 
 NARRATION_S = 4.0
-MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.(mp4|jpg)")
+MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/(videos|thumbnails)/[0-9a-f]{32}\.(mp4|jpg)")
 
 
 # -- the inputs, served by a local app -------------------------------------------------
@@ -294,7 +293,7 @@ async def test_the_same_key_renders_once_and_answers_the_same(video, inputs, set
     status, again = await render(video, body, "job-1:1")
     assert status == 200 and again == first
     assert ffmpeg.STATS.runs == runs + 2  # nothing ran again
-    assert len(list((settings.media_dir).glob("*.mp4"))) == 1
+    assert len(list((settings.media_dir / "videos").glob("*.mp4"))) == 1
     status, other = await render(video, body, "job-1:2")  # another attempt: a new render
     assert status == 200 and other["url"] != first["url"]
     assert ffmpeg.STATS.runs == runs + 4
@@ -307,7 +306,7 @@ async def test_a_concurrent_duplicate_waits_for_the_running_render(video, inputs
     assert [status for status, _ in results] == [200, 200, 200]
     assert results[0][1] == results[1][1] == results[2][1]
     assert ffmpeg.STATS.runs == runs + 2
-    assert len(list(settings.media_dir.glob("*.mp4"))) == 1
+    assert len(list(settings.media_dir.rglob("*.mp4"))) == 1
 
 
 async def test_finished_renders_are_remembered_across_a_restart(inputs, settings):
@@ -315,7 +314,7 @@ async def test_finished_renders_are_remembered_across_a_restart(inputs, settings
     async with serve(create_app(settings), settings) as video:
         status, first = await render(video, body, "job-3:1")
         assert status == 200, first
-    assert (settings.media_dir / FILE_NAME).is_file()
+    assert list((settings.media_dir / "renders").glob("*/result.json"))
     runs = ffmpeg.STATS.runs
     async with serve(create_app(settings), settings) as video:
         status, again = await render(video, body, "job-3:1")
@@ -342,22 +341,6 @@ async def test_a_failed_render_is_not_remembered(video, inputs, files):
         assert status == 200, answer
     finally:
         (files / "later.mp3").unlink()
-
-
-async def test_the_remembered_renders_are_bounded(inputs, tmp_path):
-    settings = VideoSettings(
-        host="127.0.0.1", port=0, media_dir=tmp_path / "media", idempotency_capacity=2
-    )
-    body = payload(inputs, audio_path=url_of(inputs, "/files/silence.mp3"))
-    body["images"] = body["images"][:1]
-    async with serve(create_app(settings), settings) as video:
-        for k in range(3):
-            status, _ = await render(video, body, f"job-6:{k}")
-            assert status == 200
-    import json
-
-    kept = json.loads((settings.media_dir / FILE_NAME).read_text())["entries"]
-    assert [e["key"] for e in kept] == ["job-6:1", "job-6:2"]
 
 
 # -- refused and unusable inputs ---------------------------------------------------------
@@ -478,7 +461,7 @@ async def test_a_render_past_its_time_limit_is_a_504_and_ffmpeg_is_killed(inputs
     assert elapsed < 5
     assert ffmpeg.STATS.killed == killed + 1
     assert _gone(ffmpeg.STATS.pids[-1])
-    assert not list(settings.media_dir.glob("*.mp4"))
+    assert not list(settings.media_dir.rglob("*.mp4"))
 
 
 async def test_ffmpeg_is_killed_on_timeout_and_on_cancellation():

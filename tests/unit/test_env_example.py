@@ -33,12 +33,14 @@ def documented() -> dict[str, str]:
 
 
 def fields() -> dict[str, object]:
-    """Every setting by its environment name, with its default (a computed default is
-    documented empty)."""
+    """Every setting by its environment name (its alias if it has one: those are shared,
+    unprefixed), with its default (a computed default is documented empty)."""
     return {
-        (cls.model_config.get("env_prefix", "") + name).upper(): (
-            None if info.default_factory else info.default
-        )
+        (
+            info.validation_alias
+            if isinstance(info.validation_alias, str)
+            else cls.model_config.get("env_prefix", "") + name
+        ).upper(): (None if info.default_factory else info.default)
         for cls in SETTINGS
         for name, info in cls.model_fields.items()
     }
