@@ -11,11 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from microservices.common.fetch import Fetcher
 from microservices.common.media import Media
 from microservices.video import ffmpeg
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
-from microservices.video.fetch import Fetcher, prepare_image
+from microservices.video.fetch import download, prepare_image
 from microservices.video.filters import Encoding, RenderJob, render_args, scene_list
 from microservices.video.models import RenderRequest, RenderResult
 from microservices.video.probe import mp4_duration, wav_duration
@@ -99,8 +100,8 @@ class Renderer:
 
         async def image(k: int) -> None:
             field = f"images[{k}].url"
-            await self.fetcher.download(
-                request.images[k].url, images[k], settings.max_image_bytes, field
+            await download(
+                self.fetcher, request.images[k].url, images[k], settings.max_image_bytes, field
             )
             images[k] = await asyncio.to_thread(
                 prepare_image, images[k], request.size, settings.max_image_pixels, field
@@ -109,8 +110,12 @@ class Renderer:
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(
-                    self.fetcher.download(
-                        request.audio_path, narration, settings.max_audio_bytes, "audio_path"
+                    download(
+                        self.fetcher,
+                        request.audio_path,
+                        narration,
+                        settings.max_audio_bytes,
+                        "audio_path",
                     )
                 )
                 for k in range(len(request.images)):
