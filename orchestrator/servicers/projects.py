@@ -10,6 +10,7 @@ from ai_studio.v1 import project_service_pb2_grpc as pb_grpc
 from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
 from google.protobuf.empty_pb2 import Empty
 
+from common.origins import Origin
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
@@ -44,12 +45,18 @@ def _given(request, names: dict[str, str], enums: dict[str, str]) -> dict[str, s
 
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
     def __init__(
-        self, store: ProjectStore, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
+        self,
+        store: ProjectStore,
+        clients: Clients,
+        clock: Clock,
+        wake_runner: Callable[[], None],
+        media_origins: frozenset[Origin] = frozenset(),
     ) -> None:
         self.store = store
         self.clients = clients
         self.clock = clock
         self.wake_runner = wake_runner
+        self.media_origins = media_origins
 
     # -- CRUD ----------------------------------------------------------------------------
 
@@ -182,7 +189,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             background_music=request.background_music,
         )
         job = await video.start_render(
-            self.store, self.clock, request.id, settings, self.wake_runner
+            self.store, self.clock, request.id, settings, self.wake_runner, self.media_origins
         )
         return job.view()
 

@@ -226,6 +226,48 @@ async def test_an_unmet_precondition_creates_no_job(
 
 
 @pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"audio_path": "http://127.0.0.1:9464/metrics"}, ["audio_path"]),
+        (
+            {"images": [IMAGES[0], {"prompt": "Mongo", "url": "http://mongo:27017/"}]},
+            ["images[1].url"],
+        ),
+        (
+            {
+                "audio_path": "http://[::ffff:10.0.0.1]/a.mp3",
+                "images": [{"prompt": "gRPC", "url": "http://localhost:50051/"}, IMAGES[0]],
+            },
+            ["audio_path", "images[0].url"],
+        ),
+        (
+            {"images": [{"prompt": "Odd port", "url": "https://cdn.example:8443/x.png"}]},
+            ["images[0].url"],
+        ),
+    ],
+    ids=["loopback", "internal-name", "mapped-private-and-localhost", "untrusted-port"],
+)
+async def test_inputs_the_video_service_would_refuse_create_no_job(
+    api: Api, stub: ProjectServiceStub, fakes: Fakes, changes: dict, fields: list
+) -> None:
+    project = await api.create(**{**RENDERABLE, **changes})
+    await assert_error(await render(api, project["id"]), 400, "VALIDATION_ERROR", fields)
+    await no_job(api, stub, fakes, project["id"])
+
+
+@pytest.mark.parametrize(
+    "stack_settings", [{"trusted_media_origins": "http://localhost:8103"}], ids=["trusted"]
+)
+async def test_inputs_from_the_services_and_trusted_origins_are_rendered(
+    api: Api, fakes: Fakes
+) -> None:
+    images = [{"prompt": "Drawn", "url": "http://localhost:8103/media/1.png"}]
+    audio = f"{fakes['audio'].base_url}/media/a.mp3"
+    project = await api.create(**{**RENDERABLE, "audio_path": audio, "images": images})
+    assert (await render(api, project["id"])).status == 202
+
+
+@pytest.mark.parametrize(
     ("body", "fields"),
     [
         ({"fps": 25}, ["fps"]),
