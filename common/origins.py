@@ -4,8 +4,9 @@ deployment trusts to serve media (`*_FETCH_TRUSTED_ORIGINS`, `TRUSTED_MEDIA_ORIG
 URLs are parsed with yarl, the parser aiohttp connects with, so that what is checked is
 what is fetched."""
 
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
+from pydantic import AfterValidator
 from yarl import URL
 
 SCHEMES = ("http", "https")
@@ -66,3 +67,12 @@ def parse_origins(text: str) -> frozenset[Origin]:
             raise ValueError(f"{item!r} is not an origin: scheme://host[:port] only")
         origins.add(origin_of(url))
     return frozenset(origins)
+
+
+def _checked_origins(text: str) -> str:
+    parse_origins(text)
+    return text
+
+
+# A setting holding a comma-separated list of origins, checked when it is read.
+OriginsText = Annotated[str, AfterValidator(_checked_origins)]

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from common.origins import parse_origins
+from common.origins import OriginsText
 
 
 class OrchestratorSettings(BaseSettings):
@@ -41,7 +41,7 @@ class OrchestratorSettings(BaseSettings):
     # Origins (scheme://host:port, comma-separated) of media a render may fetch from
     # private networks, besides the services' own: the names browsers reach the media
     # services by (in docker-compose, http://localhost:8102,...). See media_urls.py.
-    trusted_media_origins: str = ""
+    trusted_media_origins: OriginsText = ""
     # The largest answer read from a microservice; a bigger one is an upstream error.
     service_max_answer_bytes: int = Field(1024 * 1024, ge=1024)
     # Calls that cannot have been processed (connection refused, 503 + Retry-After)
@@ -62,12 +62,6 @@ class OrchestratorSettings(BaseSettings):
     log_level: str = "INFO"
     # json, text, or auto: text at a terminal, JSON lines otherwise.
     log_format: Literal["auto", "json", "text"] = "auto"
-
-    @field_validator("trusted_media_origins")
-    @classmethod
-    def _origins(cls, value: str) -> str:
-        parse_origins(value)
-        return value
 
     @field_validator("database_url")
     @classmethod

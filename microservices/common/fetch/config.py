@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 
-from common.origins import origin_of, parse_origins, parse_url
+from common.origins import OriginsText, origin_of, parse_origins, parse_url
 from microservices.common.fetch.policy import FetchPolicy
 
 
@@ -32,7 +32,7 @@ class FetchSettings(BaseModel):
     # Origins (scheme://host:port, comma-separated) whose URLs are fetched wherever they
     # point, private networks included: the services that made the media. Any other URL
     # must use the default port and resolve only to public addresses.
-    fetch_trusted_origins: str = ""
+    fetch_trusted_origins: OriginsText = ""
     # URL prefixes rewritten before fetching, where the service reaches the media under
     # another name than the browser does: "http://localhost:8102=http://audio:8102,...".
     # Their targets are trusted.
@@ -42,12 +42,6 @@ class FetchSettings(BaseModel):
     fetch_connect_timeout_s: float = Field(5.0, gt=0)
     fetch_concurrency: int = Field(8, ge=1, le=64)
     fetch_max_redirects: int = Field(3, ge=0, le=10)
-
-    @field_validator("fetch_trusted_origins")
-    @classmethod
-    def _origins(cls, value: str) -> str:
-        parse_origins(value)
-        return value
 
     @field_validator("fetch_rewrites")
     @classmethod
