@@ -6,8 +6,11 @@ was checked, and only that one (a connection pinned to it, whatever the name res
 to afterwards)."""
 
 import io
+import ssl
+from functools import partial
 
 import pytest
+import trustme
 from aiohttp import web
 from PIL import Image
 
@@ -43,11 +46,8 @@ async def canary(aiohttp_server):
     assert recorder.seen == [], "a refused URL reached the private network"
 
 
-@pytest.fixture
-async def media(aiohttp_server):
-    """A media server (on loopback: a trusted origin, or 'public' through the network):
-    an image, text, and redirects to wherever `?to=` says."""
-    recorder = Recorder()
+def media_routes() -> web.RouteTableDef:
+    """An image, text, and redirects to wherever `?to=` says."""
     routes = web.RouteTableDef()
     image = png()
 
@@ -67,7 +67,14 @@ async def media(aiohttp_server):
     async def loop(request: web.Request) -> web.Response:
         raise web.HTTPFound("/loop")
 
-    server = await aiohttp_server(recording_app(recorder, routes))
+    return routes
+
+
+@pytest.fixture
+async def media(aiohttp_server):
+    """A media server: on loopback, a trusted origin, or 'public' through the network."""
+    recorder = Recorder()
+    server = await aiohttp_server(recording_app(recorder, media_routes()))
     return server, recorder
 
 
@@ -383,6 +390,32 @@ async def test_a_redirect_to_a_public_name_is_checked_and_pinned_too(
     assert await make(trusted=origin(server)).fetch(url, 10_000, "f") == png()
     assert network.opened == [("127.0.0.1", server.port), (PUBLIC, 80)]
     assert resolver.asked == [("public.test", 80)]
+
+
+async def test_https_to_a_pinned_address_keeps_the_names_tls_check(
+    aiohttp_server, canary, resolver
+):
+    """The connection goes to the checked address, and TLS still checks the certificate
+    against the URL's name (SNI): a certificate for public.test only."""
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("public.test").configure_cert(served)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    recorder = Recorder()
+    server = await aiohttp_server(recording_app(recorder, media_routes()), ssl=served)
+    network = Network(routes={(PUBLIC, 443): server.port}, fallback=canary[0])
+    resolver.table["other.test"] = [PUBLIC]
+    connector = partial(network.connector, ssl=trusting)
+    fetcher = Fetcher(FetchPolicy(), resolve=resolver, connector=connector)
+    try:
+        assert await fetcher.fetch("https://public.test/image.png", 10_000, "f") == png()
+        with pytest.raises(FetchFailed, match="certificate"):  # a name it is not for
+            await fetcher.fetch("https://other.test/image.png", 10_000, "f")
+    finally:
+        await fetcher.close()
+    assert network.opened == [(PUBLIC, 443), (PUBLIC, 443)]
+    assert recorder.seen == [("public.test", "/image.png")]
 
 
 async def test_rewrite_targets_are_trusted(media, network, resolver):

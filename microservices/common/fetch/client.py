@@ -154,6 +154,8 @@ class Fetcher:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return "its TLS certificate is not valid for its host"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return "the host could not be reached"
     if isinstance(exc, aiohttp.ClientPayloadError):
