@@ -23,7 +23,7 @@ log = logging.getLogger("microservices.video")
 RENDERS = web.AppKey("renders", Renders)
 RENDERER = web.AppKey("renderer", Renderer)
 # How the fetcher is made: tests give it a resolver and a connector of their own.
-MAKE_FETCHER = web.AppKey("make_fetcher", Callable[[FetchPolicy], Fetcher])
+MAKE_FETCHER: web.AppKey[Callable[[FetchPolicy], Fetcher]] = web.AppKey("make_fetcher")
 
 
 async def resources_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -52,7 +52,7 @@ class Relay(aiohttp.TCPConnector):
         self.network = network
 
     async def _wrap_create_connection(self, *args: Any, addr_infos: list, **kwargs: Any):  # type: ignore[override]
-        relayed = []
+        relayed: list[Any] = []
         for *_, sockaddr in addr_infos:
             target = (str(sockaddr[0]), int(sockaddr[1]))
             self.network.opened.append(target)
