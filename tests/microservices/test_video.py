@@ -43,6 +43,7 @@ from tests.microservices.helpers_media import (
 )
 
 NARRATION_S = 4.0
+PUBLIC = "93.184.216.34"  # a global address, which the tests' network leads to loopback
 MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/[0-9a-f]{32}\.(mp4|jpg)")
 
 
@@ -445,11 +446,15 @@ async def assert_refused(video: Served, inputs, field: str, url: str) -> None:
 @pytest.fixture
 async def guarded(tmp_path, inputs, aiohttp_server):
     """The service with a fake resolver and network, and a canary for the private
-    network: names resolve to private addresses, the inputs' origin is trusted."""
+    network: internal names resolve to private addresses, public.test to a public one
+    (which the network leads to the inputs' server), the inputs' origin is trusted."""
     canary = Recorder()
     canary_server = await aiohttp_server(recording_app(canary))
-    network = Network(routes={("127.0.0.1", inputs.port): inputs.port}, fallback=canary_server.port)
-    resolver = Resolver({"mongo": ["172.18.0.5"], "orchestrator": ["172.18.0.6"]})
+    routes = {("127.0.0.1", inputs.port): inputs.port, (PUBLIC, 80): inputs.port}
+    network = Network(routes=routes, fallback=canary_server.port)
+    resolver = Resolver(
+        {"mongo": ["172.18.0.5"], "orchestrator": ["172.18.0.6"], "public.test": [PUBLIC]}
+    )
     settings = VideoSettings(
         host="127.0.0.1",
         port=0,
@@ -458,9 +463,17 @@ async def guarded(tmp_path, inputs, aiohttp_server):
     )
     make = partial(Fetcher, resolve=resolver, connector=network.connector)
     async with serve(create_app(settings, make), settings) as video:
-        yield video
+        yield video, network
     assert canary.seen == []
-    assert set(network.opened) <= {("127.0.0.1", inputs.port)}  # the trusted inputs only
+    assert set(network.opened) <= set(routes)  # the trusted inputs, and the public address
+
+
+async def test_a_public_url_is_fetched_from_the_address_checked(guarded, inputs, tmp_path):
+    video, network = guarded
+    body = payload(inputs)
+    body["images"][1]["url"] = "http://public.test/files/photo.jpg"
+    await rendered(video, body, tmp_path)
+    assert network.opened.count((PUBLIC, 80)) == 1
 
 
 @pytest.mark.parametrize(
@@ -480,7 +493,7 @@ async def test_a_refused_url_or_redirect_is_a_400_and_nothing_private_is_reached
         url = url_of(inputs, url)
     elif url.startswith("/redirect?to="):
         url = str(inputs.make_url("/redirect").with_query(to=url.split("=", 1)[1]))
-    await assert_refused(guarded, inputs, where, url)
+    await assert_refused(guarded[0], inputs, where, url)
 
 
 async def test_a_bad_idempotency_key_is_a_400(video, inputs):
