@@ -479,6 +479,14 @@ async def test_a_transient_failure_is_retried(
     ("how", "words"),
     [
         ({"status": 400}, "answered 400"),
+        (
+            {
+                "status": 400,
+                "body": b'{"detail": "images[1].url points at mongo, a name for a private '
+                b'address, which is never fetched", "code": "INVALID_URL"}',
+            },
+            "answered 400: images[1].url points at mongo",
+        ),
         ({"status": 422}, "answered 422"),
         ({"status": 404}, "answered 404"),
         ({"body": b"<html>oops</html>"}, "not JSON"),
@@ -491,7 +499,7 @@ async def test_a_transient_failure_is_retried(
             "unusable",
         ),
     ],
-    ids=["400", "422", "404", "garbage", "missing-fields", "link-local-url"],
+    ids=["400", "400-refused-url", "422", "404", "garbage", "missing-fields", "link-local-url"],
 )
 async def test_a_permanent_failure_fails_the_job_at_once(
     api: Api, fakes: Fakes, project: dict, how: dict, words: str
