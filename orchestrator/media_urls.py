@@ -1,6 +1,7 @@
 """Render inputs the video service would refuse to fetch, told before a render is queued
-when that can be done without resolving a name: a 400 naming the field instead of a
-failed job. The video service checks again, and fully (names resolved, every redirect).
+when that can be done without resolving a name: a 400 (INPUT_URL_REFUSED, a precondition
+on what the project holds) naming each field, instead of a failed job. The video service
+checks again, and fully (names resolved, every redirect).
 
 Trusted, as at the video service, are the origins the orchestrator knows its services
 by (`*_SERVICE_URL`) and those of TRUSTED_MEDIA_ORIGINS (the names browsers reach the
@@ -16,7 +17,7 @@ from ai_studio.v1.project_pb2 import Project
 from common.addresses import address_class, literal_address
 from common.origins import Origin, has_default_port, origin_of, parse_origins, parse_url
 from orchestrator.config import OrchestratorSettings
-from orchestrator.errors import InvalidArgument, Violation
+from orchestrator.errors import InputURLRefused, Violation
 
 INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".localdomain")
 
@@ -63,7 +64,7 @@ def refusal(url: str, trusted: frozenset[Origin]) -> str | None:
 
 
 def check_render_inputs(project: Project, trusted: frozenset[Origin]) -> None:
-    """InvalidArgument naming every input of the render that would be refused."""
+    """InputURLRefused naming every input of the render that would be refused."""
     inputs = [("audio_path", project.audio_path)]
     inputs += [(f"images[{k}].url", scene.url) for k, scene in enumerate(project.images)]
     violations = [
@@ -72,4 +73,4 @@ def check_render_inputs(project: Project, trusted: frozenset[Origin]) -> None:
         if (reason := refusal(url, trusted)) is not None
     ]
     if violations:
-        raise InvalidArgument(violations)
+        raise InputURLRefused(violations)

@@ -251,7 +251,7 @@ async def test_inputs_the_video_service_would_refuse_create_no_job(
     api: Api, stub: ProjectServiceStub, fakes: Fakes, changes: dict, fields: list
 ) -> None:
     project = await api.create(**{**RENDERABLE, **changes})
-    await assert_error(await render(api, project["id"]), 400, "VALIDATION_ERROR", fields)
+    await assert_error(await render(api, project["id"]), 400, "INPUT_URL_REFUSED", fields)
     await no_job(api, stub, fakes, project["id"])
 
 

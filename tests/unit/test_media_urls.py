@@ -6,7 +6,7 @@ from ai_studio.v1.project_pb2 import Project, Scene
 
 from common.origins import Origin
 from orchestrator.config import OrchestratorSettings
-from orchestrator.errors import InvalidArgument
+from orchestrator.errors import InputURLRefused
 from orchestrator.media_urls import check_render_inputs, media_origins, refusal
 
 TRUSTED = frozenset({Origin("http", "127.0.0.1", 8103), Origin("http", "localhost", 8102)})
@@ -90,6 +90,6 @@ def test_every_refused_input_is_named():
         ],
     )
     check_render_inputs(Project(audio_path=project.audio_path), TRUSTED)
-    with pytest.raises(InvalidArgument) as refused:
+    with pytest.raises(InputURLRefused) as refused:
         check_render_inputs(project, TRUSTED)
     assert [v.field for v in refused.value.violations] == ["images[1].url", "images[2].url"]
