@@ -29,14 +29,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 from aiohttp import web
 
+from microservices.common.fetch import Fetcher
 from microservices.common.media.local import LocalStore
 from microservices.image.draw import render_to_file
 from microservices.video import ffmpeg
 from microservices.video.config import VideoSettings
-from microservices.video.fetch import Fetcher
 from microservices.video.filters import Encoding, encoder_args
 from microservices.video.models import RenderRequest
 from microservices.video.probe import mp4_duration
@@ -126,9 +125,12 @@ async def _measure(seconds: float, scenes: int, template: str, music: str, repea
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}/files"
+        origin = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        base = f"{origin}/files"
 
-        settings = VideoSettings(media_dir=root / "media", log_level="WARNING")
+        settings = VideoSettings(
+            media_dir=root / "media", log_level="WARNING", fetch_trusted_origins=origin
+        )
         media = LocalStore(settings.media_dir)
         media.base_url = "http://127.0.0.1:8104"
         request = RenderRequest(
@@ -148,8 +150,9 @@ async def _measure(seconds: float, scenes: int, template: str, music: str, repea
         floor_cpu: list[float] = []
         durations: list[float] = []
         try:
-            async with aiohttp.ClientSession() as session:
-                renderer = Renderer(settings, media, Fetcher(session, settings))
+            fetcher = Fetcher(settings.fetch_policy())
+            try:
+                renderer = Renderer(settings, media, fetcher)
                 renderer.clean_work()
                 for turn in range(repeats):
                     order = ("render", "floor") if turn % 2 == 0 else ("floor", "render")
@@ -166,6 +169,8 @@ async def _measure(seconds: float, scenes: int, template: str, music: str, repea
                             floors.append(await _floor(narration, images, seconds, out))
                             floor_cpu.append(_cpu() - cpu)
                             floor_duration = mp4_duration(out)
+            finally:
+                await fetcher.close()
         finally:
             await runner.cleanup()
 

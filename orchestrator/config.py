@@ -7,6 +7,7 @@ from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.auth.settings import AuthSettings
+from common.origins import OriginsText
 from common.tls import OrchestratorClientSettings
 from orchestrator.tls import TlsServerSettings
 
@@ -49,6 +50,10 @@ class OrchestratorSettings(
     audio_timeout_s: float = Field(120.0, gt=0)
     image_timeout_s: float = Field(120.0, gt=0)
     video_timeout_s: float = Field(300.0, gt=0)
+    # Origins (scheme://host:port, comma-separated) of media a render may fetch from
+    # private networks, besides the services' own: the names browsers reach the media
+    # services by (in docker-compose, http://localhost:8102,...). See media_urls.py.
+    trusted_media_origins: OriginsText = ""
     # The largest answer read from a microservice; a bigger one is an upstream error.
     service_max_answer_bytes: int = Field(1024 * 1024, ge=1024)
     # Calls that cannot have been processed (connection refused, 503 + Retry-After)

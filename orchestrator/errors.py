@@ -4,6 +4,7 @@ Exceptions (the gRPC code and ErrorInfo reason each becomes):
     DomainError
     ├── InvalidArgument      INVALID_ARGUMENT     VALIDATION_ERROR, with BadRequest violations
     ├── PreconditionFailed   FAILED_PRECONDITION  the step's reason, e.g. SCRIPT_REQUIRED
+    │   └── InputURLRefused      INPUT_URL_REFUSED, with BadRequest violations
     ├── ProjectNotFound      NOT_FOUND            PROJECT_NOT_FOUND
     ├── SceneNotFound        NOT_FOUND            SCENE_NOT_FOUND
     ├── VideoJobNotFound     NOT_FOUND            VIDEO_JOB_NOT_FOUND
@@ -82,6 +83,15 @@ class PreconditionFailed(DomainError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class InputURLRefused(PreconditionFailed):
+    """The project's render inputs name URLs the video service will not fetch."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        fields = ", ".join(v.field for v in violations[: InvalidArgument.MAX_LISTED])
+        super().__init__("INPUT_URL_REFUSED", f"{fields}: never fetched for a render")
+        self.violations = violations[: InvalidArgument.MAX_LISTED]
 
 
 class SceneNotFound(DomainError):
@@ -172,7 +182,7 @@ def to_status(exc: Exception) -> grpc.Status:
     metadata = exc.metadata if isinstance(exc, DomainError) else {}
     info = error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)
     details = [_packed(info)]
-    if isinstance(exc, InvalidArgument):
+    if isinstance(exc, InvalidArgument | InputURLRefused):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(

@@ -16,6 +16,7 @@ from orchestrator.clock import Clock, system_clock
 from orchestrator.config import OrchestratorSettings
 from orchestrator.health import StoreWatcher
 from orchestrator.interceptors import ServerInterceptor
+from orchestrator.media_urls import media_origins
 from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.servicers.projects import ProjectServicer
 from orchestrator.store import open_store
@@ -80,7 +81,7 @@ async def create_server(
         interceptors.insert(0, AuthInterceptor(verifier, opened))
     server = grpc.aio.server(interceptors=interceptors)
     project_service_pb2_grpc.add_ProjectServiceServicer_to_server(
-        ProjectServicer(store, clients, clock, runner.wake), server
+        ProjectServicer(store, clients, clock, runner.wake, media_origins(settings)), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -6,32 +6,19 @@ allowed (the local reference services live there), and so does 0.0.0.0, which re
 nothing loopback does not."""
 
 import ipaddress
-import socket
 from urllib.parse import urlsplit
+
+from common.addresses import literal_address
 
 MAX_URL = 2048
 FORBIDDEN_NAMES = frozenset({"metadata.google.internal", "metadata"})
-
-
-def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The IP address a host literal stands for, in any spelling the resolver accepts
-    (dotted, decimal 2852039166, hex 0xa9fea9fe, octal, short 169.254.1), or None for a
-    name."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    try:
-        return ipaddress.IPv4Address(socket.inet_aton(host))
-    except (OSError, ValueError):
-        return None
 
 
 def forbidden_host(host: str) -> bool:
     host = host.strip("[]").rstrip(".").lower()
     if host in FORBIDDEN_NAMES:
         return True
-    address = _address(host)
+    address = literal_address(host)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     if address is None:

@@ -37,6 +37,7 @@ from tenacity import (
 
 from common.logs import request_id
 from microservices.common.errors import ServiceError
+from microservices.common.fetch import Fetcher
 from microservices.image.config import ImageSettings
 
 log = logging.getLogger("microservices.image.provider")
@@ -112,20 +113,32 @@ class Caller:
         self._timeout = aiohttp.ClientTimeout(
             total=settings.provider_timeout_s, sock_connect=settings.provider_connect_timeout_s
         )
+        self.max_pixels = settings.provider_max_pixels
         self._key = settings.provider_api_key.get_secret_value()
         self._session: aiohttp.ClientSession | None = None
+        self._policy = settings.fetch_policy()
+        self._fetcher: Fetcher | None = None
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=self._timeout)
+        self._fetcher = Fetcher(self._policy)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+        if self._fetcher is not None:
+            await self._fetcher.close()
 
     @property
     def session(self) -> aiohttp.ClientSession:
         assert self._session is not None, "start() the caller first"
         return self._session
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """Downloads of URLs a provider answered, under the shared fetch policy."""
+        assert self._fetcher is not None, "start() the caller first"
+        return self._fetcher
 
     def scrub(self, text: str, limit: int = 300) -> str:
         """A provider's message, fit to quote: the key cut out, the length capped."""

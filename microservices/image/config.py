@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from microservices.common.config import ServiceSettings
+from microservices.common.fetch import FetchSettings
 
 # The public APIs, used when PROVIDER_URL is left empty.
 PUBLIC_URLS = {"openai": "https://api.openai.com/v1", "stability": "https://api.stability.ai"}
@@ -20,7 +21,7 @@ def _default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-class ImageSettings(ServiceSettings):
+class ImageSettings(ServiceSettings, FetchSettings):
     model_config = SettingsConfigDict(env_prefix="IMAGE_SERVICE_", extra="ignore", frozen=True)
 
     port: int = Field(8103, ge=0, le=65535)
@@ -74,3 +75,6 @@ class ImageSettings(ServiceSettings):
     @property
     def base_provider_url(self) -> str:
         return (self.provider_url or PUBLIC_URLS.get(self.provider, "")).rstrip("/")
+
+    # Provider answers given as URLs are downloaded through the fetch policy: the fetch_*
+    # settings (microservices/common/fetch/config.py).

@@ -1,19 +1,19 @@
 """The video service's HTTP app: POST /render, and the scaffold's /healthz and
-/media/{key}. Its resources (the download session, the renderer, the renders by key)
+/media/{key}. Its resources (the fetcher of inputs, the renderer, the renders by key)
 live as long as the app (cleanup_ctx); on shutdown, renders still running after the
 grace period are cancelled and their ffmpeg killed."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
-import aiohttp
 from aiohttp import web
 
 from microservices.common.app import MEDIA, SETTINGS, create_service_app, json_response, parse
 from microservices.common.errors import ServiceError
+from microservices.common.fetch import Fetcher, FetchPolicy
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError
-from microservices.video.fetch import Fetcher, refuse_url
+from microservices.video.fetch import refuse_url
 from microservices.video.idempotency import Renders, check_key
 from microservices.video.models import RenderRequest
 from microservices.video.render import Renderer
@@ -22,18 +22,16 @@ log = logging.getLogger("microservices.video")
 
 RENDERS = web.AppKey("renders", Renders)
 RENDERER = web.AppKey("renderer", Renderer)
+# How the fetcher is made: tests give it a resolver and a connector of their own.
+MAKE_FETCHER: web.AppKey[Callable[[FetchPolicy], Fetcher]] = web.AppKey("make_fetcher")
 
 
 async def resources_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     assert isinstance(settings, VideoSettings)
     media = app[MEDIA]
-    session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=settings.fetch_concurrency * 2),
-        trust_env=False,
-        raise_for_status=False,
-    )
-    renderer = Renderer(settings, media, Fetcher(session, settings, media))
+    fetcher = app[MAKE_FETCHER](settings.fetch_policy())
+    renderer = Renderer(settings, media, fetcher)
     renderer.clean_work()
     app[RENDERER] = renderer
     app[RENDERS] = Renders(
@@ -43,7 +41,7 @@ async def resources_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await app[RENDERS].close()
-        await session.close()
+        await fetcher.close()
 
 
 async def render(request: web.Request) -> web.Response:
@@ -51,9 +49,10 @@ async def render(request: web.Request) -> web.Response:
     media = request.app[MEDIA]
     try:
         key = check_key(request.headers.get("Idempotency-Key"))
-        refuse_url(body.audio_path, "audio_path")
+        policy = request.app[RENDERER].fetcher.policy
+        refuse_url(policy, body.audio_path, "audio_path")
         for k, image in enumerate(body.images):
-            refuse_url(image.url, f"images[{k}].url")
+            refuse_url(policy, image.url, f"images[{k}].url")
         result = await request.app[RENDERS].run(body, key)
     except RenderError as exc:
         raise ServiceError(exc.status, exc.code, exc.detail) from None
@@ -66,8 +65,11 @@ async def render(request: web.Request) -> web.Response:
     )
 
 
-def create_app(settings: VideoSettings) -> web.Application:
+def create_app(
+    settings: VideoSettings, make_fetcher: Callable[[FetchPolicy], Fetcher] = Fetcher
+) -> web.Application:
     app = create_service_app(settings)
+    app[MAKE_FETCHER] = make_fetcher
     app.cleanup_ctx.append(resources_ctx)
     app.router.add_post("/render", render)
     return app

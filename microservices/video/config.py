@@ -1,48 +1,22 @@
 """The video service's settings (environment prefix VIDEO_SERVICE_)."""
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from microservices.common.config import ServiceSettings
+from microservices.common.fetch import FetchSettings
 
 
-def parse_rewrites(text: str) -> tuple[tuple[str, str], ...]:
-    """`from=to,from=to` URL prefix pairs; both sides absolute http(s) URLs."""
-    pairs = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        source, sep, target = item.partition("=")
-        source, target = source.strip(), target.strip()
-        if not sep or not source or not target:
-            raise ValueError(f"{item!r} is not a from=to pair")
-        for side in (source, target):
-            parts = urlsplit(side)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"{side!r} is not an absolute http(s) URL")
-        pairs.append((source, target))
-    return tuple(pairs)
-
-
-class VideoSettings(ServiceSettings):
+class VideoSettings(ServiceSettings, FetchSettings):
     model_config = SettingsConfigDict(env_prefix="VIDEO_SERVICE_", extra="ignore", frozen=True)
 
     port: int = Field(8104, ge=0, le=65535)
     media_dir: Path = Path("./data/media/video")
 
-    # Downloads of the inputs (the narration and the scene images).
-    # URL prefixes rewritten before downloading, e.g. in docker-compose, where the browser
-    # and this service reach the media by different names:
-    # "http://localhost:8102=http://audio:8102,http://localhost:8103=http://image:8103".
-    fetch_rewrites: str = ""
-    fetch_timeout_s: float = Field(60.0, gt=0)
-    fetch_connect_timeout_s: float = Field(5.0, gt=0)
-    fetch_concurrency: int = Field(8, ge=1, le=64)
-    fetch_max_redirects: int = Field(3, ge=0, le=10)
+    # Downloads of the inputs (the narration and the scene images): the fetch_*
+    # settings (microservices/common/fetch/config.py), and these caps.
     max_audio_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_image_bytes: int = Field(40 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(60_000_000, ge=1)
@@ -65,13 +39,3 @@ class VideoSettings(ServiceSettings):
     # on a key lasts without renewal (renewed every third of it while it renders); a
     # replica that dies mid-render hands the key over after at most this long.
     render_lease_s: float = Field(30.0, gt=0)
-
-    @field_validator("fetch_rewrites")
-    @classmethod
-    def _rewrites(cls, value: str) -> str:
-        parse_rewrites(value)
-        return value
-
-    @property
-    def rewrites(self) -> tuple[tuple[str, str], ...]:
-        return parse_rewrites(self.fetch_rewrites)

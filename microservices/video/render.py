@@ -10,11 +10,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from microservices.common.fetch import Fetcher
 from microservices.common.media import MediaStore
 from microservices.video import ffmpeg
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
-from microservices.video.fetch import Fetcher, prepare_image
+from microservices.video.fetch import download, prepare_image
 from microservices.video.filters import Encoding, RenderJob, render_args, scene_list
 from microservices.video.models import RenderRequest, RenderResult
 from microservices.video.probe import mp4_duration, wav_duration
@@ -102,8 +103,13 @@ class Renderer:
 
         async def image(k: int) -> None:
             field = f"images[{k}].url"
-            await self.fetcher.download(
-                request.images[k].url, images[k], settings.max_image_bytes, field
+            await download(
+                self.fetcher,
+                request.images[k].url,
+                images[k],
+                settings.max_image_bytes,
+                field,
+                self.media,
             )
             images[k] = await asyncio.to_thread(
                 prepare_image, images[k], request.size, settings.max_image_pixels, field
@@ -112,8 +118,13 @@ class Renderer:
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(
-                    self.fetcher.download(
-                        request.audio_path, narration, settings.max_audio_bytes, "audio_path"
+                    download(
+                        self.fetcher,
+                        request.audio_path,
+                        narration,
+                        settings.max_audio_bytes,
+                        "audio_path",
+                        self.media,
                     )
                 )
                 for k in range(len(request.images)):

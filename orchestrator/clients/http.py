@@ -209,7 +209,7 @@ class ServiceClient:
         if 300 <= status < 400:
             raise UpstreamError(self.name, f"answered a redirect ({status}), not followed", status)
         if not 200 <= status < 300:
-            raise UpstreamError(self.name, f"answered {status}", status)
+            raise UpstreamError(self.name, f"answered {status}{_detail(raw)}", status)
         try:
             return answer.model_validate(orjson.loads(raw))
         except orjson.JSONDecodeError:
@@ -217,6 +217,16 @@ class ServiceClient:
         except ValidationError as exc:
             where = ", ".join(".".join(map(str, e["loc"])) or "body" for e in exc.errors()[:3])
             raise UpstreamError(self.name, f"answered an unusable body (at {where})") from None
+
+
+def _detail(raw: bytes) -> str:
+    """A refusal's reason as the service gave it (`{"detail": ...}`), which names what
+    to fix (e.g. a render input it will not fetch); "" if there is none."""
+    try:
+        detail = orjson.loads(raw).get("detail")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    return f": {detail[:300]}" if isinstance(detail, str) and detail.isprintable() else ""
 
 
 def _ms_since(started: float) -> float:

@@ -12,6 +12,7 @@ from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
 from google.protobuf.empty_pb2 import Empty
 from google.protobuf.message import Message
 
+from common.origins import Origin
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
@@ -48,12 +49,18 @@ def _given(request: Message, names: dict[str, str], enums: dict[str, str]) -> di
 
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
     def __init__(
-        self, store: Store, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
+        self,
+        store: Store,
+        clients: Clients,
+        clock: Clock,
+        wake_runner: Callable[[], None],
+        media_origins: frozenset[Origin] = frozenset(),
     ) -> None:
         self.store = store
         self.clients = clients
         self.clock = clock
         self.wake_runner = wake_runner
+        self.media_origins = media_origins
 
     # -- CRUD ----------------------------------------------------------------------------
 
@@ -204,7 +211,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             background_music=request.background_music,
         )
         job = await video.start_render(
-            self.store, self.clock, request.id, settings, self.wake_runner
+            self.store, self.clock, request.id, settings, self.wake_runner, self.media_origins
         )
         return job.view()
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 
 from common.labels import JOB_STATE
+from common.origins import Origin
 from orchestrator.clients.video import render_body
 from orchestrator.clock import Clock
 from orchestrator.errors import (
@@ -14,6 +15,7 @@ from orchestrator.errors import (
     RenderAlreadyActive,
     VideoJobNotFound,
 )
+from orchestrator.media_urls import check_render_inputs
 from orchestrator.services.projects import get_project
 from orchestrator.store.base import Store
 from orchestrator.store.jobs import Job, JobActive
@@ -41,11 +43,17 @@ def check_renderable(project: Project) -> None:
 
 
 async def start_render(
-    store: Store, clock: Clock, project_id: str, given: VideoSettings, wake: Callable[[], None]
+    store: Store,
+    clock: Clock,
+    project_id: str,
+    given: VideoSettings,
+    wake: Callable[[], None],
+    media_origins: frozenset[Origin] = frozenset(),
 ) -> Job:
     """Queue the project's render and wake the local runner; the job as queued."""
     project = await get_project(store, project_id)
     check_renderable(project)
+    check_render_inputs(project, media_origins)
     settings = settings_for(project, given)
     try:
         job = await store.queue_job(

@@ -3,7 +3,6 @@ the venv's python first on PATH, configured by environment variables only."""
 
 import asyncio
 import os
-import shlex
 import signal
 import socket
 import subprocess
@@ -20,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def procfile() -> dict[str, str]:
     """The Procfile's commands by process name, without the shell's `exec` (there so
-    that honcho's signals reach the process itself and it reports its exit code)."""
+    that honcho's signals reach the process itself and it reports its exit code). They
+    are shell commands (honcho runs them with sh), as Process runs them."""
     lines = (ROOT / "Procfile").read_text().splitlines()
     return dict(
         (name.strip(), command.strip().removeprefix("exec "))
@@ -49,7 +49,11 @@ class Process:
         self.log = log
         with log.open("ab") as out:
             self.popen = subprocess.Popen(
-                shlex.split(command), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                ["/bin/sh", "-c", f"exec {command}"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
 
     def signal(self, sig: int) -> None:

@@ -15,7 +15,7 @@ import schemathesis
 
 from edge.listing import ALIASES
 
-PRECONDITION_CODES = {"SCRIPT_REQUIRED", "IMAGES_REQUIRED", "AUDIO_REQUIRED"}
+PRECONDITION_CODES = {"SCRIPT_REQUIRED", "IMAGES_REQUIRED", "AUDIO_REQUIRED", "INPUT_URL_REFUSED"}
 PRECONDITION_OPERATIONS = {"generateAudio", "generateImages", "generateVideo"}
 
 

@@ -226,6 +226,48 @@ async def test_an_unmet_precondition_creates_no_job(
 
 
 @pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"audio_path": "http://127.0.0.1:9464/metrics"}, ["audio_path"]),
+        (
+            {"images": [IMAGES[0], {"prompt": "Mongo", "url": "http://mongo:27017/"}]},
+            ["images[1].url"],
+        ),
+        (
+            {
+                "audio_path": "http://[::ffff:10.0.0.1]/a.mp3",
+                "images": [{"prompt": "gRPC", "url": "http://localhost:50051/"}, IMAGES[0]],
+            },
+            ["audio_path", "images[0].url"],
+        ),
+        (
+            {"images": [{"prompt": "Odd port", "url": "https://cdn.example:8443/x.png"}]},
+            ["images[0].url"],
+        ),
+    ],
+    ids=["loopback", "internal-name", "mapped-private-and-localhost", "untrusted-port"],
+)
+async def test_inputs_the_video_service_would_refuse_create_no_job(
+    api: Api, stub: ProjectServiceStub, fakes: Fakes, changes: dict, fields: list
+) -> None:
+    project = await api.create(**{**RENDERABLE, **changes})
+    await assert_error(await render(api, project["id"]), 400, "INPUT_URL_REFUSED", fields)
+    await no_job(api, stub, fakes, project["id"])
+
+
+@pytest.mark.parametrize(
+    "stack_settings", [{"trusted_media_origins": "http://localhost:8103"}], ids=["trusted"]
+)
+async def test_inputs_from_the_services_and_trusted_origins_are_rendered(
+    api: Api, fakes: Fakes
+) -> None:
+    images = [{"prompt": "Drawn", "url": "http://localhost:8103/media/1.png"}]
+    audio = f"{fakes['audio'].base_url}/media/a.mp3"
+    project = await api.create(**{**RENDERABLE, "audio_path": audio, "images": images})
+    assert (await render(api, project["id"])).status == 202
+
+
+@pytest.mark.parametrize(
     ("body", "fields"),
     [
         ({"fps": 25}, ["fps"]),
@@ -437,6 +479,14 @@ async def test_a_transient_failure_is_retried(
     ("how", "words"),
     [
         ({"status": 400}, "answered 400"),
+        (
+            {
+                "status": 400,
+                "body": b'{"detail": "images[1].url points at mongo, a name for a private '
+                b'address, which is never fetched", "code": "INVALID_URL"}',
+            },
+            "answered 400: images[1].url points at mongo",
+        ),
         ({"status": 422}, "answered 422"),
         ({"status": 404}, "answered 404"),
         ({"body": b"<html>oops</html>"}, "not JSON"),
@@ -449,7 +499,7 @@ async def test_a_transient_failure_is_retried(
             "unusable",
         ),
     ],
-    ids=["400", "422", "404", "garbage", "missing-fields", "link-local-url"],
+    ids=["400", "400-refused-url", "422", "404", "garbage", "missing-fields", "link-local-url"],
 )
 async def test_a_permanent_failure_fails_the_job_at_once(
     api: Api, fakes: Fakes, project: dict, how: dict, words: str

@@ -21,6 +21,7 @@ from typing import TypeVar
 import pytest
 from PIL import Image
 from pydantic import ValidationError
+from yarl import URL
 
 from microservices.image.app import create_app
 from microservices.image.config import ImageSettings
@@ -52,6 +53,9 @@ async def image_service(
         "provider_model": "dall-e-3" if provider == "openai" else "",
         "provider_retry_budget_s": 5.0,
         "provider_timeout_s": 10.0,
+        # The fake hands out picture URLs on its own loopback origin: trusted, as a
+        # deployment trusts a local provider; any other private address stays refused.
+        "fetch_trusted_origins": str(URL(url).origin()),
     }
     settings = ImageSettings.model_validate({**fields, **overrides})
     async with serve(create_app(settings), settings) as served:
@@ -329,6 +333,9 @@ async def test_url_answers_are_fetched(tmp_path, openai_fake):
         "http://metadata.google.internal/x.png",
         "file:///etc/passwd",
         "http://[::]/x.png",
+        "http://127.0.0.1:9/x.png",
+        "http://localhost/x.png",
+        "http://10.0.0.7/x.png",
     ],
 )
 async def test_a_url_answer_at_a_host_never_fetched_is_a_502(openai, where):

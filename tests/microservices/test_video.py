@@ -8,17 +8,20 @@ import io
 import itertools
 import os
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from PIL import Image
 
+from microservices.common.fetch import Fetcher, parse_rewrites
 from microservices.video import ffmpeg
 from microservices.video.app import create_app
-from microservices.video.config import VideoSettings, parse_rewrites
+from microservices.video.config import VideoSettings
 from microservices.video.models import SIZES
 from microservices.video.timeline import plan
+from tests.microservices.helpers_fetch import Network, Recorder, Resolver, recording_app
 from tests.microservices.helpers_media import (
     FFMPEG,
     Served,
@@ -39,6 +42,7 @@ from tests.microservices.helpers_media import (
 )
 
 NARRATION_S = 4.0
+PUBLIC = "93.184.216.34"  # a global address, which the tests' network leads to loopback
 MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/(videos|thumbnails)/[0-9a-f]{32}\.(mp4|jpg)")
 
 
@@ -74,6 +78,9 @@ async def inputs(aiohttp_server, files):
     async def redirect_ok(request: web.Request) -> web.Response:
         raise web.HTTPFound("/files/scene0.png")
 
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(request.query["to"])
+
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(30)
         return web.Response(body=b"late")
@@ -89,6 +96,7 @@ async def inputs(aiohttp_server, files):
     app.router.add_get("/files/{name}", file)
     app.router.add_get("/redirect-file", redirect_file)
     app.router.add_get("/redirect-ok", redirect_ok)
+    app.router.add_get("/redirect", redirect)
     app.router.add_get("/slow", slow)
     server = await aiohttp_server(app)
     return server
@@ -96,6 +104,14 @@ async def inputs(aiohttp_server, files):
 
 def url_of(inputs, path: str) -> str:
     return str(inputs.make_url(path))
+
+
+UNREACHABLE = "http://127.0.0.1:9"  # trusted, but nothing listens there
+
+
+def origin_of(inputs) -> str:
+    """The inputs server's origin, which the service must trust: it is on loopback."""
+    return str(inputs.make_url("/").origin())
 
 
 def payload(inputs, **changes) -> dict:
@@ -117,8 +133,13 @@ def payload(inputs, **changes) -> dict:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> VideoSettings:
-    return VideoSettings(host="127.0.0.1", port=0, media_dir=tmp_path / "media")
+def settings(tmp_path: Path, inputs) -> VideoSettings:
+    return VideoSettings(
+        host="127.0.0.1",
+        port=0,
+        media_dir=tmp_path / "media",
+        fetch_trusted_origins=f"{origin_of(inputs)},{UNREACHABLE}",
+    )
 
 
 @pytest.fixture
@@ -375,16 +396,83 @@ async def test_invalid_input_is_a_400(video, inputs, change, field):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("field", "url"),
     [
-        "http://169.254.169.254/latest/meta-data",
-        "http://metadata.google.internal/x",
-        "http://0.0.0.0:8104/x",
+        ("audio_path", "http://169.254.169.254/latest/meta-data"),
+        ("audio_path", "http://0xa9fea9fe/latest/meta-data"),
+        ("audio_path", "http://0.0.0.0:8104/x"),
+        ("images[2].url", "http://127.0.0.1/metrics"),
+        ("images[2].url", "http://[::ffff:10.0.0.1]/x.png"),
+        ("images[1].url", "http://localhost:50051/"),
     ],
 )
-async def test_urls_of_hosts_never_fetched_are_a_400(video, inputs, url):
-    status, answer = await render(video, payload(inputs, audio_path=url))
+async def test_urls_of_hosts_never_fetched_are_a_400(video, inputs, field, url):
+    await assert_refused(video, inputs, field, url)
+
+
+async def assert_refused(video: Served, inputs, field: str, url: str) -> None:
+    """A render whose `field` (audio_path or images[k].url) is `url` is a 400 naming it."""
+    body = payload(inputs)
+    if field == "audio_path":
+        body["audio_path"] = url
+    else:
+        body["images"][int(field[7])]["url"] = url
+    status, answer = await render(video, body)
     assert_error(status, answer, 400, "INVALID_URL")
+    assert answer["detail"].startswith(field), answer
+
+
+@pytest.fixture
+async def guarded(tmp_path, inputs, aiohttp_server):
+    """The service with a fake resolver and network, and a canary for the private
+    network: internal names resolve to private addresses, public.test to a public one
+    (which the network leads to the inputs' server), the inputs' origin is trusted."""
+    canary = Recorder()
+    canary_server = await aiohttp_server(recording_app(canary))
+    routes = {("127.0.0.1", inputs.port): inputs.port, (PUBLIC, 80): inputs.port}
+    network = Network(routes=routes, fallback=canary_server.port)
+    resolver = Resolver(
+        {"mongo": ["172.18.0.5"], "orchestrator": ["172.18.0.6"], "public.test": [PUBLIC]}
+    )
+    settings = VideoSettings(
+        host="127.0.0.1",
+        port=0,
+        media_dir=tmp_path / "media",
+        fetch_trusted_origins=origin_of(inputs),
+    )
+    make = partial(Fetcher, resolve=resolver, connector=network.connector)
+    async with serve(create_app(settings, make), settings) as video:
+        yield video, network
+    assert canary.seen == []
+    assert set(network.opened) <= set(routes)  # the trusted inputs, and the public address
+
+
+async def test_a_public_url_is_fetched_from_the_address_checked(guarded, inputs, tmp_path):
+    video, network = guarded
+    body = payload(inputs)
+    body["images"][1]["url"] = "http://public.test/files/photo.jpg"
+    await rendered(video, body, tmp_path)
+    assert network.opened.count((PUBLIC, 80)) == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "url"),
+    [
+        ("images[2].url", "http://mongo/"),
+        ("audio_path", "http://orchestrator/metrics"),
+        ("images[0].url", "/redirect-file"),
+        ("images[1].url", "/redirect?to=http://127.0.0.1/metrics"),
+        ("images[1].url", "/redirect?to=http://mongo/"),
+    ],
+)
+async def test_a_refused_url_or_redirect_is_a_400_and_nothing_private_is_reached(
+    guarded, inputs, where, url
+):
+    if url == "/redirect-file":
+        url = url_of(inputs, url)
+    elif url.startswith("/redirect?to="):
+        url = str(inputs.make_url("/redirect").with_query(to=url.split("=", 1)[1]))
+    await assert_refused(guarded[0], inputs, where, url)
 
 
 async def test_a_bad_idempotency_key_is_a_400(video, inputs):
@@ -397,7 +485,6 @@ async def test_a_bad_idempotency_key_is_a_400(video, inputs):
     [
         ("audio", "audio_path", "could not be downloaded: the host could not be reached"),
         ("image", "images[2].url", "could not be downloaded: HTTP 404"),
-        ("redirect", "images[0].url", "redirects to a URL that is not http(s)"),
         ("text", "images[1].url", "is not an image"),
         ("not-audio", "audio_path", "is not audio that can be decoded"),
     ],
@@ -405,11 +492,9 @@ async def test_a_bad_idempotency_key_is_a_400(video, inputs):
 async def test_an_input_that_cannot_be_used_is_a_422(video, inputs, where, field, why):
     body = payload(inputs)
     if where == "audio":
-        body["audio_path"] = "http://127.0.0.1:9/narration.mp3"  # nothing listens there
+        body["audio_path"] = f"{UNREACHABLE}/narration.mp3"
     elif where == "image":
         body["images"][2]["url"] = url_of(inputs, "/files/missing.png")
-    elif where == "redirect":
-        body["images"][0]["url"] = url_of(inputs, "/redirect-file")
     elif where == "text":
         body["images"][1]["url"] = url_of(inputs, "/files/notes.txt")
     else:
@@ -428,7 +513,13 @@ async def test_an_input_that_cannot_be_used_is_a_422(video, inputs, where, field
     ],
 )
 async def test_inputs_too_large_or_too_slow_are_a_422(inputs, tmp_path, limit, audio, why):
-    settings = VideoSettings(host="127.0.0.1", port=0, media_dir=tmp_path / "media", **limit)
+    settings = VideoSettings(
+        host="127.0.0.1",
+        port=0,
+        media_dir=tmp_path / "media",
+        fetch_trusted_origins=origin_of(inputs),
+        **limit,
+    )
     async with serve(create_app(settings), settings) as video:
         status, answer = await render(video, payload(inputs, audio_path=url_of(inputs, audio)))
     assert_error(status, answer, 422, "INPUT_UNUSABLE")
@@ -449,7 +540,11 @@ def _gone(pid: int) -> bool:
 
 async def test_a_render_past_its_time_limit_is_a_504_and_ffmpeg_is_killed(inputs, tmp_path):
     settings = VideoSettings(
-        host="127.0.0.1", port=0, media_dir=tmp_path / "media", render_timeout_s=1.5
+        host="127.0.0.1",
+        port=0,
+        media_dir=tmp_path / "media",
+        render_timeout_s=1.5,
+        fetch_trusted_origins=origin_of(inputs),
     )
     body = payload(inputs, resolution="2160p", fps=60, template="ken_burns")
     killed = ffmpeg.STATS.killed
@@ -481,7 +576,11 @@ async def test_ffmpeg_is_killed_on_timeout_and_on_cancellation():
 
 async def test_shutdown_cancels_a_running_render_and_kills_its_ffmpeg(inputs, tmp_path):
     settings = VideoSettings(
-        host="127.0.0.1", port=0, media_dir=tmp_path / "media", shutdown_grace_s=0.2
+        host="127.0.0.1",
+        port=0,
+        media_dir=tmp_path / "media",
+        shutdown_grace_s=0.2,
+        fetch_trusted_origins=origin_of(inputs),
     )
     body = payload(inputs, resolution="2160p", fps=60, template="ken_burns")
     async with serve(create_app(settings), settings) as video:
