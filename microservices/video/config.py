@@ -34,7 +34,7 @@ class VideoSettings(ServiceSettings):
     port: int = Field(8104, ge=0, le=65535)
     media_dir: Path = Path("./data/media/video")
 
-    # Downloads of the inputs (the narration and the scene images).
+    # Downloads of the inputs (the narration, the scene images, the captions).
     # URL prefixes rewritten before downloading, e.g. in docker-compose, where the browser
     # and this service reach the media by different names:
     # "http://localhost:8102=http://audio:8102,http://localhost:8103=http://image:8103".
@@ -45,6 +45,7 @@ class VideoSettings(ServiceSettings):
     fetch_max_redirects: int = Field(3, ge=0, le=10)
     max_audio_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_image_bytes: int = Field(40 * 1024 * 1024, ge=1024)
+    max_captions_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(60_000_000, ge=1)
     max_audio_s: float = Field(3600.0, gt=0)
 
