@@ -83,8 +83,10 @@ def parse(text: str) -> list[Cue]:
         start = _seconds(*match.group(1, 2, 3, 4))
         end = _seconds(*match.group(5, 6, 7, 8))
         payload = block[timing_at + 1 :]
-        if any("-->" in line for line in payload):
-            raise CaptionsInvalid(f"line {block_start + timing_at + 2}: a cue's text holds '-->'")
+        for j, line in enumerate(payload):
+            if "-->" in line:
+                at = block_start + timing_at + 2 + j
+                raise CaptionsInvalid(f"line {at}: a cue's text holds '-->'")
         words = _text(payload)
         if end > start and words:
             cues.append(Cue(start, end, words))
