@@ -50,13 +50,24 @@ class Encoding:
     audio_bitrate: str = "160k"
 
 
-def encoder_args(fps: int, encoding: Encoding) -> list[str]:
-    """H.264 (yuv420p, BT.709) and AAC in an MP4 whose index comes first (faststart)."""
+# The motion templates move every pixel of every frame, which x264 then encodes in full
+# (still frames are skipped blocks): most of their render time. For that motion (a slow
+# zoom and drift, which block search models poorly anyway) the diamond search and the
+# quickest sub-pixel refinement cut x264's time by about a quarter at the same crf, for
+# about 5 % more bytes (measured on the bench's 30 s ken_burns: 9.6 s of CPU instead of
+# 13.6 s for 12 s of video). Still pictures and transitions keep the preset's own search.
+MOTION_X264 = "me=dia:subme=1"
+
+
+def encoder_args(fps: int, encoding: Encoding, motion: bool = False) -> list[str]:
+    """H.264 (yuv420p, BT.709) and AAC in an MP4 whose index comes first (faststart);
+    `motion`: a template that moves every frame (MOTION_X264)."""
     return [
         "-c:v",
         "libx264",
         "-preset",
         encoding.preset,
+        *(["-x264-params", MOTION_X264] if motion else []),
         "-crf",
         str(encoding.crf),
         "-pix_fmt",
@@ -238,7 +249,13 @@ def render_args(job: RenderJob) -> list[str]:
     chains += audio_graph(1, music, duration, job.music_volume)
     job.graph.write_text(";\n".join(chains), "utf-8")
     args += ["-/filter_complex", job.graph.name]
-    args += ["-map", "[video]", "-map", "[audio]", *encoder_args(fps, job.encoding)]
+    args += [
+        "-map",
+        "[video]",
+        "-map",
+        "[audio]",
+        *encoder_args(fps, job.encoding, job.template in MOTION),
+    ]
     args += ["-t", duration, "-f", "mp4", job.video_out.name]
     args += ["-map", "[thumb]", "-frames:v", "1", "-q:v", "3", "-f", "image2"]
     args += ["-update", "1", job.thumbnail_out.name]
