@@ -2,6 +2,8 @@
 (subtitles.py): what is read, what is refused and where, how cues become at most two
 lines on screen, each on the very frames where it is spoken."""
 
+import itertools
+
 import pytest
 
 from microservices.video import subtitles
@@ -68,7 +70,8 @@ def test_ass_times_fall_between_the_frames_they_bound():
         for frame in range(1, 400):
             cs = subtitles._ass_time(frame, fps).split(":")
             ms = (int(cs[0]) * 3600 + int(cs[1]) * 60 + float(cs[2])) * 1000
-            assert int((frame - 1) * 1000 / fps) < ms <= int(frame * 1000 / fps - 1e-6), (fps, frame)
+            before, at = int((frame - 1) * 1000 / fps), int(frame * 1000 / fps - 1e-6)
+            assert before < ms <= at, (fps, frame)
 
 
 def test_overlapping_cues_end_where_the_next_begins():
@@ -82,7 +85,7 @@ def test_a_long_cue_is_shown_two_lines_at_a_time_over_its_whole_time():
     events = subtitles.events([cue], VERTICAL, FPS)
     assert len(events) >= 2
     assert events[0][0] == 30 and events[-1][1] == 270
-    assert all(a[1] == b[0] for a, b in zip(events, events[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(events))
     shown = []
     for _, _, lines in events:
         parts = lines.split("\\N")
@@ -106,4 +109,5 @@ def test_the_subtitles_stay_inside_the_safe_area():
         if height > width:  # 9:16: clear of the bottom 20 % and of the sides
             assert bottom <= 0.8 * height
             assert left >= 0.05 * width and right <= 0.95 * width
-        assert spec.font_size == round(height * subtitles.FONT_SHARE[subtitles._orientation(width, height)])
+        share = subtitles.FONT_SHARE[subtitles._orientation(width, height)]
+        assert spec.font_size == round(height * share)

@@ -40,10 +40,11 @@ CAPTIONS = (
     "2\n00:00:02.300 --> 00:00:03.100\nGrößer, più città, ¿señor?\n"
 )
 CUE_FRAMES = [(12, 36), (56, 75)]
+BLOCK = 8
 # One sentence per contract language, with the accents each uses.
 LANGUAGES = {
-    "en": "Naïve café owners’ résumé — “quoted”, 100 % sure…",
-    "fr": "Où êtes-vous ? À Noël, l’œuvre naïve du garçon ÇA ÉTÉ Ÿ ÿ Œ Æ æ « déjà ».",
+    "en": "Naïve café owners\u2019 résumé — “quoted”, 100 % sure…",
+    "fr": "Où êtes-vous ? À Noël, l\u2019œuvre naïve du garçon ÇA ÉTÉ Ÿ ÿ Œ Æ æ « déjà ».",
     "es": "¿Dónde está el niño? ¡Qué año! Ñandú, pingüino, acción, Ü ü Á É Í Ó Ú.",
     "de": "Größere Übungen für Äpfel und Öl: schön, Fuß, ẞ, Ä Ö Ü ä ö ü ß.",
     "it": "Perché è così? Più città, caffè, però: È À Ì Ò Ù à è é ì í î ò ó ù ú.",
@@ -117,9 +118,9 @@ async def rendered(video: Served, body: dict, tmp_path: Path) -> tuple[dict, Pat
 
 def gray_frames(path: Path, size: tuple[int, int]) -> list[Image.Image]:
     """Every frame of the video, decoded by the bundled ffmpeg, as 8-bit luma images."""
+    args = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"]
     raw = subprocess.run(
-        [FFMPEG, "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "rawvideo"]
-        + ["-pix_fmt", "gray", "-"],
+        [FFMPEG, *args, "gray", "-"],
         capture_output=True,
         check=True,
     ).stdout
@@ -210,17 +211,20 @@ async def test_subtitles_change_only_their_area_and_only_while_a_cue_is_spoken(
     left, top, right, bottom = subtitles.layout(*size).area()
     assert bottom <= 0.8 * size[1]  # clear of the bottom 20 %
     for k, (a, b) in enumerate(zip(plain, subtitled, strict=True)):
-        # Encoding noise differs between two encodes; text drawn differs by far more.
-        changed = ImageChops.difference(a, b).point(lambda v: 255 if v > 48 else 0)
-        box = changed.getbbox()
+        # Two encodes differ by noise here and there (a pixel, rarely a few); drawn
+        # text changes whole blocks: compared by 8x8 blocks' mean difference.
+        blocks = ImageChops.difference(a, b).reduce(BLOCK)
+        changed = blocks.point(lambda v: 255 if v > 12 else 0)
         spoken = any(first <= k < after for first, after in CUE_FRAMES)
         if not spoken:
-            assert box is None, (k, box)
+            assert changed.getbbox() is None, (k, changed.getbbox())
             continue
+        box = changed.getbbox()
         assert box is not None, k
-        assert left <= box[0] and top <= box[1] and box[2] <= right and box[3] <= bottom, (k, box)
-        # Text on screen: many pixels changed, not a few.
-        assert sum(changed.histogram()[255:]) > 500, k
+        x0, y0, x1, y1 = (BLOCK * v for v in box)
+        inside = left - BLOCK <= x0 and top - BLOCK <= y0 and x1 <= right + BLOCK
+        assert inside and y1 <= bottom + BLOCK, (k, box)
+        assert sum(changed.histogram()[255:]) > 20, k  # text: many blocks, not a few
 
 
 async def test_subtitles_without_captions_are_refused_naming_the_field(video, inputs):
@@ -245,9 +249,7 @@ async def test_bad_short_form_fields_are_a_400(video, inputs, changes):
 
 
 async def test_captions_that_are_not_webvtt_are_a_422_naming_them(video, inputs):
-    body = payload(
-        inputs, subtitles=True, captions_url=str(inputs.make_url("/files/broken.vtt"))
-    )
+    body = payload(inputs, subtitles=True, captions_url=str(inputs.make_url("/files/broken.vtt")))
     status, answer = await post_json(video, "/render", body)
     assert_error(status, answer, 422, "INPUT_UNUSABLE")
     assert "captions_url" in answer["detail"] and "line 3" in answer["detail"]
@@ -269,10 +271,13 @@ def libass_log(tmp_path: Path, text: str, size: tuple[int, int]) -> tuple[str, I
     """The text drawn by the bundled ffmpeg the way a render draws it (the same files,
     filter and environment) on a black frame: libass's log, and the frame."""
     files = subtitles.write_files(tmp_path, [Cue(0.0, 1.0, text)], *size, 10)
+    source = f"color=c=black:s={size[0]}x{size[1]}:r=10:d=1"
     done = subprocess.run(
-        [FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "debug", "-f", "lavfi"]
-        + ["-i", f"color=c=black:s={size[0]}x{size[1]}:r=10:d=1", "-vf", files.filter()]
-        + ["-frames:v", "1", "-pix_fmt", "gray", "-f", "rawvideo", "frame.raw"],
+        [
+            *(FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "debug", "-f", "lavfi"),
+            *("-i", source, "-vf", files.filter(), "-frames:v", "1", "-pix_fmt", "gray"),
+            *("-f", "rawvideo", "frame.raw"),
+        ],
         cwd=tmp_path,
         env={**os.environ, **files.environment()},
         capture_output=True,
