@@ -54,6 +54,20 @@ async def serve(app: web.Application, settings: ServiceSettings) -> AsyncIterato
         await runner.cleanup()
 
 
+def file_handler(root: Path):
+    """GET /files/{name}: the file of that name in `root`, or a 404. Read whole (not
+    add_static): a download the service abandons midway must not leave the test server
+    with an open file."""
+
+    async def file(request: web.Request) -> web.Response:
+        path = root / request.match_info["name"]
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.Response(body=path.read_bytes(), content_type="application/octet-stream")
+
+    return file
+
+
 async def post_json(
     served: Served, path: str, body: object, headers: dict | None = None
 ) -> tuple[int, dict]:

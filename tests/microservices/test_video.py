@@ -26,6 +26,7 @@ from tests.microservices.helpers_media import (
     assert_error,
     count_frames,
     fetch_bytes,
+    file_handler,
     frame_lumas,
     in_thread,
     make_image,
@@ -79,15 +80,7 @@ async def inputs(aiohttp_server, files):
         await asyncio.sleep(30)
         return web.Response(body=b"late")
 
-    async def file(request: web.Request) -> web.Response:
-        # Read whole (not add_static): a download the service abandons midway must not
-        # leave the test server with an open file.
-        path = files / request.match_info["name"]
-        if not path.is_file():
-            raise web.HTTPNotFound()
-        return web.Response(body=path.read_bytes(), content_type="application/octet-stream")
-
-    app.router.add_get("/files/{name}", file)
+    app.router.add_get("/files/{name}", file_handler(files))
     app.router.add_get("/redirect-file", redirect_file)
     app.router.add_get("/redirect-ok", redirect_ok)
     app.router.add_get("/slow", slow)

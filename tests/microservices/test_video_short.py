@@ -22,6 +22,7 @@ from tests.microservices.helpers_media import (
     Served,
     assert_error,
     count_frames,
+    file_handler,
     in_thread,
     make_image,
     make_tone,
@@ -71,14 +72,7 @@ def files(tmp_path_factory) -> Path:
 @pytest.fixture
 async def inputs(aiohttp_server, files):
     app = web.Application()
-
-    async def file(request: web.Request) -> web.Response:
-        path = files / request.match_info["name"]
-        if not path.is_file():
-            raise web.HTTPNotFound()
-        return web.Response(body=path.read_bytes(), content_type="application/octet-stream")
-
-    app.router.add_get("/files/{name}", file)
+    app.router.add_get("/files/{name}", file_handler(files))
     return await aiohttp_server(app)
 
 
