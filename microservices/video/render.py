@@ -117,6 +117,12 @@ class Renderer:
         images: list[Path] = [workdir / f"scene{k:02d}.input" for k in range(len(request.images))]
 
         async def image(k: int) -> None:
+            # Framing at any aspect: cover-crop (prepare_image scales the picture to cover
+            # the frame, no distortion, and cuts the overflow evenly), then the template
+            # moves over a full frame. Not a blurred fill behind: the image service draws
+            # pictures at the render's aspect, so a mismatch is rare, a filled frame reads
+            # better on a phone than a band over a blur, and the crop is done once where a
+            # fill would cost a blur and an overlay on every frame of a moving template.
             field = f"images[{k}].url"
             await self.fetcher.download(
                 request.images[k].url, images[k], settings.max_image_bytes, field
