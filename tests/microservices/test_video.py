@@ -375,7 +375,9 @@ async def test_the_remembered_renders_are_bounded(inputs, tmp_path):
         ({"fps": 30.5}, "fps"),
         ({"template": "spin"}, "template"),
         ({"background_music": "jazz"}, "background_music"),
-        ({"subtitles": True}, "subtitles"),
+        ({"subtitles": True}, "captions_url"),  # subtitles need the captions
+        ({"subtitle": True}, "subtitle"),  # an unknown field
+        ({"aspect_ratio": "4:3"}, "aspect_ratio"),
     ],
 )
 async def test_invalid_input_is_a_400(video, inputs, change, field):
