@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import re
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +54,7 @@ async def serve(app: web.Application, settings: ServiceSettings) -> AsyncIterato
         await runner.cleanup()
 
 
-def file_handler(root: Path):
+def file_handler(root: Path) -> Callable[[web.Request], Awaitable[web.Response]]:
     """GET /files/{name}: the file of that name in `root`, or a 404. Read whole (not
     add_static): a download the service abandons midway must not leave the test server
     with an open file."""
