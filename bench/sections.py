@@ -30,6 +30,8 @@ def _render(settings: BenchSettings) -> dict:
         return {"skipped": "bench/render.py has no run()"}
     started = time.perf_counter()
     figures = module.run(seconds=settings.render_seconds, repeats=settings.render_repeats)
+    if hasattr(module, "run_short"):  # short-form: 9:16 with subtitles, ken_burns (#13)
+        figures["short"] = module.run_short(settings.render_seconds, settings.render_repeats)
     return {**figures, "elapsed_s": round(time.perf_counter() - started, 1)}
 
 
@@ -92,6 +94,15 @@ def _render_report(f: dict) -> str:
         f"TARGET render / floor: {f['ratio']:.3f} (target ≤ {f.get('target', 1.5)}) "
         + ("PASS" if f.get("meets_target") else "MISS"),
     ]
+    for case in f.get("short", []):
+        lines.append(
+            f"SHORT {case['template']} {case['aspect_ratio']} ({case['size']}), subtitles "
+            f"{'on' if case['subtitles'] else 'off'}: render {case['render_s']:.2f} s / floor "
+            f"{case['floor_s']:.2f} s = {case['ratio']:.3f} (target ≤ {case['target']}) "
+            + ("PASS" if case["meets_target"] else "MISS")
+            + f"; CPU {case['render_cpu_s']:.1f} s / {case['floor_cpu_s']:.1f} s "
+            f"= {case['cpu_ratio']:.3f}"
+        )
     return "\n".join(lines)
 
 

@@ -53,6 +53,8 @@ async def render(request: web.Request) -> web.Response:
         refuse_url(policy, body.audio_path, "audio_path")
         for k, image in enumerate(body.images):
             refuse_url(policy, image.url, f"images[{k}].url")
+        if body.subtitles and body.captions_url is not None:
+            refuse_url(policy, body.captions_url, "captions_url")
         result = await request.app[RENDERS].run(body, key)
     except RenderError as exc:
         raise ServiceError(exc.status, exc.code, exc.detail) from None

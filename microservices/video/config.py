@@ -15,10 +15,11 @@ class VideoSettings(ServiceSettings, FetchSettings):
     port: int = Field(8104, ge=0, le=65535)
     media_dir: Path = Path("./data/media/video")
 
-    # Downloads of the inputs (the narration and the scene images): the fetch_*
-    # settings (microservices/common/fetch/config.py), and these caps.
+    # Downloads of the inputs (the narration, the scene images, the captions): the
+    # fetch_* settings (microservices/common/fetch/config.py), and these caps.
     max_audio_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_image_bytes: int = Field(40 * 1024 * 1024, ge=1024)
+    max_captions_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(60_000_000, ge=1)
     max_audio_s: float = Field(3600.0, gt=0)
 

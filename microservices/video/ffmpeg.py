@@ -5,8 +5,10 @@ killed, and killed too if the awaiting task is cancelled. Never a leftover proce
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -52,9 +54,15 @@ async def _drain(stream: asyncio.StreamReader, tail: deque[str]) -> None:
 
 
 async def run(
-    executable: str, args: list[str], timeout_s: float, what: str, cwd: Path | None = None
+    executable: str,
+    args: list[str],
+    timeout_s: float,
+    what: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> None:
-    """Run `executable` with `args` (in directory `cwd`) to completion within `timeout_s` s.
+    """Run `executable` with `args` (in directory `cwd`, with `env` added to this
+    process's environment) to completion within `timeout_s` s.
 
     Raises FfmpegTimeout (after killing it) or FfmpegFailed (non-zero exit, with the end
     of its stderr); on cancellation kills it and re-raises."""
@@ -69,6 +77,7 @@ async def run(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         cwd=cwd,
+        env={**os.environ, **env} if env else None,
     )
     STATS.runs += 1
     STATS.pids = [*STATS.pids[-99:], process.pid]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from microservices.common.fetch import Fetcher
 from microservices.common.media import MediaStore
-from microservices.video import ffmpeg
+from microservices.video import ffmpeg, subtitles
+from microservices.video.captions import CaptionsInvalid, Cue, parse
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
 from microservices.video.fetch import download, prepare_image
@@ -38,6 +39,16 @@ def _first_error(group: BaseExceptionGroup) -> BaseException:
         else:
             flat.append(exc)
     return next((e for e in flat if isinstance(e, RenderError)), flat[0])
+
+
+def _read_captions(path: Path) -> list[Cue]:
+    """The downloaded captions' cues (blocking), or a 422 saying what is wrong with them."""
+    try:
+        return parse(path.read_text("utf-8"))
+    except UnicodeDecodeError:
+        raise unusable_input("captions_url is not UTF-8 text (WebVTT is UTF-8)") from None
+    except CaptionsInvalid as exc:
+        raise unusable_input(f"captions_url is not WebVTT: {exc}") from None
 
 
 class Renderer:
@@ -74,18 +85,22 @@ class Renderer:
         started = time.perf_counter()
         workdir = Path(await asyncio.to_thread(self._new_workdir))
         try:
-            narration, images = await self.fetch(request, workdir)
+            narration, images, captions = await self.fetch(request, workdir)
+            cues = await asyncio.to_thread(_read_captions, captions) if captions else None
             async with self.slots:
-                result = await self.render_files(request, narration, images, workdir)
+                result = await self.render_files(request, narration, images, workdir, cues)
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         log.info(
-            "rendered %d scene(s), %s %s fps %s, music %s: %.2f s of video in %.2f s",
+            "rendered %d scene(s), %s %s %s fps %s, music %s, subtitles %s: "
+            "%.2f s of video in %.2f s",
             len(request.images),
             request.resolution,
+            request.aspect_ratio,
             request.fps,
             request.template,
             request.background_music,
+            "on" if cues is not None else "off",
             result.duration,
             time.perf_counter() - started,
         )
@@ -95,13 +110,23 @@ class Renderer:
         self.work_root.mkdir(parents=True, exist_ok=True)
         return tempfile.mkdtemp(dir=self.work_root)
 
-    async def fetch(self, request: RenderRequest, workdir: Path) -> tuple[Path, list[Path]]:
-        """Download the narration and the images, all at once (a few at a time)."""
+    async def fetch(
+        self, request: RenderRequest, workdir: Path
+    ) -> tuple[Path, list[Path], Path | None]:
+        """Download the narration, the images and the captions if the subtitles are asked
+        for, all at once (a few at a time)."""
         settings = self.settings
         narration = workdir / "narration.input"
+        captions = workdir / "captions.vtt" if request.subtitles else None
         images: list[Path] = [workdir / f"scene{k:02d}.input" for k in range(len(request.images))]
 
         async def image(k: int) -> None:
+            # Framing at any aspect: cover-crop (prepare_image scales the picture to cover
+            # the frame, no distortion, and cuts the overflow evenly), then the template
+            # moves over a full frame. Not a blurred fill behind: the image service draws
+            # pictures at the render's aspect, so a mismatch is rare, a filled frame reads
+            # better on a phone than a band over a blur, and the crop is done once where a
+            # fill would cost a blur and an overlay on every frame of a moving template.
             field = f"images[{k}].url"
             await download(
                 self.fetcher,
@@ -129,14 +154,31 @@ class Renderer:
                 )
                 for k in range(len(request.images)):
                     group.create_task(image(k))
+                if captions is not None and request.captions_url is not None:
+                    group.create_task(
+                        download(
+                            self.fetcher,
+                            request.captions_url,
+                            captions,
+                            settings.max_captions_bytes,
+                            "captions_url",
+                            self.media,
+                        )
+                    )
         except BaseExceptionGroup as errors:
             raise _first_error(errors) from None
-        return narration, images
+        return narration, images, captions
 
     async def render_files(
-        self, request: RenderRequest, narration: Path, images: list[Path], workdir: Path
+        self,
+        request: RenderRequest,
+        narration: Path,
+        images: list[Path],
+        workdir: Path,
+        cues: list[Cue] | None = None,
     ) -> RenderResult:
-        """The ffmpeg part, from local files: what the bench times too."""
+        """The ffmpeg part, from local files (and the captions' cues, for subtitles): what
+        the bench times too."""
         loop = asyncio.get_running_loop()
         ends = loop.time() + self.settings.render_timeout_s
         try:
@@ -175,6 +217,11 @@ class Renderer:
             )
         width, height = request.size
         timeline = plan(duration, request.fps, len(images), self.settings.transition_s)
+        burned = None
+        if cues is not None:
+            burned = await asyncio.to_thread(
+                subtitles.write_files, workdir, cues, width, height, request.fps
+            )
         job = RenderJob(
             workdir=workdir,
             scenes=workdir / "scenes.ffconcat",
@@ -189,10 +236,18 @@ class Renderer:
             encoding=self.encoding,
             video_out=workdir / "video.mp4",
             thumbnail_out=workdir / "thumbnail.jpg",
+            subtitles=burned.filter() if burned else "",
         )
         args = await asyncio.to_thread(self._write_inputs, job, images)
         try:
-            await ffmpeg.run(self.executable, args, ends - loop.time(), "render", cwd=workdir)
+            await ffmpeg.run(
+                self.executable,
+                args,
+                ends - loop.time(),
+                "render",
+                cwd=workdir,
+                env=burned.environment() if burned else None,
+            )
         except ffmpeg.FfmpegFailed:
             raise RenderError(500, "RENDER_FAILED", "ffmpeg could not render the video") from None
         except ffmpeg.FfmpegTimeout:

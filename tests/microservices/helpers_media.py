@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import re
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +52,20 @@ async def serve(app: web.Application, settings: ServiceSettings) -> AsyncIterato
             yield Served(app[MEDIA].base_url, session)
     finally:
         await runner.cleanup()
+
+
+def file_handler(root: Path) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """GET /files/{name}: the file of that name in `root`, or a 404. Read whole (not
+    add_static): a download the service abandons midway must not leave the test server
+    with an open file."""
+
+    async def file(request: web.Request) -> web.Response:
+        path = root / request.match_info["name"]
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.Response(body=path.read_bytes(), content_type="application/octet-stream")
+
+    return file
 
 
 async def post_json(

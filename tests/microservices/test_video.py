@@ -28,6 +28,7 @@ from tests.microservices.helpers_media import (
     assert_error,
     count_frames,
     fetch_bytes,
+    file_handler,
     frame_lumas,
     in_thread,
     make_image,
@@ -85,15 +86,7 @@ async def inputs(aiohttp_server, files):
         await asyncio.sleep(30)
         return web.Response(body=b"late")
 
-    async def file(request: web.Request) -> web.Response:
-        # Read whole (not add_static): a download the service abandons midway must not
-        # leave the test server with an open file.
-        path = files / request.match_info["name"]
-        if not path.is_file():
-            raise web.HTTPNotFound()
-        return web.Response(body=path.read_bytes(), content_type="application/octet-stream")
-
-    app.router.add_get("/files/{name}", file)
+    app.router.add_get("/files/{name}", file_handler(files))
     app.router.add_get("/redirect-file", redirect_file)
     app.router.add_get("/redirect-ok", redirect_ok)
     app.router.add_get("/redirect", redirect)
@@ -386,7 +379,9 @@ async def test_a_failed_render_is_not_remembered(video, inputs, files):
         ({"fps": 30.5}, "fps"),
         ({"template": "spin"}, "template"),
         ({"background_music": "jazz"}, "background_music"),
-        ({"subtitles": True}, "subtitles"),
+        ({"subtitles": True}, "captions_url"),  # subtitles need the captions
+        ({"subtitle": True}, "subtitle"),  # an unknown field
+        ({"aspect_ratio": "4:3"}, "aspect_ratio"),
     ],
 )
 async def test_invalid_input_is_a_400(video, inputs, change, field):

@@ -1,0 +1,252 @@
+"""Burned-in subtitles: the captions' cues written as an ASS script that ffmpeg's `ass`
+filter (libass, with HarfBuzz, FriBidi and FreeType) draws on the finished frames.
+
+The font is Noto Sans Bold, shipped in fonts/ with its licence (SIL OFL 1.1): Latin with
+every accent of the contract's six languages (and Greek, Cyrillic, Vietnamese). ffmpeg
+gets it through `fontsdir` (a copy in the work directory, alone in its folder, since
+libass loads every file there) and runs with FONTCONFIG_FILE pointing at an empty
+fontconfig configuration: no system font can stand in for it, silently or not.
+
+The style, in frame pixels (PlayRes is the frame size):
+- size relative to the frame's height (FONT_SHARE: a smaller share of a 9:16 frame's
+  height, whose width is what limits a line), white, bold, with a black outline of a
+  tenth of the size: legible on any picture. No shadow: libass's layers are blended on
+  every frame a cue is on, and a shadow layer cost about a third of that (~1 s of CPU
+  on 30 s of 1080x1920) for little more contrast than the outline gives;
+- bottom-centred inside the platforms' safe area: on 9:16 clear of the bottom 22 %
+  (Shorts, TikTok and Reels put their captions, buttons and progress bar there) and of
+  the side margins; higher than usual on 1:1, and 8 % up on 16:9;
+- the cue's text wrapped here, measured with the font itself (Pillow, same face), to the
+  width between the margins; at most two lines on screen: a longer cue is shown as
+  consecutive two-line parts, each for its share (by characters) of the cue's time, and
+  a cue that overlaps the next ends where the next begins;
+- timed to the frame: a cue is on the frames whose time t satisfies start <= t < end
+  (libass shows an event at `Start <= t < End`, t the frame's time in whole ms; the
+  times written are the centisecond just before each boundary frame's time, so
+  rounding can neither add nor drop a frame).
+"""
+
+import math
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+from microservices.video.captions import Cue
+
+FONT_FILE = Path(__file__).with_name("fonts") / "NotoSans-Bold.ttf"
+FONT_FAMILY = "Noto Sans"
+# An empty fontconfig configuration: fontconfig (which libass asks for fonts it lacks)
+# knows no font at all, so the only font ffmpeg can use is the one in `fontsdir`.
+EMPTY_FONTCONFIG = (
+    '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig></fontconfig>\n'
+)
+MAX_LINES = 2
+# Font size as a share of the frame's height, by orientation.
+FONT_SHARE = {"landscape": 0.058, "square": 0.05, "portrait": 0.036}
+# Distance of the text's baseline block from the bottom, as a share of the height.
+BOTTOM_SHARE = {"landscape": 0.08, "square": 0.12, "portrait": 0.22}
+# Left and right margins, as a share of the width.
+SIDE_SHARE = {"landscape": 0.08, "square": 0.07, "portrait": 0.09}
+OUTLINE_SHARE = 0.1  # of the font size
+
+
+def _orientation(width: int, height: int) -> str:
+    if width > height:
+        return "landscape"
+    return "square" if width == height else "portrait"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where and how large the subtitles of a frame size are (pixels)."""
+
+    width: int
+    height: int
+    font_size: int  # libass's: the font's ascent + descent, not its em
+    outline: int
+    margin_side: int
+    margin_bottom: int
+
+    @property
+    def text_width(self) -> int:
+        """The widest a line may be, its outline included."""
+        return self.width - 2 * self.margin_side
+
+    def area(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom): the box that two lines of text and their outline
+        stay inside (what the tests compare frames outside of)."""
+        pad = self.outline + 2
+        top = self.height - self.margin_bottom - MAX_LINES * self.font_size - pad
+        return (
+            max(0, self.margin_side - pad),
+            max(0, top),
+            min(self.width, self.width - self.margin_side + pad),
+            min(self.height, self.height - self.margin_bottom + pad),
+        )
+
+
+def layout(width: int, height: int) -> Layout:
+    side = _orientation(width, height)
+    size = max(8, round(height * FONT_SHARE[side]))
+    return Layout(
+        width=width,
+        height=height,
+        font_size=size,
+        outline=max(1, round(size * OUTLINE_SHARE)),
+        margin_side=round(width * SIDE_SHARE[side]),
+        margin_bottom=round(height * BOTTOM_SHARE[side]),
+    )
+
+
+@cache
+def _face(font_size: int) -> ImageFont.FreeTypeFont:
+    """The shipped font at the em size libass gives it for `font_size`: libass (like
+    VSFilter) makes ascent + descent equal the size."""
+    unit = ImageFont.truetype(str(FONT_FILE), 1000)
+    ascent, descent = unit.getmetrics()
+    return ImageFont.truetype(str(FONT_FILE), max(1, round(font_size * 1000 / (ascent + descent))))
+
+
+def wrap(text: str, spec: Layout) -> list[str]:
+    """The text in lines no wider than the layout's (a word wider alone keeps its line)."""
+    face = _face(spec.font_size)
+    room = spec.text_width - 2 * spec.outline
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and face.getlength(candidate) <= room:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines
+
+
+def _escape(line: str) -> str:
+    """Text that libass draws as it is: braces escaped, a backslash never the start of
+    an escape (a word joiner after it: zero width, and in the font)."""
+    return line.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
+
+
+def _frame(seconds: float, fps: int) -> int:
+    """The first frame whose time is at or after `seconds`."""
+    return max(0, math.ceil(seconds * fps - 1e-6))
+
+
+def _ass_time(frame: int, fps: int) -> str:
+    """A centisecond time that libass puts between frame-1 and `frame` (see the module's
+    docstring): just before the frame's time, more than a frame's ms after the last."""
+    cs = max(0, math.floor((frame * 1000 / fps - 1.5) / 10)) if frame else 0
+    hours, rest = divmod(cs, 360000)
+    minutes, rest = divmod(rest, 6000)
+    seconds, centis = divmod(rest, 100)
+    return f"{hours}:{minutes:02d}:{seconds:02d}.{centis:02d}"
+
+
+def events(cues: list[Cue], spec: Layout, fps: int) -> list[tuple[int, int, str]]:
+    """(first frame, frame after the last, text with \\N line breaks) of every event: cues
+    cut where the next begins, split into parts of at most two lines."""
+    ordered = sorted(cues, key=lambda cue: cue.start)
+    out: list[tuple[int, int, str]] = []
+    for k, cue in enumerate(ordered):
+        first, after = _frame(cue.start, fps), _frame(cue.end, fps)
+        if k + 1 < len(ordered):
+            after = min(after, _frame(ordered[k + 1].start, fps))
+        lines = wrap(cue.text, spec)
+        if after <= first or not lines:
+            continue
+        parts = [lines[j : j + MAX_LINES] for j in range(0, len(lines), MAX_LINES)]
+        weights = [sum(len(line) for line in part) for part in parts]
+        total, done, start = sum(weights), 0, first
+        for part, weight in zip(parts, weights, strict=True):
+            done += weight
+            end = first + round((after - first) * done / total)
+            if end > start:
+                out.append((start, end, "\\N".join(_escape(line) for line in part)))
+                start = end
+    return out
+
+
+def script(cues: list[Cue], width: int, height: int, fps: int) -> str:
+    """The ASS script of the cues for frames of `width` x `height` at `fps`."""
+    spec = layout(width, height)
+    style = ",".join(
+        str(v)
+        for v in (
+            "Default",
+            FONT_FAMILY,
+            spec.font_size,
+            "&H00FFFFFF",  # text: white
+            "&H00FFFFFF",
+            "&H00000000",  # outline: black
+            "&H80000000",
+            -1,  # bold (the shipped face is the bold one: nothing synthesized)
+            0,
+            0,
+            0,
+            100,
+            100,
+            0,
+            0,
+            1,  # outline and shadow (3 would be a box)
+            spec.outline,
+            0,  # no shadow (see the module's docstring)
+            2,  # bottom centre
+            spec.margin_side,
+            spec.margin_side,
+            spec.margin_bottom,
+            1,
+        )
+    )
+    lines = [
+        "[Script Info]",
+        "ScriptType: v4.00+",
+        f"PlayResX: {width}",
+        f"PlayResY: {height}",
+        "WrapStyle: 2",  # no wrapping by libass: the lines are wrapped here
+        "ScaledBorderAndShadow: yes",
+        "YCbCr Matrix: TV.709",
+        "",
+        "[V4+ Styles]",
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+        "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+        "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+        f"Style: {style}",
+        "",
+        "[Events]",
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+    ]
+    for first, after, text in events(cues, spec, fps):
+        start, end = _ass_time(first, fps), _ass_time(after, fps)
+        lines.append(f"Dialogue: 0,{start},{end},Default,,0,0,0,,{text}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class SubtitleFiles:
+    """What ffmpeg needs in the work directory: the script, the font folder, the
+    fontconfig file (for FONTCONFIG_FILE)."""
+
+    script: Path
+    fonts: Path
+    fontconfig: Path
+
+    def filter(self) -> str:
+        """The `ass` filter (names relative to the work directory, where ffmpeg runs)."""
+        return f"ass=filename={self.script.name}:fontsdir={self.fonts.name}:shaping=complex"
+
+    def environment(self) -> dict[str, str]:
+        return {"FONTCONFIG_FILE": str(self.fontconfig)}
+
+
+def write_files(workdir: Path, cues: list[Cue], width: int, height: int, fps: int) -> SubtitleFiles:
+    """The script, a copy of the font alone in a folder, the empty fontconfig file, all
+    in `workdir` (blocking: run it in a thread)."""
+    files = SubtitleFiles(workdir / "subtitles.ass", workdir / "fonts", workdir / "fonts.conf")
+    files.script.write_text(script(cues, width, height, fps), "utf-8")
+    files.fonts.mkdir(exist_ok=True)
+    shutil.copyfile(FONT_FILE, files.fonts / FONT_FILE.name)
+    files.fontconfig.write_text(EMPTY_FONTCONFIG, "utf-8")
+    return files
