@@ -50,11 +50,16 @@ async def render(request: web.Request) -> web.Response:
     try:
         key = check_key(request.headers.get("Idempotency-Key"))
         policy = request.app[RENDERER].fetcher.policy
-        refuse_url(policy, body.audio_path, "audio_path")
-        for k, image in enumerate(body.images):
-            refuse_url(policy, image.url, f"images[{k}].url")
+        inputs = [("audio_path", body.audio_path)]
+        inputs += [(f"images[{k}].url", image.url) for k, image in enumerate(body.images)]
         if body.subtitles and body.captions_url is not None:
-            refuse_url(policy, body.captions_url, "captions_url")
+            inputs.append(("captions_url", body.captions_url))
+        for field, url in inputs:
+            # A URL into the media store is read from it, by key: no host is contacted.
+            # (Should the object be gone, the download falls back to the fetch policy,
+            # which checks the URL then.)
+            if media.key_of(url) is None:
+                refuse_url(policy, url, field)
         result = await request.app[RENDERS].run(body, key)
     except RenderError as exc:
         raise ServiceError(exc.status, exc.code, exc.detail) from None
