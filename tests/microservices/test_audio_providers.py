@@ -204,7 +204,7 @@ async def test_endless_429_is_503_within_the_budget(aiohttp_client, tmp_path, op
     response = await client.post("/generate", json=request(script_text="Hello there."))
     await assert_error(response, 503, "PROVIDER_RATE_LIMITED")
     assert len(fake.received) == 1
-    assert list((tmp_path / "media").iterdir()) == []
+    assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []
 
 
 async def test_a_refusal_is_422_naming_the_script(openai_client, openai):
@@ -254,7 +254,7 @@ async def test_an_answer_not_as_documented_is_502(
     fake.answer_next(200, body, content_type=content_type)
     response = await openai_client.post("/generate", json=request(script_text="Just one."))
     await assert_error(response, 502, "PROVIDER_BAD_ANSWER")
-    assert list((tmp_path / "media").iterdir()) == []  # no work file left
+    assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []  # no work file left
 
 
 @pytest.mark.parametrize("status", [400, 404, 422])
