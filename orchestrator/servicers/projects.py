@@ -186,6 +186,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
                 "resolution": "resolution",
                 "video_template_id": "template",
                 "background_music": "background_music",
+                "aspect_ratio": "aspect_ratio",
             },
         )
         check_overrides(
@@ -194,6 +195,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
                 fps=request.fps,
                 video_template_id=request.template,
                 background_music=request.background_music,
+                aspect_ratio=request.aspect_ratio,
             ),
             given,
         )
@@ -202,9 +204,11 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             fps=request.fps,
             template=request.template,
             background_music=request.background_music,
+            aspect_ratio=request.aspect_ratio,
         )
+        subtitles = request.subtitles if request.HasField("subtitles") else None
         job = await video.start_render(
-            self.store, self.clock, request.id, settings, self.wake_runner
+            self.store, self.clock, request.id, settings, self.wake_runner, subtitles
         )
         return job.view()
 
