@@ -4,6 +4,7 @@ Exceptions (the gRPC code and ErrorInfo reason each becomes):
     DomainError
     ├── InvalidArgument      INVALID_ARGUMENT     VALIDATION_ERROR, with BadRequest violations
     ├── PreconditionFailed   FAILED_PRECONDITION  the step's reason, e.g. SCRIPT_REQUIRED
+    │   └── NothingToUse         NOTHING_TO_SPEAK, NOTHING_TO_DRAW, with BadRequest violations
     ├── ProjectNotFound      NOT_FOUND            PROJECT_NOT_FOUND
     ├── SceneNotFound        NOT_FOUND            SCENE_NOT_FOUND
     ├── VideoJobNotFound     NOT_FOUND            VIDEO_JOB_NOT_FOUND
@@ -86,6 +87,18 @@ class PreconditionFailed(DomainError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class NothingToUse(PreconditionFailed):
+    """Text a step needs words in (a letter or a digit) has none: a script with nothing to
+    speak, a prompt with nothing to draw; whether the request gave it or the project
+    holds it, the violations name where it is."""
+
+    def __init__(self, reason: str, violations: list[Violation]) -> None:
+        listed = violations[: InvalidArgument.MAX_LISTED]
+        fields = ", ".join(v.field for v in listed)
+        super().__init__(reason, f"{fields}: {listed[0].description}")
+        self.violations = listed
 
 
 class SceneNotFound(DomainError):
@@ -199,7 +212,7 @@ def to_status(exc: Exception) -> grpc.Status:
     metadata = exc.metadata if isinstance(exc, DomainError) else {}
     info = error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)
     details = [_packed(info)]
-    if isinstance(exc, InvalidArgument | ContentRefused):
+    if isinstance(exc, InvalidArgument | NothingToUse | ContentRefused):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(

@@ -15,9 +15,9 @@ from google.protobuf.message import Message
 
 from common import labels
 from orchestrator import paging
-from orchestrator.errors import InvalidArgument, Violation, shown
+from orchestrator.errors import InvalidArgument, NothingToUse, Violation, shown
 from orchestrator.store.base import SORTABLE_FIELDS, WRITABLE_FIELDS, ProjectQuery
-from orchestrator.text import bad_character, drawable, speakable
+from orchestrator.text import bad_character, has_words
 from orchestrator.urls import MAX_URL, is_media_url
 
 
@@ -238,20 +238,24 @@ def check_overrides(
     return prompt
 
 
-# What the steps need of the text they send, beyond the resource's rules.
+# What the steps need of the text they send, beyond the resource's rules: words. Whether
+# the request gives the text or the project holds it, a text without is the step's
+# precondition (a JSON schema cannot state "a letter" portably), naming the field.
 NOTHING_TO_SPEAK = "has nothing to speak: it needs at least one letter or digit"
-NOTHING_TO_DRAW = "has nothing to draw: it needs at least one letter, digit or symbol"
+NOTHING_TO_DRAW = "has nothing to draw: it needs at least one letter or digit"
 
 
-def check_speakable(field: str, text: str) -> None:
-    """A script the audio service can speak, or InvalidArgument naming `field`."""
-    if not speakable(text):
-        raise InvalidArgument([Violation(field, NOTHING_TO_SPEAK)])
+def check_script(field: str, script: str) -> None:
+    """A script the audio service can speak, or NOTHING_TO_SPEAK naming `field`."""
+    if not has_words(script):
+        raise NothingToUse("NOTHING_TO_SPEAK", [Violation(field, NOTHING_TO_SPEAK)])
 
 
-def check_drawable(prompts: dict[str, str]) -> None:
-    """Prompts (by the field naming each) the image service can draw, or InvalidArgument
+def check_prompts(prompts: dict[str, str]) -> None:
+    """Prompts (by the field naming each) the image service can draw, or NOTHING_TO_DRAW
     naming every one that is not."""
-    violations = [Violation(f, NOTHING_TO_DRAW) for f, p in prompts.items() if not drawable(p)]
-    if violations:
-        raise InvalidArgument(violations)
+    blank = [
+        Violation(f, NOTHING_TO_DRAW) for f, prompt in prompts.items() if not has_words(prompt)
+    ]
+    if blank:
+        raise NothingToUse("NOTHING_TO_DRAW", blank)

@@ -19,6 +19,8 @@ from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
     check_overrides,
+    check_prompts,
+    check_script,
     clean_project,
     list_query,
     mask_fields,
@@ -141,6 +143,8 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             language=request.language,
         )
         check_overrides(overrides, given)
+        if request.script_text.strip():  # a blank one is SCRIPT_REQUIRED, as stored
+            check_script("script_text", request.script_text)
         return await generation.generate_audio(
             self.store, self.clients.audio, self.clock, request.id, overrides, given,
             deadline_of(context),
@@ -153,6 +157,8 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         given = _given(request, {"images": "images"}, {"image_style": "style"})
         overrides = Project(images=request.images.scenes, image_style=request.style)
         check_overrides(overrides, given)
+        prompts = {f"images[{i}].prompt": s.prompt for i, s in enumerate(overrides.images)}
+        check_prompts(prompts)
         return await generation.generate_images(
             self.store, self.clients.image, self.clock, request.id, overrides, given,
             deadline_of(context),
@@ -167,6 +173,8 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             _given(request, {}, {"image_style": "style"}),
             prompt=request.prompt if request.HasField("prompt") else None,
         )
+        if prompt is not None:
+            check_prompts({"prompt": prompt})
         url = await generation.generate_image(
             self.store, self.clients.image, self.clock, request.id, request.scene_index,
             prompt, request.style, deadline_of(context),

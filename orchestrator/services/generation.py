@@ -4,8 +4,8 @@ one atomic write. Nothing is stored when the call fails.
 
 Each step takes `overrides` (a partial Project holding what the request gave) and
 `given` (the fields it gave), validated by the servicer before any I/O. What the step
-sends is checked again once the stored values fill the gaps (a script with something to
-speak, prompts with something to draw), before the call.
+sends is checked again once the stored values fill the gaps: a stored script or prompt
+without words (no letter or digit) is NOTHING_TO_SPEAK or NOTHING_TO_DRAW, before the call.
 """
 
 from collections.abc import Collection
@@ -23,7 +23,7 @@ from orchestrator.clock import Clock, stamp
 from orchestrator.errors import PreconditionFailed, ProjectNotFound, SceneNotFound
 from orchestrator.services.projects import get_project
 from orchestrator.store.base import Store
-from orchestrator.validation import check_drawable, check_speakable
+from orchestrator.validation import check_prompts, check_script
 
 
 async def _effective(
@@ -92,7 +92,7 @@ async def generate_audio(
         raise PreconditionFailed(
             "SCRIPT_REQUIRED", "the project has no script to speak: generate or write one first"
         )
-    check_speakable("script_text", p.script_text)
+    check_script("script_text", p.script_text)
     answer = await client.generate(
         script_text=p.script_text,
         voice_id=VOICE.label[p.voice_id],
@@ -127,7 +127,7 @@ async def generate_images(
             "IMAGES_REQUIRED", "the project has no scenes to draw: add images with prompts first"
         )
     prompts = [scene.prompt for scene in p.images]
-    check_drawable({f"images[{i}].prompt": prompt for i, prompt in enumerate(prompts)})
+    check_prompts({f"images[{i}].prompt": prompt for i, prompt in enumerate(prompts)})
     urls = await client.generate_batch(
         prompts=prompts,
         style=IMAGE_STYLE.label[p.image_style],
@@ -159,9 +159,7 @@ async def generate_image(
         raise SceneNotFound(project_id, index)
     if prompt is None:
         prompt = project.images[index].prompt
-        check_drawable({f"images[{index}].prompt": prompt})
-    else:
-        check_drawable({"prompt": prompt})
+        check_prompts({f"images[{index}].prompt": prompt})
     answer = await client.generate(
         prompt=prompt,
         style=IMAGE_STYLE.label[style or project.image_style],

@@ -36,33 +36,63 @@ async def project(api: Api) -> dict[str, Any]:
     return await api.create(title="Bees", script_text="Bees dance.", images=SCENES)
 
 
-# (method, route under /projects/{id} or None for /projects, body, the field named)
+# (method, route under /projects/{id} or None for /projects, body, code, the field named)
 REST_CASES = [
-    ("POST", None, {"title": "A\u000fbee"}, "title"),
-    ("PUT", "", {"description": "Bees\u0000"}, "description"),
-    ("PATCH", "", {"video_inspirations": ["ok", "a\u001b[31mred"]}, "video_inspirations[1]"),
-    ("PATCH", "", {"images": [{"prompt": "a\u0085b"}]}, "images[0].prompt"),
-    ("PATCH", "", {"captions_url": "https://cdn.example/a\u007f.vtt"}, "captions_url"),
-    ("POST", "/generate-script", {"title": "Bees\u007f"}, "title"),
-    ("POST", "/generate-script", {"description": "\u0007"}, "description"),
-    ("POST", "/generate-audio", {"script_text": "\u000f"}, "script_text"),
+    ("POST", None, {"title": "A\u000fbee"}, "VALIDATION_ERROR", "title"),
+    ("PUT", "", {"description": "Bees\u0000"}, "VALIDATION_ERROR", "description"),
+    (
+        "PATCH",
+        "",
+        {"video_inspirations": ["ok", "a\u001b[31m"]},
+        "VALIDATION_ERROR",
+        "video_inspirations[1]",
+    ),
+    ("PATCH", "", {"images": [{"prompt": "a\u0085b"}]}, "VALIDATION_ERROR", "images[0].prompt"),
+    (
+        "PATCH",
+        "",
+        {"captions_url": "https://cdn.example/a\u007f.vtt"},
+        "VALIDATION_ERROR",
+        "captions_url",
+    ),
+    ("POST", "/generate-script", {"title": "Bees\u007f"}, "VALIDATION_ERROR", "title"),
+    ("POST", "/generate-script", {"description": "\u0007"}, "VALIDATION_ERROR", "description"),
+    ("POST", "/generate-audio", {"script_text": "\u000f"}, "VALIDATION_ERROR", "script_text"),
     # Issue #9's own example: a surrogate pair, U+C1A27, unassigned: nothing to speak.
-    ("POST", "/generate-audio", {"script_text": "\udac6\ude27"}, "script_text"),
-    ("POST", "/generate-audio", {"script_text": "... !? \u2026"}, "script_text"),
-    ("POST", "/generate-images", {"images": [{"prompt": "a bee"}, {"prompt": "\u0008"}]}, None),
-    ("POST", "/generate-images", {"images": [{"prompt": "a bee"}, {"prompt": "?!"}]}, None),
-    ("POST", "/generate-images/1", {"prompt": "a\u009fb"}, "prompt"),
-    ("POST", "/generate-images/1", {"prompt": "- . -"}, "prompt"),
+    ("POST", "/generate-audio", {"script_text": "\udac6\ude27"}, "NOTHING_TO_SPEAK", "script_text"),
+    (
+        "POST",
+        "/generate-audio",
+        {"script_text": "... !? \u2026"},
+        "NOTHING_TO_SPEAK",
+        "script_text",
+    ),
+    (
+        "POST",
+        "/generate-images",
+        {"images": [{"prompt": "a"}, {"prompt": "\u0008"}]},
+        "VALIDATION_ERROR",
+        "images[1].prompt",
+    ),
+    (
+        "POST",
+        "/generate-images",
+        {"images": [{"prompt": "a"}, {"prompt": "?!"}]},
+        "NOTHING_TO_DRAW",
+        "images[1].prompt",
+    ),
+    ("POST", "/generate-images/1", {"prompt": "a\u009fb"}, "VALIDATION_ERROR", "prompt"),
+    ("POST", "/generate-images/1", {"prompt": "- . -"}, "NOTHING_TO_DRAW", "prompt"),
 ]
 
 
-@pytest.mark.parametrize(("method", "route", "body", "field"), REST_CASES)
+@pytest.mark.parametrize(("method", "route", "body", "code", "field"), REST_CASES)
 async def test_unusable_text_is_a_400_naming_the_field_over_rest(
-    api: Api, fakes: Fakes, project: dict, method: str, route, body: dict, field
+    api: Api, fakes: Fakes, project: dict, method: str, route, body: dict, code: str, field: str
 ) -> None:
     path = "/projects" if route is None else f"/projects/{project['id']}{route}"
     resp = await api.client.request(method, path, json=body)
-    await assert_error(resp, 400, "VALIDATION_ERROR", [field or "images[1].prompt"])
+    await assert_error(resp, 400, code, [field])
     only_called(fakes)
     assert await api.all() == [project]
 
@@ -97,7 +127,8 @@ async def test_json_holding_a_lone_surrogate_is_malformed(
 
 
 def _rpcs(project_id: str) -> list[tuple[str, Any, str]]:
-    """(method, request, the field named) for every RPC that takes text."""
+    """(method, request, the field named) for every RPC that takes text; a field named
+    "words:..." is a text without words, a precondition."""
     return [
         (
             "CreateProject",
@@ -121,14 +152,14 @@ def _rpcs(project_id: str) -> list[tuple[str, Any, str]]:
         (
             "GenerateAudio",
             pbs.GenerateAudioRequest(id=project_id, script_text="\U000c1a27"),
-            "script_text",
+            "words:script_text",
         ),
         (
             "GenerateImages",
             pbs.GenerateImagesRequest(
                 id=project_id, images=pbs.SceneList(scenes=[Scene(prompt="ok"), Scene(prompt="…")])
             ),
-            "images[1].prompt",
+            "words:images[1].prompt",
         ),
         (
             "GenerateImage",
@@ -143,7 +174,13 @@ async def test_unusable_text_is_invalid_argument_naming_the_field_over_grpc(
     api: Api, stub: ProjectServiceStub, fakes: Fakes, project: dict, index: int
 ) -> None:
     method, request, field = _rpcs(project["id"])[index]
-    await assert_invalid(getattr(stub, method)(request), field)
+    if field.startswith("words:"):
+        failure = await rpc_failure(getattr(stub, method)(request))
+        assert failure.code == grpc.StatusCode.FAILED_PRECONDITION, failure
+        assert failure.reason in ("NOTHING_TO_SPEAK", "NOTHING_TO_DRAW"), failure
+        assert list(failure.violations) == [field.removeprefix("words:")]
+    else:
+        await assert_invalid(getattr(stub, method)(request), field)
     only_called(fakes)
     assert await api.all() == [project]
 
@@ -164,3 +201,31 @@ async def test_a_grpc_string_that_is_not_utf8_is_refused_not_an_internal_error(
     assert (failure.code, failure.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "VALIDATION_ERROR")
     assert list(failure.violations) == ["request"]
     only_called(fakes)
+
+
+@pytest.mark.parametrize(
+    ("stored", "route", "code", "field"),
+    [
+        ({"script_text": "... !? \u2026"}, "/generate-audio", "NOTHING_TO_SPEAK", "script_text"),
+        (
+            {"images": [{"prompt": "a"}, {"prompt": "?!"}]},
+            "/generate-images",
+            "NOTHING_TO_DRAW",
+            "images[1].prompt",
+        ),
+        (
+            {"images": [{"prompt": "a"}, {"prompt": "\u2728"}]},
+            "/generate-images/1",
+            "NOTHING_TO_DRAW",
+            "images[1].prompt",
+        ),
+    ],
+)
+async def test_stored_text_without_words_is_refused_the_same(
+    api: Api, fakes: Fakes, stored: dict, route: str, code: str, field: str
+) -> None:
+    project = await api.create(title="Bees", **stored)
+    resp = await api.client.post(f"/projects/{project['id']}{route}")
+    await assert_error(resp, 400, code, [field])
+    only_called(fakes)
+    assert await api.get(project["id"]) == project

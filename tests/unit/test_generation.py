@@ -12,7 +12,6 @@ from orchestrator.clients.http import CallPolicy
 from orchestrator.clients.image import ImageClient
 from orchestrator.clients.script import ScriptClient
 from orchestrator.errors import (
-    InvalidArgument,
     PreconditionFailed,
     ProjectNotFound,
     SceneNotFound,
@@ -135,13 +134,16 @@ async def test_audio_without_captions_clears_the_old_ones(store, fake, clients) 
 
 
 @pytest.mark.parametrize("script", ["...", "\u2026 !? \u00bf", "\U000c1a27", "\U0001f41d"])
-async def test_audio_refuses_a_script_with_nothing_to_speak(store, fake, clients, script) -> None:
+async def test_audio_refuses_a_stored_script_with_nothing_to_speak(
+    store, fake, clients, script
+) -> None:
     project = await new_project(store, script_text=script)
-    with pytest.raises(InvalidArgument) as raised:
+    with pytest.raises(PreconditionFailed) as raised:
         await generation.generate_audio(
             store, clients["audio"], Clock(), project.id, Project(), [], None
         )
-    assert [v.field for v in raised.value.violations] == ["script_text"]
+    assert raised.value.reason == "NOTHING_TO_SPEAK"
+    assert raised.value.message.startswith("script_text: has nothing to speak")
     assert fake.received == []
 
 
@@ -166,25 +168,24 @@ async def test_both_image_calls_ask_for_the_project_aspect(
     assert [c.body["aspect_ratio"] for c in fake.received] == [label, label]
 
 
-async def test_images_refuse_prompts_with_nothing_to_draw(store, fake, clients) -> None:
-    scenes = [Scene(prompt="a bee"), Scene(prompt="..."), Scene(prompt="\u2728"), Scene(prompt="-")]
+async def test_images_refuse_stored_prompts_with_nothing_to_draw(store, fake, clients) -> None:
+    scenes = [Scene(prompt="a bee"), Scene(prompt="..."), Scene(prompt="\u2728"), Scene(prompt="2")]
     project = await new_project(store, images=scenes)
-    with pytest.raises(InvalidArgument) as raised:
+    with pytest.raises(PreconditionFailed) as raised:
         await generation.generate_images(
             store, clients["image"], Clock(), project.id, Project(), [], None
         )
-    assert [v.field for v in raised.value.violations] == ["images[1].prompt", "images[3].prompt"]
-    with pytest.raises(InvalidArgument) as raised:
+    assert raised.value.reason == "NOTHING_TO_DRAW"
+    assert [v.field for v in raised.value.violations] == ["images[1].prompt", "images[2].prompt"]
+    with pytest.raises(PreconditionFailed) as raised:
         await generation.generate_image(
-            store, clients["image"], Clock(), project.id, 0, "?!", 0, None
+            store, clients["image"], Clock(), project.id, 1, None, 0, None
         )
-    assert [v.field for v in raised.value.violations] == ["prompt"]
-    with pytest.raises(InvalidArgument) as raised:
-        await generation.generate_image(
-            store, clients["image"], Clock(), project.id, 3, None, 0, None
-        )
-    assert [v.field for v in raised.value.violations] == ["images[3].prompt"]
+    assert raised.value.message.startswith("images[1].prompt: has nothing to draw")
     assert fake.received == []
+    # A prompt given (checked by the servicer) is drawn, whatever the stored one.
+    await generation.generate_image(store, clients["image"], Clock(), project.id, 1, "a", 0, None)
+    assert len(fake.received) == 1
 
 
 async def test_images_are_drawn_in_one_batch_and_stored_with_their_urls(
