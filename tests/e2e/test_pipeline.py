@@ -10,12 +10,11 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from tests.e2e.processes import Process, environment, free_port, procfile, until_ready
+from tests.e2e.processes import start_product, until_ready
 from tests.microservices.helpers_media import probe
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("script", "audio", "image", "video")
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
 
@@ -28,27 +27,20 @@ def product_env() -> dict[str, str]:
 @pytest.fixture
 def product(tmp_path: Path, product_env: dict[str, str]):
     """Every process of the Procfile on free ports, media and data under tmp_path."""
-    ports = {name: free_port() for name in SERVICES}
-    edge_port = free_port()
-    env: dict[str, str] = {
-        "EDGE_PORT": str(edge_port),
-        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "METRICS_PORT": "0",
-        **product_env,
-    }
-    for name, port in ports.items():
-        prefix = name.upper()
-        env[f"{prefix}_SERVICE_PORT"] = str(port)
-        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
-        env[f"{prefix}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
-    processes = [
-        Process(command, environment(**env), tmp_path / f"{name}.log")
-        for name, command in procfile().items()
-    ]
-    yield f"http://127.0.0.1:{edge_port}"
+    url, processes = start_product(tmp_path, product_env)
+    yield url
     for process in processes:
         process.stop()
+
+
+# The README walk-through's project.
+BEES = {
+    "title": "Why bees matter",
+    "description": "Bees pollinate crops. Without them, many fruits disappear.",
+    "use_case": "youtube_short",
+    "language": "en",
+    "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
+}
 
 
 async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:
@@ -77,13 +69,7 @@ async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, res
             session,
             "POST",
             f"{base}/projects",
-            {
-                "title": "Why bees matter",
-                "description": "Bees pollinate crops. Without them, many fruits disappear.",
-                "use_case": "youtube_short",
-                "language": "en",
-                "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
-            },
+            BEES,
         )
         url = f"{base}/projects/{project['id']}"
 

@@ -18,14 +18,13 @@ from PIL import Image
 
 from fakes.microservice import FakeService
 from microservices.video.models import RenderRequest
-from tests.e2e.processes import Process, environment, free_port, procfile, until_ready
-from tests.e2e.test_pipeline import call, download
+from tests.e2e.processes import free_port, start_product, until_ready
+from tests.e2e.test_pipeline import BEES, call, download
 from tests.microservices.helpers_captions import assert_captions, fetch_captions
 from tests.microservices.helpers_media import probe
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("script", "audio", "image", "video")
 SHORT = {"aspect_ratio": "9:16", "subtitles": True}
 
 
@@ -42,49 +41,12 @@ async def video_fake() -> AsyncIterator[FakeService]:
     await runner.cleanup()
 
 
-def start(tmp_path: Path, video_url: str | None) -> tuple[str, list[Process]]:
-    """The Procfile's processes on free ports; with `video_url`, the orchestrator renders
-    with the service there instead of the reference one (which is then not started)."""
-    ports = {name: free_port() for name in SERVICES}
-    edge_port = free_port()
-    env = {
-        "EDGE_PORT": str(edge_port),
-        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "METRICS_PORT": "0",
-    }
-    for name, port in ports.items():
-        prefix = name.upper()
-        env[f"{prefix}_SERVICE_PORT"] = str(port)
-        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
-        env[f"{prefix}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
-    if video_url is not None:
-        env["VIDEO_SERVICE_URL"] = video_url
-    processes = [
-        Process(command, environment(**env), tmp_path / f"{name}.log")
-        for name, command in procfile().items()
-        if not (name == "video" and video_url is not None)
-    ]
-    return f"http://127.0.0.1:{edge_port}", processes
-
-
 async def walk_through(
     session: aiohttp.ClientSession, base: str, tmp_path: Path
 ) -> tuple[str, dict[str, Any]]:
     """The README's steps for a Short; the project's URL and the project once drawn."""
     await until_ready(session, base)
-    project = await call(
-        session,
-        "POST",
-        f"{base}/projects",
-        {
-            "title": "Why bees matter",
-            "description": "Bees pollinate crops. Without them, many fruits disappear.",
-            "use_case": "youtube_short",
-            "images": [{"prompt": p} for p in ("a bee", "a field of flowers")],
-            **SHORT,
-        },
-    )
+    project = await call(session, "POST", f"{base}/projects", {**BEES, **SHORT})
     assert {k: project[k] for k in SHORT} == SHORT and project["captions_url"] is None
     url = f"{base}/projects/{project['id']}"
     await call(session, "POST", f"{url}/generate-script", {"style": "casual"})
@@ -114,7 +76,7 @@ async def rendered(session: aiohttp.ClientSession, url: str, within: float) -> d
 async def test_a_short_sends_its_aspect_subtitles_and_captions_to_the_video_service(
     tmp_path: Path, video_fake: FakeService
 ) -> None:
-    base, processes = start(tmp_path, video_fake.base_url)
+    base, processes = start_product(tmp_path, {}, {"video": video_fake.base_url})
     try:
         async with aiohttp.ClientSession() as session:
             url, drawn = await walk_through(session, base, tmp_path)
@@ -144,7 +106,7 @@ async def test_a_short_sends_its_aspect_subtitles_and_captions_to_the_video_serv
     reason="this reference video service renders 16:9 only (lane short brings 9:16)",
 )
 async def test_a_short_is_a_vertical_mp4(tmp_path: Path) -> None:
-    base, processes = start(tmp_path, None)
+    base, processes = start_product(tmp_path, {})
     try:
         async with aiohttp.ClientSession() as session:
             url, _ = await walk_through(session, base, tmp_path)

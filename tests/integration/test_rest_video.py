@@ -70,6 +70,17 @@ STORED_SETTINGS = {
 }
 
 
+# A value other than the stored one for every setting of a render.
+EVERY_SETTING = {
+    "resolution": "720p",
+    "fps": 24,
+    "template": "zoom_in",
+    "background_music": "soft",
+    "aspect_ratio": "9:16",
+    "subtitles": True,
+}
+
+
 @pytest.fixture
 async def project(api: Api) -> dict[str, Any]:
     return await api.create(**RENDERABLE)
@@ -119,24 +130,7 @@ async def no_job(api: Api, stub: ProjectServiceStub, fakes: Fakes, project_id: s
     ("body", "requested"),
     [
         (None, STORED_SETTINGS),
-        (
-            {
-                "resolution": "720p",
-                "fps": 24,
-                "template": "zoom_in",
-                "background_music": "soft",
-                "aspect_ratio": "9:16",
-                "subtitles": True,
-            },
-            {
-                "resolution": "720p",
-                "fps": 24,
-                "template": "zoom_in",
-                "background_music": "soft",
-                "aspect_ratio": "9:16",
-                "subtitles": True,
-            },
-        ),
+        (EVERY_SETTING, EVERY_SETTING),
         (
             {
                 "resolution": None,
