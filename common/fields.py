@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from common.labels import (
+    ASPECT_RATIO,
     IMAGE_STYLE,
     LANGUAGE,
     MUSIC,
@@ -25,7 +26,7 @@ from common.labels import (
     Labels,
 )
 
-Kind = Literal["text", "enum", "number", "integer", "url", "scenes", "strings", "server"]
+Kind = Literal["text", "enum", "number", "integer", "boolean", "url", "scenes", "strings", "server"]
 Step = Literal["script", "audio", "images", "video"]
 EVERY_STEP: tuple[Step, ...] = ("script", "audio", "images", "video")
 
@@ -61,12 +62,15 @@ PROJECT_FIELDS = (
     Field("audio_speed", "number", default=1.0, written_by=("audio",)),
     Field("audio_pitch", "number", default=1.0, written_by=("audio",)),
     Field("audio_path", "url", written_by=("audio",)),
+    Field("captions_url", "url", written_by=("audio",)),
     _enum("image_style", IMAGE_STYLE, "realistic", "images"),
     Field("images", "scenes", written_by=("images",)),
     _enum("resolution", RESOLUTION, "1080p", "video"),
     Field("fps", "integer", default=30, written_by=("video",)),
     _enum("video_template_id", TEMPLATE, "basic_fade", "video"),
     _enum("background_music", MUSIC, "none", "video"),
+    _enum("aspect_ratio", ASPECT_RATIO, "16:9", "video"),
+    Field("subtitles", "boolean", written_by=("video",)),
     Field("video_url", "url", written_by=("video",)),
     Field("thumbnail", "url", written_by=("video",)),
     Field("duration", "number", written_by=("video",)),

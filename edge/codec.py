@@ -50,6 +50,12 @@ def _integer(field: str, value: Any) -> int:
     raise Violation(field, "must be an integer")
 
 
+def _boolean(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Violation(field, "must be true or false")
+
+
 def _nullable_string(field: str, value: Any) -> str | None:
     return None if value is None else _string(field, value)
 
@@ -95,6 +101,7 @@ KIND_PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "text": _string,
     "number": _number,
     "integer": _integer,
+    "boolean": _boolean,
     "url": _nullable_string,
     "scenes": _scenes,
     "strings": _strings,
@@ -156,6 +163,8 @@ VIDEO_BODY = {
     "fps": _integer,
     "template": _enum(labels.TEMPLATE.number),
     "background_music": PARSERS["background_music"],
+    "aspect_ratio": PARSERS["aspect_ratio"],
+    "subtitles": _boolean,
 }
 
 
@@ -184,6 +193,14 @@ def rfc3339(seconds: int, nanos: int) -> str:
     return f"{base}.{millis:03d}Z" if millis else f"{base}Z"
 
 
+DEFAULT_ASPECT = labels.ASPECT_RATIO.label[fields.DEFAULTS["aspect_ratio"]]
+
+
+def _aspect(number: int) -> str:
+    """An aspect ratio's label; unspecified (stored before the field existed) is 16:9."""
+    return labels.ASPECT_RATIO.label.get(number, DEFAULT_ASPECT)
+
+
 def video_job_json(job: pb.VideoJob) -> dict[str, Any]:
     requested = job.requested
     return {
@@ -195,6 +212,8 @@ def video_job_json(job: pb.VideoJob) -> dict[str, Any]:
             "fps": requested.fps,
             "template": labels.TEMPLATE.label.get(requested.template),
             "background_music": labels.MUSIC.label.get(requested.background_music),
+            "aspect_ratio": _aspect(requested.aspect_ratio),
+            "subtitles": requested.subtitles,
         },
         "created_at": rfc3339(job.create_time.seconds, job.create_time.nanos),
         "updated_at": rfc3339(job.update_time.seconds, job.update_time.nanos),
@@ -216,6 +235,7 @@ def project_json(p: Project) -> dict[str, Any]:
         "audio_speed": p.audio_speed,
         "audio_pitch": p.audio_pitch,
         "audio_path": p.audio_path if p.HasField("audio_path") else None,
+        "captions_url": p.captions_url if p.HasField("captions_url") else None,
         "image_style": labels.IMAGE_STYLE.label.get(p.image_style),
         "images": [
             {"prompt": s.prompt, "url": s.url if s.HasField("url") else None} for s in p.images
@@ -224,6 +244,8 @@ def project_json(p: Project) -> dict[str, Any]:
         "fps": p.fps,
         "video_template_id": labels.TEMPLATE.label.get(p.video_template_id),
         "background_music": labels.MUSIC.label.get(p.background_music),
+        "aspect_ratio": _aspect(p.aspect_ratio),
+        "subtitles": p.subtitles,
         "video_url": p.video_url if p.HasField("video_url") else None,
         "thumbnail": p.thumbnail if p.HasField("thumbnail") else None,
         "duration": p.duration,

@@ -1,8 +1,9 @@
 """Every error answer of the edge, in the contract's shape, rendered in one place.
 
 `{"detail": <for a person>, "code": <MACHINE_CODE>, "errors": [{"field", "message"}]}`
-(`errors` only for validation). A gRPC status maps to HTTP by the table below, the
-orchestrator's ErrorInfo reason becomes `code` and its BadRequest violations `errors`.
+(`errors` only for validation and refused content). A gRPC status maps to HTTP by the
+tables below (a code and reason first, then the code alone), the orchestrator's
+ErrorInfo reason becomes `code` and its BadRequest violations `errors`.
 """
 
 import logging
@@ -29,6 +30,17 @@ HTTP_STATUS = {
     StatusCode.ABORTED: 409,
     StatusCode.UNAVAILABLE: 503,
     StatusCode.DEADLINE_EXCEEDED: 504,
+}
+
+# (gRPC code, ErrorInfo reason) -> HTTP status, before the table above: the reasons whose
+# HTTP status the code alone does not tell.
+REASON_STATUS = {
+    # A microservice answered an error or an unusable body.
+    (StatusCode.UNKNOWN, "UPSTREAM_ERROR"): 502,
+    # A microservice refused the client's own content (a safety filter, text a voice
+    # cannot speak): the client can change it, and errors[] names the field.
+    (StatusCode.INVALID_ARGUMENT, "CONTENT_REFUSED"): 422,
+    (StatusCode.INVALID_ARGUMENT, "PROMPT_REJECTED"): 422,
 }
 
 # What to say when a status carries no ErrorInfo: it came from gRPC itself, not from
@@ -94,10 +106,7 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> HttpError:
             bad_request = error_details_pb2.BadRequest()
             detail.Unpack(bad_request)
             violations = [Violation(v.field, v.description) for v in bad_request.field_violations]
-    if code == StatusCode.UNKNOWN and reason == "UPSTREAM_ERROR":
-        http_status = 502
-    else:
-        http_status = HTTP_STATUS.get(code, 500)
+    http_status = REASON_STATUS.get((code, reason or ""), HTTP_STATUS.get(code, 500))
     if reason is None:
         # Not an answer of our code: never echo gRPC's own text, which names internals.
         reason, message = TRANSPORT_ERRORS.get(code, ("INTERNAL", "internal error"))

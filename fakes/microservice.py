@@ -109,7 +109,11 @@ class FakeService:
     def answer(self, path: str, body: Any) -> dict:
         """The answer of a well-behaved service, shaped by the contract of `path`."""
         if path == "/generate" and isinstance(body, dict) and "script_text" in body:
-            return {"url": self._url("audio", "mp3"), "duration": 12.5}
+            return {
+                "url": self._url("audio", "mp3"),
+                "duration": 12.5,
+                "captions_url": self._url("captions", "vtt"),
+            }
         if path == "/generate" and isinstance(body, dict) and "prompt" in body:
             return {"url": self._url("image", "png")}
         if path == "/generate":

@@ -5,11 +5,16 @@ Exceptions (the gRPC code and ErrorInfo reason each becomes):
     ├── InvalidArgument      INVALID_ARGUMENT     VALIDATION_ERROR, with BadRequest violations
     ├── PreconditionFailed   FAILED_PRECONDITION  the step's reason, e.g. SCRIPT_REQUIRED
     │   └── InputURLRefused      INPUT_URL_REFUSED, with BadRequest violations
+    │   └── NothingToUse         NOTHING_TO_SPEAK, NOTHING_TO_DRAW, with BadRequest violations
     ├── ProjectNotFound      NOT_FOUND            PROJECT_NOT_FOUND
     ├── SceneNotFound        NOT_FOUND            SCENE_NOT_FOUND
     ├── VideoJobNotFound     NOT_FOUND            VIDEO_JOB_NOT_FOUND
     ├── RenderAlreadyActive  ALREADY_EXISTS       VIDEO_JOB_ACTIVE (metadata: job_id, state)
     └── UpstreamFailure      (a microservice failed; ErrorInfo metadata names it)
+        ├── ContentRefused       INVALID_ARGUMENT   CONTENT_REFUSED or PROMPT_REJECTED (the
+        │                                           service refused the client's own content,
+        │                                           422: BadRequest names the field; the edge
+        │                                           answers 422)
         ├── UpstreamError        UNKNOWN            UPSTREAM_ERROR (an error or unusable answer)
         ├── UpstreamUnavailable  UNAVAILABLE        UPSTREAM_UNAVAILABLE (could not be reached)
         └── UpstreamTimeout      DEADLINE_EXCEEDED  UPSTREAM_TIMEOUT (did not answer in time)
@@ -94,6 +99,18 @@ class InputURLRefused(PreconditionFailed):
         self.violations = violations[: InvalidArgument.MAX_LISTED]
 
 
+class NothingToUse(PreconditionFailed):
+    """Text a step needs words in (a letter or a digit) has none: a script with nothing to
+    speak, a prompt with nothing to draw; whether the request gave it or the project
+    holds it, the violations name where it is."""
+
+    def __init__(self, reason: str, violations: list[Violation]) -> None:
+        listed = violations[: InvalidArgument.MAX_LISTED]
+        fields = ", ".join(v.field for v in listed)
+        super().__init__(reason, f"{fields}: {listed[0].description}")
+        self.violations = listed
+
+
 class SceneNotFound(DomainError):
     code = code_pb2.NOT_FOUND
     reason = "SCENE_NOT_FOUND"
@@ -149,6 +166,29 @@ class UpstreamError(UpstreamFailure):
         return status is not None and (status >= 500 or status in TRANSIENT_4XX)
 
 
+class ContentRefused(UpstreamFailure):
+    """The service refused the client's own content (its 422): a text a voice cannot speak,
+    a prompt a safety filter rejects. The client can change it, so it is the client's
+    error, naming the field (as the request names it: script_text, images[2].prompt,
+    prompt), and never retried."""
+
+    code = code_pb2.INVALID_ARGUMENT
+    reason = "CONTENT_REFUSED"
+    # The service's codes kept as the reason; any other 422 is a CONTENT_REFUSED.
+    REASONS = frozenset({"CONTENT_REFUSED", "PROMPT_REJECTED"})
+
+    def __init__(
+        self, service: str, detail: str, service_code: str, violations: list[Violation]
+    ) -> None:
+        super().__init__(service, f"refused the content: {detail}", 422)
+        self.reason = service_code if service_code in self.REASONS else "CONTENT_REFUSED"
+        self.violations = violations[: InvalidArgument.MAX_LISTED]
+
+    @property
+    def transient(self) -> bool:
+        return False
+
+
 class UpstreamUnavailable(UpstreamFailure):
     code = code_pb2.UNAVAILABLE
     reason = "UPSTREAM_UNAVAILABLE"
@@ -182,7 +222,7 @@ def to_status(exc: Exception) -> grpc.Status:
     metadata = exc.metadata if isinstance(exc, DomainError) else {}
     info = error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)
     details = [_packed(info)]
-    if isinstance(exc, InvalidArgument | InputURLRefused):
+    if isinstance(exc, InvalidArgument | InputURLRefused | NothingToUse | ContentRefused):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(

@@ -1,4 +1,6 @@
-"""The one server interceptor: request id, a log line per RPC, exceptions to statuses.
+"""The one server interceptor: request id, a log line per RPC, exceptions to statuses,
+and a request that does not parse (a string that is not UTF-8, say) as INVALID_ARGUMENT
+rather than gRPC's own UNKNOWN.
 
 Wrapping the handler (rather than only inspecting the call) keeps all three in the task
 that runs the RPC, so the request id ContextVar is seen by everything the RPC does.
@@ -13,11 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from google.rpc import code_pb2
 
 from common.logs import request_id
 from common.wire import MAX_REQUEST_ID, is_safe_request_id
-from orchestrator.errors import DomainError, status_of, to_status
+from orchestrator.errors import DomainError, InvalidArgument, Violation, status_of, to_status
 from orchestrator.metrics import RPC_SECONDS, RPCS
 from orchestrator.store.base import StoreError
 
@@ -39,12 +42,38 @@ def _request_id(context: grpc.aio.ServicerContext) -> str:
 Behavior = Callable[[Any, Any], Any]
 
 
+class Undecodable:
+    """A request its message type cannot parse: handed to the behavior, which refuses it,
+    so that the caller gets a rich INVALID_ARGUMENT (a deserializer that raises makes
+    gRPC answer UNKNOWN, as for a bug)."""
+
+
+UNDECODABLE = Undecodable()
+NOT_A_MESSAGE = "is not a valid message of this method (e.g. a string that is not UTF-8)"
+
+
+def _lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+    parse = deserializer
+
+    def deserialize(raw: bytes) -> Any:
+        try:
+            return parse(raw)
+        except DecodeError:
+            return UNDECODABLE
+
+    return deserialize
+
+
 def _wrap(method: str, behavior: Behavior) -> Behavior:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         token = request_id.set(_request_id(context))
         started = time.perf_counter()
         code = "OK"
         try:
+            if request is UNDECODABLE:
+                raise InvalidArgument([Violation("request", NOT_A_MESSAGE)])
             return await behavior(request, context)
         except (DomainError, StoreError) as exc:
             code = code_pb2.Code.Name(status_of(exc)[0])
@@ -90,7 +119,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             return handler
         wrapped = grpc.unary_unary_rpc_method_handler(
             _wrap(method.rsplit("/", 1)[-1], handler.unary_unary),
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=_lenient(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
         self._handlers[method] = wrapped

@@ -12,7 +12,7 @@ any spelling (common/addresses.py), or names an internal host: a single label (`
 
 from collections.abc import Iterable
 
-from ai_studio.v1.project_pb2 import Project
+from ai_studio.v1.project_pb2 import Project, VideoSettings
 
 from common.addresses import address_class, literal_address
 from common.origins import Origin, has_default_port, origin_of, parse_origins, parse_url
@@ -63,10 +63,15 @@ def refusal(url: str, trusted: frozenset[Origin]) -> str | None:
     return None
 
 
-def check_render_inputs(project: Project, trusted: frozenset[Origin]) -> None:
-    """InputURLRefused naming every input of the render that would be refused."""
+def check_render_inputs(
+    project: Project, settings: VideoSettings, trusted: frozenset[Origin]
+) -> None:
+    """InputURLRefused naming every input of the render that would be refused (the
+    captions are one only when the render burns them in)."""
     inputs = [("audio_path", project.audio_path)]
     inputs += [(f"images[{k}].url", scene.url) for k, scene in enumerate(project.images)]
+    if settings.subtitles and project.HasField("captions_url"):
+        inputs.append(("captions_url", project.captions_url))
     violations = [
         Violation(field, reason)
         for field, url in inputs

@@ -65,6 +65,8 @@ def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
         fps=job.requested.fps,
         video_template_id=job.requested.template,
         background_music=job.requested.background_music,
+        aspect_ratio=job.requested.aspect_ratio,
+        subtitles=job.requested.subtitles,
         status=pb.PROJECT_STATUS_VIDEO_READY,
     )
     patch.update_time.FromMilliseconds(round(clock() * 1000))

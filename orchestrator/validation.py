@@ -15,8 +15,9 @@ from google.protobuf.message import Message
 
 from common import labels
 from orchestrator import paging
-from orchestrator.errors import InvalidArgument, Violation, shown
+from orchestrator.errors import InvalidArgument, NothingToUse, Violation, shown
 from orchestrator.store.base import SORTABLE_FIELDS, WRITABLE_FIELDS, ProjectQuery
+from orchestrator.text import bad_character, has_words
 from orchestrator.urls import MAX_URL, is_media_url
 
 
@@ -28,7 +29,25 @@ def _length(field: str, text: str, low: int, high: int) -> list[Violation]:
     return [Violation(field, f"must be at most {high} characters")]
 
 
+def _characters(field: str, text: str, multiline: bool = False) -> list[Violation]:
+    """Text a service, the store and gRPC can all take (orchestrator/text.py)."""
+    why = bad_character(text, multiline)
+    return [] if why is None else [Violation(field, why)]
+
+
+def _text(field: str, high: int) -> Callable[[Project], list[Violation]]:
+    """A free text of several lines, at most `high` characters."""
+
+    def check(project: Project) -> list[Violation]:
+        text = getattr(project, field)
+        return _length(field, text, 0, high) or _characters(field, text, multiline=True)
+
+    return check
+
+
 def _url(field: str, url: str) -> list[Violation]:
+    if bad := _characters(field, url):
+        return bad
     if is_media_url(url):
         return []
     message = f"must be an http(s) URL of at most {MAX_URL} characters, not at a link-local host"
@@ -67,7 +86,11 @@ def _ratio(field: str) -> Callable[[Project], list[Violation]]:
 
 def _title(project: Project) -> list[Violation]:
     project.title = project.title.strip()
-    return _length("title", project.title, 1, 200)
+    return _length("title", project.title, 1, 200) or _characters("title", project.title)
+
+
+def _prompt(field: str, prompt: str) -> list[Violation]:
+    return _length(field, prompt, 1, 1000) or _characters(field, prompt, multiline=True)
 
 
 def _images(project: Project) -> list[Violation]:
@@ -76,7 +99,7 @@ def _images(project: Project) -> list[Violation]:
         violations.append(Violation("images", "must have at most 50 scenes"))
     for i, scene in enumerate(project.images):
         scene.prompt = scene.prompt.strip()
-        violations += _length(f"images[{i}].prompt", scene.prompt, 1, 1000)
+        violations += _prompt(f"images[{i}].prompt", scene.prompt)
         if scene.HasField("url"):
             violations += _url(f"images[{i}].url", scene.url)
     return violations
@@ -94,27 +117,38 @@ def _duration(project: Project) -> list[Violation]:
 def _inspirations(project: Project) -> list[Violation]:
     if len(project.video_inspirations) > 20:
         return [Violation("video_inspirations", "must have at most 20 items")]
-    return []
+    return [
+        v
+        for i, item in enumerate(project.video_inspirations)
+        for v in _characters(f"video_inspirations[{i}]", item)
+    ]
+
+
+def _subtitles(project: Project) -> list[Violation]:
+    return []  # a bool: any value is one; subtitles without captions is the render's check
 
 
 RULES: dict[str, Callable[[Project], list[Violation]]] = {
     "title": _title,
-    "description": lambda p: _length("description", p.description, 0, 5000),
+    "description": _text("description", 5000),
     "language": _enum("language", labels.LANGUAGE),
     "use_case": _enum("use_case", labels.USE_CASE),
     "status": _enum("status", labels.STATUS),
-    "script_text": lambda p: _length("script_text", p.script_text, 0, 20000),
+    "script_text": _text("script_text", 20000),
     "script_style": _enum("script_style", labels.SCRIPT_STYLE),
     "voice_id": _enum("voice_id", labels.VOICE),
     "audio_speed": _ratio("audio_speed"),
     "audio_pitch": _ratio("audio_pitch"),
     "audio_path": _optional_url("audio_path"),
+    "captions_url": _optional_url("captions_url"),
     "image_style": _enum("image_style", labels.IMAGE_STYLE),
     "images": _images,
     "resolution": _enum("resolution", labels.RESOLUTION),
     "fps": _fps,
     "video_template_id": _enum("video_template_id", labels.TEMPLATE),
     "background_music": _enum("background_music", labels.MUSIC),
+    "aspect_ratio": _enum("aspect_ratio", labels.ASPECT_RATIO),
+    "subtitles": _subtitles,
     "video_url": _optional_url("video_url"),
     "thumbnail": _optional_url("thumbnail"),
     "duration": _duration,
@@ -198,7 +232,30 @@ def check_overrides(
     ]
     if prompt is not None:
         prompt = prompt.strip()
-        violations += _length("prompt", prompt, 1, 1000)
+        violations += _prompt("prompt", prompt)
     if violations:
         raise InvalidArgument(violations)
     return prompt
+
+
+# What the steps need of the text they send, beyond the resource's rules: words. Whether
+# the request gives the text or the project holds it, a text without is the step's
+# precondition (a JSON schema cannot state "a letter" portably), naming the field.
+NOTHING_TO_SPEAK = "has nothing to speak: it needs at least one letter or digit"
+NOTHING_TO_DRAW = "has nothing to draw: it needs at least one letter or digit"
+
+
+def check_script(field: str, script: str) -> None:
+    """A script the audio service can speak, or NOTHING_TO_SPEAK naming `field`."""
+    if not has_words(script):
+        raise NothingToUse("NOTHING_TO_SPEAK", [Violation(field, NOTHING_TO_SPEAK)])
+
+
+def check_prompts(prompts: dict[str, str]) -> None:
+    """Prompts (by the field naming each) the image service can draw, or NOTHING_TO_DRAW
+    naming every one that is not."""
+    blank = [
+        Violation(f, NOTHING_TO_DRAW) for f, prompt in prompts.items() if not has_words(prompt)
+    ]
+    if blank:
+        raise NothingToUse("NOTHING_TO_DRAW", blank)

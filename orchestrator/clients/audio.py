@@ -1,5 +1,6 @@
 """The audio service: POST /generate {script_text, voice_id, audio_speed, audio_pitch,
-language} -> {url, duration?}."""
+language} -> {url, duration?, captions_url?} (captions_url: WebVTT of the narration;
+absent or null when the service makes none)."""
 
 from pydantic import Field
 
@@ -9,6 +10,7 @@ from orchestrator.clients.http import HttpUrlText, ServiceAnswer, ServiceClient
 class AudioAnswer(ServiceAnswer):
     url: HttpUrlText
     duration: float | None = Field(None, ge=0)
+    captions_url: HttpUrlText | None = None
 
 
 class AudioClient(ServiceClient):

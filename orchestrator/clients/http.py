@@ -1,6 +1,10 @@
 """Calling one microservice: its own session and timeout, bounded retries, capped and
 typed answers, and transport failures turned into Upstream* errors.
 
+A 422 is the service refusing the client's own content (a safety filter, text a voice
+cannot speak): with the common error body it becomes ContentRefused, the service's
+reason and fields kept, so that the client hears what to change; never retried.
+
 A call's time is the service's timeout, cut to what is left of the deadline of the RPC
 that caused it. Only what cannot have been processed is retried: a refused connection
 (nothing was sent) and a 503 that says when to come back (Retry-After). Redirects are
@@ -15,7 +19,7 @@ from typing import Annotated, TypeVar
 
 import aiohttp
 import orjson
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -26,7 +30,14 @@ from tenacity import (
 )
 
 from common.logs import request_id
-from orchestrator.errors import UpstreamError, UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
+from orchestrator.errors import (
+    ContentRefused,
+    UpstreamError,
+    UpstreamFailure,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    Violation,
+)
 from orchestrator.metrics import UPSTREAM_CALLS, UPSTREAM_SECONDS
 from orchestrator.urls import is_media_url
 
@@ -49,6 +60,24 @@ class ServiceAnswer(BaseModel):
     """The base of every typed answer: strict types; fields we do not use are ignored."""
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+# A service's words as we pass them on: cut short (they travel in gRPC trailers).
+ShortText = Annotated[str, AfterValidator(lambda text: text[:300])]
+
+
+class _Refused(BaseModel):
+    field: Annotated[str, AfterValidator(lambda text: text[:100])]
+    message: ShortText = ""
+
+
+class _Refusal(BaseModel):
+    """The common error body of a 422: {detail, code, errors?}."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    detail: ShortText
+    code: str = Field("CONTENT_REFUSED", max_length=64)
+    errors: list[_Refused] = Field(default_factory=list, max_length=50)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +237,8 @@ class ServiceClient:
             raise failure
         if 300 <= status < 400:
             raise UpstreamError(self.name, f"answered a redirect ({status}), not followed", status)
+        if status == 422:
+            raise self._refusal(raw)
         if not 200 <= status < 300:
             raise UpstreamError(self.name, f"answered {status}{_detail(raw)}", status)
         try:
@@ -217,6 +248,16 @@ class ServiceClient:
         except ValidationError as exc:
             where = ", ".join(".".join(map(str, e["loc"])) or "body" for e in exc.errors()[:3])
             raise UpstreamError(self.name, f"answered an unusable body (at {where})") from None
+
+    def _refusal(self, raw: bytes) -> UpstreamFailure:
+        """What a 422 stands for: the content refused, or, without the common error body
+        to say which, an unusable answer."""
+        try:
+            refusal = _Refusal.model_validate(orjson.loads(raw))
+        except (orjson.JSONDecodeError, ValidationError):
+            return UpstreamError(self.name, "answered 422 with an unusable body", 422)
+        violations = [Violation(e.field, e.message or refusal.detail) for e in refusal.errors]
+        return ContentRefused(self.name, refusal.detail, refusal.code, violations)
 
 
 def _detail(raw: bytes) -> str:

@@ -1,12 +1,14 @@
 """The video service: POST /render {audio_path, images, resolution, fps, template,
-background_music} -> {url, thumbnail, duration}, with an Idempotency-Key."""
+background_music, aspect_ratio, subtitles, captions_url} -> {url, thumbnail, duration},
+with an Idempotency-Key. `captions_url` is the project's WebVTT (null when it has none);
+`subtitles` asks for them burned in."""
 
 from typing import Any
 
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 from pydantic import Field
 
-from common.labels import MUSIC, RESOLUTION, TEMPLATE
+from common.labels import ASPECT_RATIO, MUSIC, RESOLUTION, TEMPLATE
 from orchestrator.clients.http import HttpUrlText, ServiceAnswer, ServiceClient
 
 
@@ -26,6 +28,9 @@ def render_body(project: Project, settings: VideoSettings) -> dict[str, Any]:
         "fps": settings.fps,
         "template": TEMPLATE.label[settings.template],
         "background_music": MUSIC.label[settings.background_music],
+        "aspect_ratio": ASPECT_RATIO.label[settings.aspect_ratio],
+        "subtitles": settings.subtitles,
+        "captions_url": project.captions_url if project.HasField("captions_url") else None,
     }
 
 

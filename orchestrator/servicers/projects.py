@@ -20,6 +20,8 @@ from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
     check_overrides,
+    check_prompts,
+    check_script,
     clean_project,
     list_query,
     mask_fields,
@@ -148,6 +150,8 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             language=request.language,
         )
         check_overrides(overrides, given)
+        if request.script_text.strip():  # a blank one is SCRIPT_REQUIRED, as stored
+            check_script("script_text", request.script_text)
         return await generation.generate_audio(
             self.store, self.clients.audio, self.clock, request.id, overrides, given,
             deadline_of(context),
@@ -160,6 +164,8 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         given = _given(request, {"images": "images"}, {"image_style": "style"})
         overrides = Project(images=request.images.scenes, image_style=request.style)
         check_overrides(overrides, given)
+        prompts = {f"images[{i}].prompt": s.prompt for i, s in enumerate(overrides.images)}
+        check_prompts(prompts)
         return await generation.generate_images(
             self.store, self.clients.image, self.clock, request.id, overrides, given,
             deadline_of(context),
@@ -174,6 +180,8 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             _given(request, {}, {"image_style": "style"}),
             prompt=request.prompt if request.HasField("prompt") else None,
         )
+        if prompt is not None:
+            check_prompts({"prompt": prompt})
         url = await generation.generate_image(
             self.store, self.clients.image, self.clock, request.id, request.scene_index,
             prompt, request.style, deadline_of(context),
@@ -193,6 +201,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
                 "resolution": "resolution",
                 "video_template_id": "template",
                 "background_music": "background_music",
+                "aspect_ratio": "aspect_ratio",
             },
         )
         check_overrides(
@@ -201,6 +210,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
                 fps=request.fps,
                 video_template_id=request.template,
                 background_music=request.background_music,
+                aspect_ratio=request.aspect_ratio,
             ),
             given,
         )
@@ -209,9 +219,17 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
             fps=request.fps,
             template=request.template,
             background_music=request.background_music,
+            aspect_ratio=request.aspect_ratio,
         )
+        subtitles = request.subtitles if request.HasField("subtitles") else None
         job = await video.start_render(
-            self.store, self.clock, request.id, settings, self.wake_runner, self.media_origins
+            self.store,
+            self.clock,
+            request.id,
+            settings,
+            self.wake_runner,
+            subtitles=subtitles,
+            media_origins=self.media_origins,
         )
         return job.view()
 

@@ -3,7 +3,9 @@ step's precondition, call one microservice, then store the result and the new st
 one atomic write. Nothing is stored when the call fails.
 
 Each step takes `overrides` (a partial Project holding what the request gave) and
-`given` (the fields it gave), validated by the servicer before any I/O.
+`given` (the fields it gave), validated by the servicer before any I/O. What the step
+sends is checked again once the stored values fill the gaps: a stored script or prompt
+without words (no letter or digit) is NOTHING_TO_SPEAK or NOTHING_TO_DRAW, before the call.
 """
 
 from collections.abc import Collection
@@ -12,8 +14,8 @@ from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from common.fields import written_by
-from common.labels import IMAGE_STYLE, LANGUAGE, SCRIPT_STYLE, USE_CASE, VOICE
+from common.fields import DEFAULTS, written_by
+from common.labels import ASPECT_RATIO, IMAGE_STYLE, LANGUAGE, SCRIPT_STYLE, USE_CASE, VOICE
 from orchestrator.clients.audio import AudioClient
 from orchestrator.clients.image import ImageClient
 from orchestrator.clients.script import ScriptClient
@@ -21,6 +23,7 @@ from orchestrator.clock import Clock, stamp
 from orchestrator.errors import PreconditionFailed, ProjectNotFound, SceneNotFound
 from orchestrator.services.projects import get_project
 from orchestrator.store.base import Store
+from orchestrator.validation import check_prompts, check_script
 
 
 async def _effective(
@@ -32,6 +35,11 @@ async def _effective(
         overrides, project, replace_message_field=True, replace_repeated_field=True
     )
     return project
+
+
+def aspect_of(project: Project) -> str:
+    """The project's aspect ratio label; a project stored before the field existed is 16:9."""
+    return ASPECT_RATIO.label[project.aspect_ratio or DEFAULTS["aspect_ratio"]]
 
 
 async def _save(
@@ -84,6 +92,7 @@ async def generate_audio(
         raise PreconditionFailed(
             "SCRIPT_REQUIRED", "the project has no script to speak: generate or write one first"
         )
+    check_script("script_text", p.script_text)
     answer = await client.generate(
         script_text=p.script_text,
         voice_id=VOICE.label[p.voice_id],
@@ -94,6 +103,7 @@ async def generate_audio(
     )
     patch = Project(
         audio_path=answer.url,
+        captions_url=answer.captions_url,  # None (no captions) clears the old ones
         voice_id=p.voice_id,
         audio_speed=p.audio_speed,
         audio_pitch=p.audio_pitch,
@@ -117,8 +127,12 @@ async def generate_images(
             "IMAGES_REQUIRED", "the project has no scenes to draw: add images with prompts first"
         )
     prompts = [scene.prompt for scene in p.images]
+    check_prompts({f"images[{i}].prompt": prompt for i, prompt in enumerate(prompts)})
     urls = await client.generate_batch(
-        prompts=prompts, style=IMAGE_STYLE.label[p.image_style], deadline=deadline
+        prompts=prompts,
+        style=IMAGE_STYLE.label[p.image_style],
+        aspect_ratio=aspect_of(p),
+        deadline=deadline,
     )
     patch = Project(
         images=[Scene(prompt=prompt, url=url) for prompt, url in zip(prompts, urls, strict=True)],
@@ -143,9 +157,14 @@ async def generate_image(
     project = await get_project(store, project_id)
     if not 0 <= index < len(project.images):
         raise SceneNotFound(project_id, index)
-    prompt = prompt if prompt is not None else project.images[index].prompt
+    if prompt is None:
+        prompt = project.images[index].prompt
+        check_prompts({f"images[{index}].prompt": prompt})
     answer = await client.generate(
-        prompt=prompt, style=IMAGE_STYLE.label[style or project.image_style], deadline=deadline
+        prompt=prompt,
+        style=IMAGE_STYLE.label[style or project.image_style],
+        aspect_ratio=aspect_of(project),
+        deadline=deadline,
     )
     update_time = Project().update_time
     stamp(update_time, clock)

@@ -47,11 +47,30 @@ async def update_project(
     if not paths:
         # Nothing to change: answer the project as it is, as a JSON Server PATCH {} does.
         return await get_project(store, project_id)
+    if "audio_path" in paths and "captions_url" not in paths:
+        paths = await _with_captions_reset(store, project_id, patch, paths)
     stamp(patch.update_time, clock)
     updated = await store.update(project_id, patch, [*paths, "update_time"])
     if updated is None:
         raise ProjectNotFound(project_id)
     return updated
+
+
+def _audio(project: Project) -> str | None:
+    return project.audio_path if project.HasField("audio_path") else None
+
+
+async def _with_captions_reset(
+    store: Store, project_id: str, patch: Project, paths: Sequence[str]
+) -> list[str]:
+    """The update's paths, clearing captions_url too when the update changes the audio
+    without giving captions: captions of other audio would be out of sync. (A client that
+    writes back the audio it read keeps its captions.)"""
+    stored = await get_project(store, project_id)
+    if _audio(stored) == _audio(patch):
+        return list(paths)
+    patch.ClearField("captions_url")
+    return [*paths, "captions_url"]
 
 
 async def delete_project(store: Store, project_id: str) -> None:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 
+from common.fields import DEFAULTS
 from common.labels import JOB_STATE
 from common.origins import Origin
 from orchestrator.clients.video import render_body
@@ -21,17 +22,23 @@ from orchestrator.store.base import Store
 from orchestrator.store.jobs import Job, JobActive
 
 
-def settings_for(project: Project, given: VideoSettings) -> VideoSettings:
-    """The render settings: what the request gives, the project's values for the rest."""
+def settings_for(
+    project: Project, given: VideoSettings, subtitles: bool | None = None
+) -> VideoSettings:
+    """The render settings: what the request gives, the project's values for the rest.
+    `subtitles` is None when the request leaves it out (a bool has no "unset")."""
     return VideoSettings(
         resolution=given.resolution or project.resolution,
         fps=given.fps or project.fps,  # 0: not given (a given 0 was refused before)
         template=given.template or project.video_template_id,
         background_music=given.background_music or project.background_music,
+        # Unspecified on a project stored before the field existed: the default, 16:9.
+        aspect_ratio=given.aspect_ratio or project.aspect_ratio or DEFAULTS["aspect_ratio"],
+        subtitles=project.subtitles if subtitles is None else subtitles,
     )
 
 
-def check_renderable(project: Project) -> None:
+def check_renderable(project: Project, settings: VideoSettings) -> None:
     if not project.HasField("audio_path"):
         raise PreconditionFailed(
             "AUDIO_REQUIRED", "the project has no audio to render: generate the audio first"
@@ -39,6 +46,12 @@ def check_renderable(project: Project) -> None:
     if not project.images or not all(s.HasField("url") for s in project.images):
         raise PreconditionFailed(
             "IMAGES_REQUIRED", "every scene needs an image to render: generate the images first"
+        )
+    if settings.subtitles and not project.HasField("captions_url"):
+        raise PreconditionFailed(
+            "CAPTIONS_REQUIRED",
+            "subtitles need the narration's captions, which the audio service did not give: "
+            "generate the audio first (or render without subtitles)",
         )
 
 
@@ -49,12 +62,14 @@ async def start_render(
     given: VideoSettings,
     wake: Callable[[], None],
     media_origins: frozenset[Origin] = frozenset(),
+    subtitles: bool | None = None,
 ) -> Job:
-    """Queue the project's render and wake the local runner; the job as queued."""
+    """Queue the project's render and wake the local runner; the job as queued.
+    `subtitles` is what the request gives, None when it leaves it out."""
     project = await get_project(store, project_id)
-    check_renderable(project)
-    check_render_inputs(project, media_origins)
-    settings = settings_for(project, given)
+    settings = settings_for(project, given, subtitles)
+    check_renderable(project, settings)
+    check_render_inputs(project, settings, media_origins)
     try:
         job = await store.queue_job(
             project_id, settings, render_body(project, settings), round(clock() * 1000)

@@ -41,6 +41,8 @@ REQUESTED = VideoSettings(
     fps=60,
     template=pb.VIDEO_TEMPLATE_KEN_BURNS,
     background_music=pb.BACKGROUND_MUSIC_CINEMATIC,
+    aspect_ratio=pb.ASPECT_RATIO_9_16,
+    subtitles=True,
 )
 PAYLOAD = {
     "title": "Été — ÉCOLE",
@@ -806,6 +808,8 @@ async def test_mongo_job_document_is_readable_by_an_operator(mongo_store) -> Non
             "fps": 60,
             "template": "ken_burns",
             "background_music": "cinematic",
+            "aspect_ratio": "9:16",
+            "subtitles": True,
         },
         "payload": PAYLOAD,
         "owner": "a",

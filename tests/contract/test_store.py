@@ -492,6 +492,7 @@ async def test_mongo_document_is_readable_by_an_operator(mock_store) -> None:
         "audio_speed": 1.25,
         "audio_pitch": 0.75,
         "audio_path": "https://cdn.example/audio/1.mp3",
+        "captions_url": "https://cdn.example/audio/1.vtt",
         "image_style": "oil_painting",
         "images": [
             {"prompt": "a lighthouse at dawn", "url": "https://cdn.example/img/1.png"},
@@ -502,6 +503,8 @@ async def test_mongo_document_is_readable_by_an_operator(mock_store) -> None:
         "fps": 24,
         "video_template_id": "zoom_out",
         "background_music": "ambient",
+        "aspect_ratio": "1:1",
+        "subtitles": True,
         "video_url": "https://cdn.example/video/1.mp4",
         "thumbnail": "https://cdn.example/video/1.jpg",
         "duration": 42.125,
@@ -518,7 +521,10 @@ async def test_mongo_document_nulls_what_is_unset(mock_store) -> None:
 
     document = await raw_document(mock_store, created.id)
 
-    nulls = ["language", "status", "audio_path", "create_time", "video_url", "fps"]
+    nulls = [
+        "language", "status", "audio_path", "captions_url", "create_time", "video_url", "fps",
+        "aspect_ratio",
+    ]  # fmt: skip
     assert {name: document[name] for name in nulls} == dict.fromkeys(nulls)
     assert "video_job" not in document
     assert (document["images"], document["duration"], document["description"]) == ([], 0, "")

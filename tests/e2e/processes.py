@@ -72,6 +72,38 @@ class Process:
             return self.popen.wait()
 
 
+SERVICES = ("script", "audio", "image", "video")
+
+
+def start_product(
+    tmp_path: Path, extra_env: dict[str, str], replaced: dict[str, str] | None = None
+) -> tuple[str, list[Process]]:
+    """Every process of the Procfile on free ports, media and data under tmp_path; the
+    edge's URL and the processes. `replaced` maps a service to the URL of a stand-in the
+    orchestrator calls instead (that service is then not started)."""
+    replaced = replaced or {}
+    ports = {name: free_port() for name in SERVICES}
+    edge_port = free_port()
+    env: dict[str, str] = {
+        "EDGE_PORT": str(edge_port),
+        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "METRICS_PORT": "0",
+        **extra_env,
+    }
+    for name, port in ports.items():
+        prefix = name.upper()
+        env[f"{prefix}_SERVICE_PORT"] = str(port)
+        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
+        env[f"{prefix}_SERVICE_URL"] = replaced.get(name, f"http://127.0.0.1:{port}")
+    processes = [
+        Process(command, environment(**env), tmp_path / f"{name}.log")
+        for name, command in procfile().items()
+        if name not in replaced
+    ]
+    return f"http://127.0.0.1:{edge_port}", processes
+
+
 def wait_until(url: str, timeout: float = 20, ok: tuple[int, ...] = (200,)) -> None:
     """Poll `url` until it answers one of `ok`."""
     deadline = time.monotonic() + timeout
@@ -103,33 +135,6 @@ async def until_ready(session: aiohttp.ClientSession, base: str, within: float =
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
-
-
-SERVICES = ("script", "audio", "image", "video")
-
-
-def start_product(tmp_path: Path, **extra: str) -> tuple[str, list[Process]]:
-    """Every process of the Procfile on free ports, media and data under tmp_path, with
-    `extra` environment; the edge's URL, and the processes to stop."""
-    ports = {name: free_port() for name in SERVICES}
-    edge_port = free_port()
-    env: dict[str, str] = {
-        "EDGE_PORT": str(edge_port),
-        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "METRICS_PORT": "0",
-        **extra,
-    }
-    for name, port in ports.items():
-        prefix = name.upper()
-        env[f"{prefix}_SERVICE_PORT"] = str(port)
-        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
-        env[f"{prefix}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
-    processes = [
-        Process(command, environment(**env), tmp_path / f"{name}.log")
-        for name, command in procfile().items()
-    ]
-    return f"http://127.0.0.1:{edge_port}", processes
 
 
 async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:

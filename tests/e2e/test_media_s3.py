@@ -66,7 +66,7 @@ def local_files(root: Path) -> list[Path]:
 @pytest.fixture
 def product(tmp_path: Path, s3: S3Endpoint, bucket: str) -> Iterator[str]:
     """Every process of the Procfile, the media services on the bucket."""
-    base, processes = start_product(tmp_path, **s3.env(bucket))
+    base, processes = start_product(tmp_path, s3.env(bucket))
     yield base
     for process in processes:
         process.stop()

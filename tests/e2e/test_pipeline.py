@@ -27,10 +27,20 @@ def product_env() -> dict[str, str]:
 @pytest.fixture
 def product(tmp_path: Path, product_env: dict[str, str]):
     """Every process of the Procfile on free ports, media and data under tmp_path."""
-    base, processes = start_product(tmp_path, **product_env)
+    base, processes = start_product(tmp_path, product_env)
     yield base
     for process in processes:
         process.stop()
+
+
+# The README walk-through's project.
+BEES = {
+    "title": "Why bees matter",
+    "description": "Bees pollinate crops. Without them, many fruits disappear.",
+    "use_case": "youtube_short",
+    "language": "en",
+    "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
+}
 
 
 async def download(session: aiohttp.ClientSession, url: str, path: Path) -> Path:
@@ -52,13 +62,7 @@ async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, res
             session,
             "POST",
             f"{base}/projects",
-            {
-                "title": "Why bees matter",
-                "description": "Bees pollinate crops. Without them, many fruits disappear.",
-                "use_case": "youtube_short",
-                "language": "en",
-                "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
-            },
+            BEES,
         )
         url = f"{base}/projects/{project['id']}"
 

@@ -49,6 +49,7 @@ def project(title: str = "A project", *, created_ms: int = 0, **fields: Any) -> 
         fps=30,
         video_template_id=pb.VIDEO_TEMPLATE_BASIC_FADE,
         background_music=pb.BACKGROUND_MUSIC_NONE,
+        aspect_ratio=pb.ASPECT_RATIO_16_9,
         create_time=at(created_ms),
         update_time=at(created_ms),
     )
@@ -66,6 +67,8 @@ def video_job(**fields: Any) -> VideoJob:
             fps=60,
             template=pb.VIDEO_TEMPLATE_KEN_BURNS,
             background_music=pb.BACKGROUND_MUSIC_CINEMATIC,
+            aspect_ratio=pb.ASPECT_RATIO_9_16,
+            subtitles=True,
         ),
         create_time=at(5_001),
         update_time=at(9_999),
@@ -89,6 +92,7 @@ def full_project() -> Project:
         audio_speed=1.25,
         audio_pitch=0.75,
         audio_path="https://cdn.example/audio/1.mp3",
+        captions_url="https://cdn.example/audio/1.vtt",
         image_style=pb.IMAGE_STYLE_OIL_PAINTING,
         images=[
             Scene(prompt="a lighthouse at dawn", url="https://cdn.example/img/1.png"),
@@ -99,6 +103,8 @@ def full_project() -> Project:
         fps=24,
         video_template_id=pb.VIDEO_TEMPLATE_ZOOM_OUT,
         background_music=pb.BACKGROUND_MUSIC_AMBIENT,
+        aspect_ratio=pb.ASPECT_RATIO_1_1,
+        subtitles=True,
         video_url="https://cdn.example/video/1.mp4",
         thumbnail="https://cdn.example/video/1.jpg",
         duration=42.125,
@@ -131,8 +137,9 @@ ENUM_FIELDS = (
     "resolution",
     "video_template_id",
     "background_music",
+    "aspect_ratio",
 )
-URL_FIELDS = ("audio_path", "video_url", "thumbnail")
+URL_FIELDS = ("audio_path", "captions_url", "video_url", "thumbnail")
 BAD_URLS = (
     "javascript:alert(1)",
     "ftp://x",
@@ -162,12 +169,15 @@ def valid_project(**overrides: Any) -> Project:
         "audio_speed": 1.3,
         "audio_pitch": 0.7,
         "audio_path": "https://cdn.example/audio.mp3",
+        "captions_url": "https://cdn.example/audio.vtt",
         "image_style": pb.IMAGE_STYLE_WATERCOLOR,
         "images": [Scene(prompt="A cat", url="https://cdn.example/cat.png"), Scene(prompt="A dog")],
         "resolution": pb.RESOLUTION_2160P,
         "fps": 60,
         "video_template_id": pb.VIDEO_TEMPLATE_KEN_BURNS,
         "background_music": pb.BACKGROUND_MUSIC_CINEMATIC,
+        "aspect_ratio": pb.ASPECT_RATIO_9_16,
+        "subtitles": True,
         "video_url": "https://cdn.example/video.mp4",
         "thumbnail": "http://cdn.example/thumb.jpg",
         "duration": 42.5,

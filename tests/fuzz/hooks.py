@@ -4,9 +4,10 @@ schemathesis.toml): what the OpenAPI document says in words but cannot say as a 
 - GET /projects takes each parameter under one name only: `page` or `_page`, not both
   (a 400 "given more than once"). Parameters cannot exclude each other in OpenAPI, so
   cases that combine two aliases are dropped.
-- A generation step whose precondition fails (no script before the audio...) answers
-  400 to a body the schema allows. schemathesis.toml lets those steps' positive cases
-  answer 400; the check below keeps that 400 to the precondition codes alone.
+- A generation step whose precondition fails (no script before the audio, a prompt
+  with nothing to draw...) answers 400 to a body the schema allows.
+  schemathesis.toml lets those steps' positive cases answer 400; the check below keeps
+  that 400 to the precondition codes alone.
 """
 
 import json
@@ -15,8 +16,18 @@ import schemathesis
 
 from edge.listing import ALIASES
 
-PRECONDITION_CODES = {"SCRIPT_REQUIRED", "IMAGES_REQUIRED", "AUDIO_REQUIRED", "INPUT_URL_REFUSED"}
-PRECONDITION_OPERATIONS = {"generateAudio", "generateImages", "generateVideo"}
+PRECONDITION_CODES = {
+    "SCRIPT_REQUIRED",
+    "IMAGES_REQUIRED",
+    "AUDIO_REQUIRED",
+    "CAPTIONS_REQUIRED",  # subtitles asked of a project whose audio gave no captions
+    # A script or a prompt, given or stored, with no letter or digit: a rule that JSON
+    # Schema's (ECMA) patterns cannot state for every script of the world.
+    "NOTHING_TO_SPEAK",
+    "NOTHING_TO_DRAW",
+    "INPUT_URL_REFUSED",  # render inputs at URLs the video service would not fetch
+}
+PRECONDITION_OPERATIONS = {"generateAudio", "generateImages", "generateImage", "generateVideo"}
 
 
 def _one_name_each(case) -> bool:

@@ -49,7 +49,15 @@ STORED = Project(
     audio_pitch=0.8,
     image_style=pb.IMAGE_STYLE_ANIME,
     images=[Scene(prompt=p) for p in ("A hive", "A meadow", "A queen")],
+    aspect_ratio=pb.ASPECT_RATIO_1_1,
 )
+
+
+# A project ready to render: its audio, and every scene drawn.
+DRAWN: dict[str, Any] = {
+    "audio_path": "https://cdn.example/a.mp3",
+    "images": [Scene(prompt="A hive", url="https://cdn.example/1.png")],
+}
 
 
 def changed(project: Project, **fields: Any) -> Project:
@@ -126,6 +134,7 @@ PAYLOADS = [
         },
         lambda url: {
             "audio_path": url("audio-0.mp3"),
+            "captions_url": url("captions-1.vtt"),
             "voice_id": pb.VOICE_ECHO,
             "audio_speed": 0.9,
             "status": pb.PROJECT_STATUS_AUDIO_READY,
@@ -135,7 +144,7 @@ PAYLOADS = [
     pytest.param(
         "images",
         {"images": scenes("A bee", url="https://old.example/x"), "style": pb.IMAGE_STYLE_SKETCH},
-        {"images": [{"prompt": "A bee"}], "style": "sketch"},
+        {"images": [{"prompt": "A bee"}], "style": "sketch", "aspect_ratio": "1:1"},
         lambda url: {
             "images": [Scene(prompt="A bee", url=url("image-0.png"))],
             "image_style": pb.IMAGE_STYLE_SKETCH,
@@ -146,7 +155,7 @@ PAYLOADS = [
     pytest.param(
         "image",
         {"prompt": "A field"},
-        {"prompt": "A field", "style": "anime"},
+        {"prompt": "A field", "style": "anime", "aspect_ratio": "1:1"},
         lambda url: {
             "images": [
                 STORED.images[0],
@@ -248,6 +257,7 @@ INVALID = [
     ("video", {"fps": 0}, ["fps"]),
     ("video", {"template": 99}, ["template"]),
     ("video", {"resolution": 9, "background_music": 9}, ["resolution", "background_music"]),
+    ("video", {"aspect_ratio": 7}, ["aspect_ratio"]),
 ]
 
 
@@ -274,6 +284,7 @@ async def test_an_empty_id_is_invalid(stub: ProjectServiceStub, fakes: Fakes, st
         ("images", {"images": []}, "IMAGES_REQUIRED"),
         ("video", {}, "AUDIO_REQUIRED"),
         ("video", {"audio_path": "https://cdn.example/a.mp3"}, "IMAGES_REQUIRED"),
+        ("video", {**DRAWN, "subtitles": True}, "CAPTIONS_REQUIRED"),
     ],
 )
 async def test_an_unmet_precondition_calls_no_service(
@@ -304,3 +315,21 @@ async def test_an_unknown_scene_is_not_found(
     assert (failed.code, failed.reason) == (grpc.StatusCode.NOT_FOUND, "SCENE_NOT_FOUND")
     only_called(fakes)
     assert await get(stub, project.id) == project
+
+
+async def test_a_render_sends_the_aspect_subtitles_and_captions(
+    stub: ProjectServiceStub, fakes: Fakes
+) -> None:
+    project = await create(stub, **DRAWN, captions_url="https://cdn.example/a.vtt")
+    request = pbs.GenerateVideoRequest(
+        id=project.id, aspect_ratio=pb.ASPECT_RATIO_9_16, subtitles=True
+    )
+    job = await stub.GenerateVideo(request, timeout=DEADLINE)
+    assert (job.requested.aspect_ratio, job.requested.subtitles) == (pb.ASPECT_RATIO_9_16, True)
+    await fakes.video.called()
+    body = fakes.video.received[0].body
+    assert {k: body[k] for k in ("aspect_ratio", "subtitles", "captions_url")} == {
+        "aspect_ratio": "9:16",
+        "subtitles": True,
+        "captions_url": "https://cdn.example/a.vtt",
+    }

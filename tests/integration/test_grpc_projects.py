@@ -89,7 +89,7 @@ async def test_create_applies_the_defaults(stub: ProjectServiceStub) -> None:
     assert created.id
     expected = writable(project("Hello"))  # the contract's defaults
     assert writable(created) == expected
-    for optional in ("audio_path", "video_url", "thumbnail", "video_job"):
+    for optional in ("audio_path", "captions_url", "video_url", "thumbnail", "video_job"):
         assert not created.HasField(optional), optional
     assert created.create_time == ts(START)
     assert created.update_time == ts(START)

@@ -20,6 +20,7 @@ from edge import codec, listing
 from edge.app import create_app
 from edge.config import EdgeSettings
 from edge.handlers import docs
+from orchestrator.text import bad_character
 from orchestrator.urls import is_media_url
 from tests.integration.helpers import CONTRACT_ENUMS, DEFAULTS, EVERYTHING, FIELDS, Api
 
@@ -28,7 +29,7 @@ DOCUMENT: dict[str, Any] = json.loads((ROOT / "edge" / "openapi.json").read_text
 SCHEMAS = DOCUMENT["components"]["schemas"]
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-NULLABLE = {"audio_path", "video_url", "thumbnail", "video_job"}
+NULLABLE = {"audio_path", "captions_url", "video_url", "thumbnail", "video_job"}
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
@@ -216,6 +217,31 @@ def test_a_url_the_document_allows_is_one_the_orchestrator_accepts(url: str) -> 
     assert is_valid("NullableUrl", url) == is_valid("Url", url)
 
 
+# Each text schema, and whether its text may hold several lines (orchestrator/text.py).
+TEXT_SCHEMAS = {
+    "InputTitle": False,
+    "InputPrompt": True,
+    "Description": True,
+    "ScriptText": True,
+    "Url": False,
+}
+
+
+@pytest.mark.parametrize("char", [*map(chr, range(0x20)), *map(chr, range(0x7F, 0xA1)), "é", "🐝"])
+@pytest.mark.parametrize("name", TEXT_SCHEMAS)
+def test_a_text_the_document_allows_holds_only_characters_the_orchestrator_takes(
+    name: str, char: str
+) -> None:
+    """The document states the character rule: what it allows inside a text (between
+    two letters) is what the orchestrator takes, no more, no less."""
+    text = f"https://a.example/x{char}y" if name == "Url" else f"x{char}y"
+    assert is_valid(name, text) == (bad_character(text, TEXT_SCHEMAS[name]) is None), text
+    if name == "Description":
+        item = {"type": "array", "items": SCHEMAS["VideoInspirations"]["items"]}
+        allowed = jsonschema.Draft202012Validator(item).is_valid([text])
+        assert allowed == (bad_character(text, multiline=False) is None), text
+
+
 def test_every_error_answer_is_the_error_shape_with_a_request_id() -> None:
     statuses: dict[str, set[str]] = {}
     for method, path, operation in operations():
@@ -241,6 +267,8 @@ def test_every_error_answer_is_the_error_shape_with_a_request_id() -> None:
             assert "404" in statuses[key], key
             assert ("502" in statuses[key]) != key.endswith("generate-video"), key
     assert "409" in statuses["POST /projects/{id}/generate-video"]
+    for step in ("audio", "images", "images/{scene_index}"):  # a service refusing the content
+        assert "422" in statuses[f"POST /projects/{{id}}/generate-{step}"], step
     assert statuses["DELETE /projects/{id}"] == {"204", "401", "404", "414", "503", "504"}
 
 

@@ -48,6 +48,7 @@ STORED: dict[str, Any] = {
     "audio_pitch": 0.8,
     "image_style": "anime",
     "images": SCENES,
+    "aspect_ratio": "9:16",
 }
 
 
@@ -150,6 +151,7 @@ PAYLOADS = [
         AUDIO_DEFAULTS,
         lambda url: {
             "audio_path": url("audio-0.mp3"),
+            "captions_url": url("captions-1.vtt"),
             "voice_id": "nova",
             "audio_speed": 1.2,
             "audio_pitch": 0.8,
@@ -175,6 +177,7 @@ PAYLOADS = [
         },
         lambda url: {
             "audio_path": url("audio-0.mp3"),
+            "captions_url": url("captions-1.vtt"),
             "voice_id": "shimmer",
             "audio_speed": 0.7,
             "audio_pitch": 1.3,
@@ -188,6 +191,7 @@ PAYLOADS = [
         {**AUDIO_DEFAULTS, "audio_speed": 1.0, "voice_id": "echo"},
         lambda url: {
             "audio_path": url("audio-0.mp3"),
+            "captions_url": url("captions-1.vtt"),
             "voice_id": "echo",
             "audio_speed": 1.0,
             "audio_pitch": 0.8,
@@ -198,7 +202,7 @@ PAYLOADS = [
     pytest.param(
         "images",
         None,
-        {"images": PROMPTS, "style": "anime"},
+        {"images": PROMPTS, "style": "anime", "aspect_ratio": "9:16"},
         lambda url: {
             "images": drawn([s["prompt"] for s in SCENES], url),
             "image_style": "anime",
@@ -215,7 +219,11 @@ PAYLOADS = [
             ],
             "style": "flat_design",
         },
-        {"images": [{"prompt": "A bee"}, {"prompt": "A"}], "style": "flat_design"},
+        {
+            "images": [{"prompt": "A bee"}, {"prompt": "A"}],
+            "style": "flat_design",
+            "aspect_ratio": "9:16",
+        },
         lambda url: {
             "images": drawn(["A bee", "A"], url),
             "image_style": "flat_design",
@@ -226,14 +234,14 @@ PAYLOADS = [
     pytest.param(
         "image",
         None,
-        {"prompt": "A meadow", "style": "anime"},
+        {"prompt": "A meadow", "style": "anime", "aspect_ratio": "9:16"},
         lambda url: {"images": [SCENES[0], drawn(["A meadow"], url)[0], SCENES[2]]},
         id="image-no-body",
     ),
     pytest.param(
         "image",
         {"prompt": " A field ", "style": "oil_painting"},
-        {"prompt": "A field", "style": "oil_painting"},
+        {"prompt": "A field", "style": "oil_painting", "aspect_ratio": "9:16"},
         # The style is for this call only; the status does not move.
         lambda url: {"images": [SCENES[0], drawn(["A field"], url)[0], SCENES[2]]},
         id="image-every-field",

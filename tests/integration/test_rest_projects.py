@@ -199,7 +199,7 @@ async def test_update_replaces_arrays_whole(
 @UPDATE_METHODS
 async def test_update_sets_nullable_fields_back_to_null(api: Api, method: str) -> None:
     before = await api.create(**EVERYTHING)
-    nulls = {"audio_path": None, "video_url": None, "thumbnail": None}
+    nulls = {"audio_path": None, "captions_url": None, "video_url": None, "thumbnail": None}
     resp = await api.client.request(method, f"/projects/{before['id']}", json=nulls)
     assert resp.status == 200, await resp.text()
     after = await resp.json()
@@ -210,6 +210,32 @@ async def test_update_sets_nullable_fields_back_to_null(api: Api, method: str) -
         method, f"/projects/{before['id']}", json={"audio_path": "https://cdn.example/b.mp3"}
     )
     assert (await resp.json())["audio_path"] == "https://cdn.example/b.mp3"
+
+
+@UPDATE_METHODS
+async def test_captions_are_reset_when_the_audio_changes(api: Api, method: str) -> None:
+    before = await api.create(**EVERYTHING)
+    url = f"/projects/{before['id']}"
+
+    async def update(body: dict) -> dict:
+        resp = await api.client.request(method, url, json=body)
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+    # The same audio written back (a client PUTting what it read): the captions stay.
+    same = await update({"audio_path": before["audio_path"], "title": "Renamed"})
+    assert same["captions_url"] == EVERYTHING["captions_url"]
+    # Other audio with its captions: both are kept.
+    both = {"audio_path": "https://cdn.example/b.mp3", "captions_url": "https://cdn.example/b.vtt"}
+    assert {k: (await update(both))[k] for k in both} == both
+    # Other audio alone: the captions of the old one are out of sync, so they go.
+    after = await update({"audio_path": "https://cdn.example/c.mp3"})
+    assert (after["audio_path"], after["captions_url"]) == ("https://cdn.example/c.mp3", None)
+    assert await api.get(before["id"]) == after
+    # Captions alone change alone.
+    assert (await update({"captions_url": "https://cdn.example/c.vtt"}))["audio_path"] == (
+        "https://cdn.example/c.mp3"
+    )
 
 
 @UPDATE_METHODS

@@ -57,12 +57,27 @@ RENDERABLE: dict[str, Any] = {
     "fps": 60,
     "video_template_id": "ken_burns",
     "background_music": "ambient",
+    "captions_url": "https://cdn.example/audio.vtt",
+    "aspect_ratio": "1:1",
 }
 STORED_SETTINGS = {
     "resolution": "1440p",
     "fps": 60,
     "template": "ken_burns",
     "background_music": "ambient",
+    "aspect_ratio": "1:1",
+    "subtitles": False,
+}
+
+
+# A value other than the stored one for every setting of a render.
+EVERY_SETTING = {
+    "resolution": "720p",
+    "fps": 24,
+    "template": "zoom_in",
+    "background_music": "soft",
+    "aspect_ratio": "9:16",
+    "subtitles": True,
 }
 
 
@@ -115,12 +130,16 @@ async def no_job(api: Api, stub: ProjectServiceStub, fakes: Fakes, project_id: s
     ("body", "requested"),
     [
         (None, STORED_SETTINGS),
+        (EVERY_SETTING, EVERY_SETTING),
         (
-            {"resolution": "720p", "fps": 24, "template": "zoom_in", "background_music": "soft"},
-            {"resolution": "720p", "fps": 24, "template": "zoom_in", "background_music": "soft"},
-        ),
-        (
-            {"resolution": None, "fps": 30, "template": "slide_left", "background_music": None},
+            {
+                "resolution": None,
+                "fps": 30,
+                "template": "slide_left",
+                "background_music": None,
+                "aspect_ratio": None,
+                "subtitles": None,
+            },
             {**STORED_SETTINGS, "fps": 30, "template": "slide_left"},
         ),
     ],
@@ -165,6 +184,8 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
         "fps": requested["fps"],
         "video_template_id": requested["template"],
         "background_music": requested["background_music"],
+        "aspect_ratio": requested["aspect_ratio"],
+        "subtitles": requested["subtitles"],
         "video_job": {
             **job,
             "state": "succeeded",
@@ -181,6 +202,7 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
         "audio_path": RENDERABLE["audio_path"],
         "images": IMAGES,
         **requested,
+        "captions_url": RENDERABLE["captions_url"],
     }
     assert call.headers["Idempotency-Key"] == idempotency_key(project["id"], done["video_job"])
     assert call.headers["X-Request-ID"] == f"job-{project['id']}"
@@ -214,15 +236,36 @@ async def test_a_finished_render_can_be_redone_with_a_new_idempotency_key(
         ({"audio_path": None}, "AUDIO_REQUIRED"),
         ({"images": [IMAGES[0], {"prompt": "Not drawn", "url": None}]}, "IMAGES_REQUIRED"),
         ({"images": []}, "IMAGES_REQUIRED"),
+        ({"captions_url": None, "subtitles": True}, "CAPTIONS_REQUIRED"),
     ],
-    ids=["no-audio", "an-image-without-url", "no-images"],
+    ids=["no-audio", "an-image-without-url", "no-images", "subtitles-without-captions"],
 )
 async def test_an_unmet_precondition_creates_no_job(
     api: Api, stub: ProjectServiceStub, fakes: Fakes, changes: dict, code: str
 ) -> None:
     project = await api.create(**{**RENDERABLE, **changes})
-    await assert_error(await render(api, project["id"]), 400, code)
+    body = await assert_error(await render(api, project["id"]), 400, code)
+    if code == "CAPTIONS_REQUIRED":
+        assert "generate the audio first" in body["detail"]
     await no_job(api, stub, fakes, project["id"])
+
+
+async def test_subtitles_asked_without_captions_are_refused_over_rest_and_grpc(
+    api: Api, stub: ProjectServiceStub, fakes: Fakes
+) -> None:
+    project = await api.create(**{**RENDERABLE, "captions_url": None})
+    resp = await render(api, project["id"], {"subtitles": True})
+    await assert_error(resp, 400, "CAPTIONS_REQUIRED")
+    request = pbs.GenerateVideoRequest(id=project["id"], subtitles=True)
+    failure = await rpc_failure(stub.GenerateVideo(request))
+    assert (failure.code, failure.reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "CAPTIONS_REQUIRED",
+    )
+    await no_job(api, stub, fakes, project["id"])
+    # Without subtitles the same project renders.
+    job = await stub.GenerateVideo(pbs.GenerateVideoRequest(id=project["id"], subtitles=False))
+    assert (job.requested.subtitles, job.requested.aspect_ratio) == (False, pb.ASPECT_RATIO_1_1)
 
 
 @pytest.mark.parametrize(
@@ -277,6 +320,8 @@ async def test_inputs_from_the_services_and_trusted_origins_are_rendered(
         ({"template": "nope"}, ["template"]),
         ({"resolution": "4k", "background_music": "jazz"}, ["resolution", "background_music"]),
         ({"video_template_id": "zoom_in"}, ["video_template_id"]),
+        ({"aspect_ratio": "4:3", "subtitles": "yes"}, ["aspect_ratio", "subtitles"]),
+        ({"aspect_ratio": "ASPECT_RATIO_9_16"}, ["aspect_ratio"]),
     ],
 )
 async def test_an_invalid_body_creates_no_job(
@@ -434,6 +479,7 @@ async def test_get_video_job_follows_the_render(
         fps=60,
         template=pb.VIDEO_TEMPLATE_ZOOM_OUT,
         background_music=pb.BACKGROUND_MUSIC_AMBIENT,
+        aspect_ratio=pb.ASPECT_RATIO_1_1,
     )
     await settled_job(api, project["id"])
     job = await stub.GetVideoJob(pbs.GetVideoJobRequest(id=project["id"]))
@@ -488,6 +534,13 @@ async def test_a_transient_failure_is_retried(
             "answered 400: images[1].url points at mongo",
         ),
         ({"status": 422}, "answered 422"),
+        (
+            {
+                "status": 422,
+                "body": b'{"detail": "images[1].url is not an image", "code": "INPUT_UNUSABLE"}',
+            },
+            "refused the content: images[1].url is not an image",
+        ),
         ({"status": 404}, "answered 404"),
         ({"body": b"<html>oops</html>"}, "not JSON"),
         ({"body": b'{"url": "http://x/v.mp4"}'}, "unusable"),
@@ -499,7 +552,16 @@ async def test_a_transient_failure_is_retried(
             "unusable",
         ),
     ],
-    ids=["400", "400-refused-url", "422", "404", "garbage", "missing-fields", "link-local-url"],
+    ids=[
+        "400",
+        "400-refused-url",
+        "422",
+        "422-refusal",
+        "404",
+        "garbage",
+        "missing-fields",
+        "link-local-url",
+    ],
 )
 async def test_a_permanent_failure_fails_the_job_at_once(
     api: Api, fakes: Fakes, project: dict, how: dict, words: str

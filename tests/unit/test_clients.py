@@ -1,6 +1,7 @@
 """The microservice clients against a fake service on loopback: payloads, headers,
 retries only where nothing can have been processed, and every failure typed."""
 
+import json
 import socket
 import time
 
@@ -11,7 +12,13 @@ from orchestrator.clients.http import CallPolicy
 from orchestrator.clients.image import ImageClient
 from orchestrator.clients.script import ScriptClient
 from orchestrator.clients.video import VideoClient
-from orchestrator.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from orchestrator.errors import (
+    ContentRefused,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    Violation,
+)
 
 POLICY = CallPolicy(max_answer_bytes=64 * 1024, attempts=3, retry_budget_s=2.0)
 SCRIPT_ARGS = dict(
@@ -152,7 +159,9 @@ async def test_a_batch_answer_must_match_the_prompts(fake) -> None:
     fake.misbehave(body=b'{"images": [{"prompt": "a", "url": "http://x/1.png"}]}')
     try:
         with pytest.raises(UpstreamError, match="1 images for 2 prompts"):
-            await image.generate_batch(prompts=["a", "b"], style="anime", deadline=None)
+            await image.generate_batch(
+                prompts=["a", "b"], style="anime", aspect_ratio="16:9", deadline=None
+            )
     finally:
         await image.close()
 
@@ -176,6 +185,83 @@ async def test_a_url_that_is_not_http_is_refused(fake, url: str) -> None:
     fake.misbehave(body=f'{{"url": "{url}"}}'.encode())
     try:
         with pytest.raises(UpstreamError, match="unusable"):
-            await image.generate(prompt="p", style="anime", deadline=None)
+            await image.generate(prompt="p", style="anime", aspect_ratio="16:9", deadline=None)
+    finally:
+        await image.close()
+
+
+async def test_the_image_calls_ask_for_the_aspect(fake) -> None:
+    image = await started(ImageClient(fake.base_url, 1.0, POLICY))
+    try:
+        await image.generate(prompt="p", style="anime", aspect_ratio="9:16", deadline=None)
+        await image.generate_batch(
+            prompts=["a", "b"], style="sketch", aspect_ratio="1:1", deadline=None
+        )
+    finally:
+        await image.close()
+    assert [(c.path, c.body) for c in fake.received] == [
+        ("/generate", {"prompt": "p", "style": "anime", "aspect_ratio": "9:16"}),
+        (
+            "/generate-batch",
+            {
+                "images": [{"prompt": "a"}, {"prompt": "b"}],
+                "style": "sketch",
+                "aspect_ratio": "1:1",
+            },
+        ),
+    ]
+
+
+REFUSAL = {
+    "detail": "the image provider refused images[1].prompt: safety system",
+    "code": "CONTENT_REFUSED",
+    "errors": [{"field": "images[1].prompt", "message": "safety system"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "violations"),
+    [
+        (REFUSAL, "CONTENT_REFUSED", [Violation("images[1].prompt", "safety system")]),
+        (
+            {**REFUSAL, "code": "PROMPT_REJECTED", "errors": [{"field": "prompt"}]},
+            "PROMPT_REJECTED",
+            [Violation("prompt", REFUSAL["detail"])],
+        ),
+        # Another code of a 422 is still the content refused; no errors: no field named.
+        ({"detail": "no", "code": "INPUT_UNUSABLE"}, "CONTENT_REFUSED", []),
+        # Long words are cut short: they travel in gRPC trailers.
+        (
+            {"detail": "d" * 5000, "errors": [{"field": "f" * 500, "message": "m" * 5000}]},
+            "CONTENT_REFUSED",
+            [Violation("f" * 100, "m" * 300)],
+        ),
+    ],
+)
+async def test_a_422_is_the_content_refused_and_is_not_retried(
+    fake, body, reason, violations
+) -> None:
+    image = await started(ImageClient(fake.base_url, 1.0, POLICY))
+    fake.misbehave(status=422, body=json.dumps(body).encode())
+    try:
+        with pytest.raises(ContentRefused) as raised:
+            await image.generate(prompt="p", style="anime", aspect_ratio="16:9", deadline=None)
+    finally:
+        await image.close()
+    refused = raised.value
+    assert (refused.reason, refused.violations, refused.status) == (reason, violations, 422)
+    assert refused.message.startswith("the image service refused the content: ")
+    assert len(refused.message) < 400
+    assert not refused.transient
+    assert len(fake.received) == 1
+
+
+@pytest.mark.parametrize("body", [b"<html>", b'{"code": "CONTENT_REFUSED"}', b'{"detail": 1}'])
+async def test_a_422_without_the_error_shape_is_an_unusable_answer(fake, body) -> None:
+    image = await started(ImageClient(fake.base_url, 1.0, POLICY))
+    fake.misbehave(status=422, body=body)
+    try:
+        with pytest.raises(UpstreamError, match="422 with an unusable body"):
+            await image.generate(prompt="p", style="anime", aspect_ratio="16:9", deadline=None)
     finally:
         await image.close()

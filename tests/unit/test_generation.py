@@ -116,8 +116,76 @@ async def test_audio_stores_its_url_and_the_voice_used(store, fake, clients) -> 
         "language": "en",
     }
     assert saved.audio_path.startswith(fake.base_url) and saved.audio_path.endswith(".mp3")
+    assert saved.captions_url.startswith(fake.base_url) and saved.captions_url.endswith(".vtt")
     assert (saved.voice_id, saved.audio_speed) == (pb.VOICE_NOVA, 1.2)
     assert saved.status == pb.PROJECT_STATUS_AUDIO_READY
+
+
+async def test_audio_without_captions_clears_the_old_ones(store, fake, clients) -> None:
+    project = await new_project(
+        store, script_text="Hello bees", captions_url="http://old.example/a.vtt"
+    )
+    fake.misbehave(body=b'{"url": "http://media.example/a.mp3", "duration": 1.0}')
+    saved = await generation.generate_audio(
+        store, clients["audio"], Clock(), project.id, Project(), [], None
+    )
+    assert saved.audio_path == "http://media.example/a.mp3"
+    assert not saved.HasField("captions_url")
+
+
+@pytest.mark.parametrize("script", ["...", "\u2026 !? \u00bf", "\U000c1a27", "\U0001f41d"])
+async def test_audio_refuses_a_stored_script_with_nothing_to_speak(
+    store, fake, clients, script
+) -> None:
+    project = await new_project(store, script_text=script)
+    with pytest.raises(PreconditionFailed) as raised:
+        await generation.generate_audio(
+            store, clients["audio"], Clock(), project.id, Project(), [], None
+        )
+    assert raised.value.reason == "NOTHING_TO_SPEAK"
+    assert raised.value.message.startswith("script_text: has nothing to speak")
+    assert fake.received == []
+
+
+@pytest.mark.parametrize(
+    ("aspect", "label"),
+    [(pb.ASPECT_RATIO_9_16, "9:16"), (pb.ASPECT_RATIO_1_1, "1:1"), (0, "16:9")],
+)
+async def test_both_image_calls_ask_for_the_project_aspect(
+    store, fake, clients, aspect, label
+) -> None:
+    project = await new_project(store, images=SCENES[:2])
+    if not aspect:  # a project stored before the field existed
+        project.ClearField("aspect_ratio")
+        await store.update(project.id, project, ["aspect_ratio"])
+    else:
+        project.aspect_ratio = aspect
+        await store.update(project.id, project, ["aspect_ratio"])
+    await generation.generate_images(
+        store, clients["image"], Clock(), project.id, Project(), [], None
+    )
+    await generation.generate_image(store, clients["image"], Clock(), project.id, 1, None, 0, None)
+    assert [c.body["aspect_ratio"] for c in fake.received] == [label, label]
+
+
+async def test_images_refuse_stored_prompts_with_nothing_to_draw(store, fake, clients) -> None:
+    scenes = [Scene(prompt="a bee"), Scene(prompt="..."), Scene(prompt="\u2728"), Scene(prompt="2")]
+    project = await new_project(store, images=scenes)
+    with pytest.raises(PreconditionFailed) as raised:
+        await generation.generate_images(
+            store, clients["image"], Clock(), project.id, Project(), [], None
+        )
+    assert raised.value.reason == "NOTHING_TO_DRAW"
+    assert [v.field for v in raised.value.violations] == ["images[1].prompt", "images[2].prompt"]
+    with pytest.raises(PreconditionFailed) as raised:
+        await generation.generate_image(
+            store, clients["image"], Clock(), project.id, 1, None, 0, None
+        )
+    assert raised.value.message.startswith("images[1].prompt: has nothing to draw")
+    assert fake.received == []
+    # A prompt given (checked by the servicer) is drawn, whatever the stored one.
+    await generation.generate_image(store, clients["image"], Clock(), project.id, 1, "a", 0, None)
+    assert len(fake.received) == 1
 
 
 async def test_images_are_drawn_in_one_batch_and_stored_with_their_urls(
@@ -134,6 +202,7 @@ async def test_images_are_drawn_in_one_batch_and_stored_with_their_urls(
     assert fake.received[0].body == {
         "images": [{"prompt": "scene 0"}, {"prompt": "scene 1"}],
         "style": "anime",
+        "aspect_ratio": "16:9",
     }
     assert [s.prompt for s in saved.images] == ["scene 0", "scene 1"]
     assert all(s.url.endswith(".png") for s in saved.images)
@@ -167,7 +236,11 @@ async def test_regenerating_a_scene_changes_that_scene_alone(store, fake, client
         store, clients["image"], Clock(), project.id, 1, "a new prompt", 0, None
     )
 
-    assert fake.received[0].body == {"prompt": "a new prompt", "style": "realistic"}
+    assert fake.received[0].body == {
+        "prompt": "a new prompt",
+        "style": "realistic",
+        "aspect_ratio": "16:9",
+    }
     stored = await store.get(project.id)
     assert list(stored.images) == [SCENES[0], Scene(prompt="a new prompt", url=url), SCENES[2]]
     assert stored.status == project.status

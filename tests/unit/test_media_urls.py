@@ -2,7 +2,7 @@
 can tell from a URL alone, the trusted origins, and the violations it names."""
 
 import pytest
-from ai_studio.v1.project_pb2 import Project, Scene
+from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 
 from common.origins import Origin
 from orchestrator.config import OrchestratorSettings
@@ -89,7 +89,19 @@ def test_every_refused_input_is_named():
             Scene(prompt="c", url="http://[::ffff:10.0.0.1]/c.png"),
         ],
     )
-    check_render_inputs(Project(audio_path=project.audio_path), TRUSTED)
+    plain = VideoSettings()
+    check_render_inputs(Project(audio_path=project.audio_path), plain, TRUSTED)
     with pytest.raises(InputURLRefused) as refused:
-        check_render_inputs(project, TRUSTED)
+        check_render_inputs(project, plain, TRUSTED)
     assert [v.field for v in refused.value.violations] == ["images[1].url", "images[2].url"]
+
+
+def test_the_captions_are_an_input_only_when_burned_in():
+    project = Project(
+        audio_path="http://localhost:8102/media/a.mp3",
+        captions_url="http://10.1.2.3/captions.vtt",
+    )
+    check_render_inputs(project, VideoSettings(subtitles=False), TRUSTED)
+    with pytest.raises(InputURLRefused) as refused:
+        check_render_inputs(project, VideoSettings(subtitles=True), TRUSTED)
+    assert [v.field for v in refused.value.violations] == ["captions_url"]

@@ -11,7 +11,7 @@ from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 from orchestrator.clients.http import CallPolicy
 from orchestrator.clients.video import VideoClient
 from orchestrator.clock import system_clock
-from orchestrator.errors import RenderAlreadyActive
+from orchestrator.errors import PreconditionFailed, RenderAlreadyActive
 from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.services import video
 from orchestrator.services.projects import create_project, with_defaults
@@ -38,19 +38,20 @@ async def runner(store, client):
     await runner.stop(0)
 
 
-async def renderable(store) -> Project:
+async def renderable(store, **fields) -> Project:
     project = Project(
         title="Render me",
         audio_path="http://media.test/voice.mp3",
+        **fields,
         images=[Scene(prompt="one", url="http://media.test/1.png")],
         status=pb.PROJECT_STATUS_IMAGES_READY,
     )
     return await create_project(store, system_clock, with_defaults(project))
 
 
-async def queue(store, runner, project_id, **settings):
+async def queue(store, runner, project_id, subtitles=None, **settings):
     return await video.start_render(
-        store, system_clock, project_id, VideoSettings(**settings), runner.wake
+        store, system_clock, project_id, VideoSettings(**settings), runner.wake, subtitles
     )
 
 
@@ -80,6 +81,9 @@ async def test_a_queued_job_is_rendered_and_lands_on_the_project(store, fake, ru
         "fps": 60,
         "template": "ken_burns",
         "background_music": "none",
+        "aspect_ratio": "16:9",
+        "subtitles": False,
+        "captions_url": None,
     }
     assert call.headers["Idempotency-Key"] == f"{project.id}:{job.create_ms}"
     assert call.headers["X-Request-ID"] == f"job-{project.id}"
@@ -115,6 +119,56 @@ async def test_a_4xx_fails_at_once_and_the_project_keeps_its_fields(store, fake,
     stored = await store.get(project.id)
     assert stored.status == pb.PROJECT_STATUS_IMAGES_READY and not stored.HasField("video_url")
     assert stored.video_job.error == job.error
+
+
+async def test_a_refusal_fails_at_once_with_the_service_reason(store, fake, runner) -> None:
+    project = await renderable(store)
+    fake.misbehave(
+        status=422,
+        body=b'{"detail": "images[0].url is not an image", "code": "INPUT_UNUSABLE"}',
+    )
+    await queue(store, runner, project.id)
+
+    job = await settled(store, project.id)
+
+    assert (job.state, job.attempts) == (FAILED, 1)
+    assert job.error == "the video service refused the content: images[0].url is not an image"
+    assert len(fake.received) == 1
+
+
+async def test_a_short_with_subtitles_sends_the_captions_and_keeps_its_settings(
+    store, fake, runner
+) -> None:
+    project = await renderable(store, captions_url="http://media.test/voice.vtt")
+    await queue(store, runner, project.id, aspect_ratio=pb.ASPECT_RATIO_9_16, subtitles=True)
+
+    job = await settled(store, project.id)
+
+    assert job.state == SUCCEEDED
+    body = fake.received[0].body
+    assert (body["aspect_ratio"], body["subtitles"], body["captions_url"]) == (
+        "9:16",
+        True,
+        "http://media.test/voice.vtt",
+    )
+    assert (job.requested.aspect_ratio, job.requested.subtitles) == (pb.ASPECT_RATIO_9_16, True)
+    stored = await store.get(project.id)
+    assert (stored.aspect_ratio, stored.subtitles) == (pb.ASPECT_RATIO_9_16, True)
+
+
+async def test_the_project_settings_are_the_default_and_subtitles_need_captions(
+    store, fake, runner
+) -> None:
+    project = await renderable(store, aspect_ratio=pb.ASPECT_RATIO_1_1, subtitles=True)
+    with pytest.raises(PreconditionFailed) as raised:
+        await queue(store, runner, project.id)
+    assert raised.value.reason == "CAPTIONS_REQUIRED"
+    assert "generate the audio first" in raised.value.message
+    assert await store.get_job(project.id) is None
+
+    job = await queue(store, runner, project.id, subtitles=False)  # the request's value wins
+    assert (job.requested.aspect_ratio, job.requested.subtitles) == (pb.ASPECT_RATIO_1_1, False)
+    assert (job.payload["aspect_ratio"], job.payload["subtitles"]) == ("1:1", False)
 
 
 async def test_attempts_are_bounded(store, fake, runner) -> None:

@@ -7,13 +7,14 @@ import math
 from typing import Any
 
 import pytest
-from ai_studio.v1.project_pb2 import Scene
+from ai_studio.v1.project_pb2 import Project, Scene
 
 from edge.codec import project_from_body
 from orchestrator.errors import InvalidArgument
 from orchestrator.services.projects import with_defaults
 from orchestrator.store.base import WRITABLE_FIELDS
-from orchestrator.validation import clean_project, mask_fields
+from orchestrator.text import bad_character
+from orchestrator.validation import check_overrides, clean_project, mask_fields
 from tests.fakes.projects import BAD_URLS, ENUM_FIELDS, URL_FIELDS, valid_project
 
 # Values the orchestrator rejects (ranges, lengths, URLs): (body, fields).
@@ -129,3 +130,118 @@ def test_each_rule_of_the_resource_refuses_its_field(
             clean_project(project, mask_fields(list(overrides)))
     assert [v.field for v in raised.value.violations] == [field]
     assert field in str(raised.value)
+
+
+# -- text the services cannot use (#9): every text field of the resource --------------------
+
+# Each text field of a project: how to set it to a text, and the field a violation names.
+TEXT_FIELDS = {
+    "title": (lambda t: {"title": f"A {t} title"}, "title", False),
+    "description": (lambda t: {"description": t}, "description", True),
+    "script_text": (lambda t: {"script_text": t}, "script_text", True),
+    "prompt": (
+        lambda t: {"images": [Scene(prompt="ok"), Scene(prompt=t)]},
+        "images[1].prompt",
+        True,
+    ),
+    "inspiration": (
+        lambda t: {"video_inspirations": ["ok", t]},
+        "video_inspirations[1]",
+        False,
+    ),
+    **{
+        name: (lambda t, name=name: {name: f"https://cdn.example/a{t}b"}, name, False)
+        for name in URL_FIELDS
+    },
+    "scene-url": (
+        lambda t: {"images": [Scene(prompt="p", url=f"https://cdn.example/{t}")]},
+        "images[0].url",
+        False,
+    ),
+}
+
+# Control characters no field takes (lone surrogates cannot even be put in a message:
+# see test_lone_surrogates_never_reach_a_rule).
+NEVER = ["\x00", "\x0f", "\x1b", "\x7f", "\x85", "\x9f"]
+# Taken by the fields of several lines only.
+LINE_BREAKS = ["\n", "\r", "\t"]
+
+
+@pytest.mark.parametrize("char", NEVER + LINE_BREAKS, ids=repr)
+@pytest.mark.parametrize("name", TEXT_FIELDS)
+@pytest.mark.parametrize("write", ["create", "update"])
+def test_every_text_field_refuses_what_no_service_can_use(write: str, name: str, char: str) -> None:
+    make, field, multiline = TEXT_FIELDS[name]
+    overrides = make(f"one{char}two")
+    project = valid_project(**overrides)
+    fields = WRITABLE_FIELDS if write == "create" else mask_fields(list(overrides))
+    if multiline and char in LINE_BREAKS:
+        clean_project(project, fields)  # taken
+        return
+    with pytest.raises(InvalidArgument) as raised:
+        clean_project(project, fields)
+    assert [v.field for v in raised.value.violations] == [field]
+    assert f"U+{ord(char):04X}" in raised.value.violations[0].description
+
+
+# The text fields of the generation requests: the violation names the request's field.
+STEP_TEXTS = {
+    "title": (lambda t: (Project(title=t), {"title": "title"}, None), "title", False),
+    "description": (
+        lambda t: (Project(description=t), {"description": "description"}, None),
+        "description",
+        True,
+    ),
+    "script_text": (
+        lambda t: (Project(script_text=t), {"script_text": "script_text"}, None),
+        "script_text",
+        True,
+    ),
+    "images": (
+        lambda t: (Project(images=[Scene(prompt=t)]), {"images": "images"}, None),
+        "images[0].prompt",
+        True,
+    ),
+    "prompt": (lambda t: (Project(), {}, t), "prompt", True),
+}
+
+
+@pytest.mark.parametrize("char", NEVER + LINE_BREAKS, ids=repr)
+@pytest.mark.parametrize("name", STEP_TEXTS)
+def test_the_generation_requests_refuse_them_too(name: str, char: str) -> None:
+    make, field, multiline = STEP_TEXTS[name]
+    values, names, prompt = make(f"one{char}two")
+    if multiline and char in LINE_BREAKS:
+        check_overrides(values, names, prompt)
+        return
+    with pytest.raises(InvalidArgument) as raised:
+        check_overrides(values, names, prompt)
+    assert [v.field for v in raised.value.violations] == [field]
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\udfff", "\udac6b"])
+def test_lone_surrogates_never_reach_a_rule(text: str) -> None:
+    # Protobuf refuses them in a string field (so a gRPC peer cannot send one, and the
+    # edge refuses JSON holding one as malformed); the rules refuse them all the same.
+    with pytest.raises(UnicodeEncodeError):
+        Project(title=text)
+    assert bad_character(text, multiline=True) is not None
+    assert "lone surrogate" in (bad_character(text, multiline=False) or "")
+
+
+def test_a_title_trimmed_of_control_whitespace_is_fine() -> None:
+    project = valid_project(title="\x1c\t A title \n\x85")
+    clean_project(project, ["title"])
+    assert project.title == "A title"
+
+
+def test_letters_of_every_script_and_emoji_are_fine() -> None:
+    text = "Ça coûte 5 €: señor, Größe, perché, ação — 東京 🐝\u200d\u2028"
+    project = valid_project(
+        title=text,
+        description=text,
+        script_text=text,
+        images=[Scene(prompt=text)],
+        video_inspirations=[text],
+    )
+    clean_project(project, WRITABLE_FIELDS)
