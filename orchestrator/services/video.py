@@ -61,11 +61,13 @@ async def start_render(
     project_id: str,
     given: VideoSettings,
     wake: Callable[[], None],
-    media_origins: frozenset[Origin] = frozenset(),
+    *,
     subtitles: bool | None = None,
+    media_origins: frozenset[Origin] = frozenset(),
 ) -> Job:
     """Queue the project's render and wake the local runner; the job as queued.
-    `subtitles` is what the request gives, None when it leaves it out."""
+    `subtitles` is what the request gives, None when it leaves it out; `media_origins`
+    are where render inputs may come from though private (the media services')."""
     project = await get_project(store, project_id)
     settings = settings_for(project, given, subtitles)
     check_renderable(project, settings)

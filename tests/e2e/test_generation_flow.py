@@ -106,9 +106,10 @@ async def test_a_project_goes_from_draft_to_video_ready(
         )
 
         audio = await step("generate-audio", {"voice_id": "onyx"})
-        assert (audio["status"], audio["audio_path"]) == (
+        assert (audio["status"], audio["audio_path"], audio["captions_url"]) == (
             "audio_ready",
             media("audio", "audio-0.mp3"),
+            media("audio", "captions-1.vtt"),
         )
         assert last("audio") == (
             "/generate",
@@ -130,7 +131,11 @@ async def test_a_project_goes_from_draft_to_video_ready(
         ]
         assert last("image") == (
             "/generate-batch",
-            {"images": [{"prompt": "A hive"}, {"prompt": "A meadow"}], "style": "pixar"},
+            {
+                "images": [{"prompt": "A hive"}, {"prompt": "A meadow"}],
+                "style": "pixar",
+                "aspect_ratio": "16:9",
+            },
             "e2e-generate-images",
         )
 
@@ -138,7 +143,7 @@ async def test_a_project_goes_from_draft_to_video_ready(
         assert one == {"image_url": media("image", "image-2.png"), "scene_index": 1}
         assert last("image") == (
             "/generate",
-            {"prompt": "A bigger meadow", "style": "pixar"},
+            {"prompt": "A bigger meadow", "style": "pixar", "aspect_ratio": "16:9"},
             "e2e-generate-images-1",
         )
 
@@ -173,6 +178,9 @@ async def test_a_project_goes_from_draft_to_video_ready(
         "fps": 24,
         "template": "basic_fade",
         "background_music": "none",
+        "aspect_ratio": "16:9",
+        "subtitles": False,
+        "captions_url": media("audio", "captions-1.vtt"),
     }
     assert render.headers["Idempotency-Key"] == idempotency_key(pid, project["video_job"])
     assert render.headers["X-Request-ID"] == f"job-{pid}"

@@ -8,6 +8,7 @@ import pytest
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 
+from common.origins import Origin
 from orchestrator.clients.http import CallPolicy
 from orchestrator.clients.video import VideoClient
 from orchestrator.clock import system_clock
@@ -51,7 +52,14 @@ async def renderable(store, **fields) -> Project:
 
 async def queue(store, runner, project_id, subtitles=None, **settings):
     return await video.start_render(
-        store, system_clock, project_id, VideoSettings(**settings), runner.wake, subtitles
+        store,
+        system_clock,
+        project_id,
+        VideoSettings(**settings),
+        runner.wake,
+        subtitles=subtitles,
+        # media.test: the tests' stand-in for a media service's origin.
+        media_origins=frozenset({Origin("http", "media.test", 80)}),
     )
 
 
