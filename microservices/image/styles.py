@@ -37,6 +37,7 @@ from microservices.image.paint import (
     noise,
     polygon_mask,
     px,
+    rgb_at,
     scaled,
     shade,
     solid,
@@ -160,6 +161,7 @@ class Painter:
         """The crown (a triangle's points, or an ellipse box) and the trunk's box."""
         x, base, height = t.x * self.w, t.base * self.h, t.height * self.h
         trunk_w = height * 0.07
+        crown: list[tuple[float, ...]]
         if t.pine:
             crown = [
                 (x, base - height),
@@ -845,7 +847,7 @@ class OilPainting(Realistic):
         horizon = self.scene.horizon * h
         for _ in range(9000):
             x, y = self.rng.uniform(0, w), self.rng.uniform(0, h)
-            r, g, b = under.getpixel((min(self.w - 1, int(x / 4)), min(self.h - 1, int(y / 4))))
+            r, g, b = rgb_at(under, (min(self.w - 1, int(x / 4)), min(self.h - 1, int(y / 4))))
             j = self.rng.randint(-14, 14)
             color = (clamp(r + j), clamp(g + j), clamp(b + j + self.rng.randint(-6, 6)))
             angle = self.rng.gauss(0, 0.18 if y < horizon else 0.55)
