@@ -35,6 +35,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stack_env(tmp_path: Path, edge_port: int, grpc_port: int, **extra: str) -> dict[str, str]:
+    """The edge's and the orchestrator's settings: their ports, data under tmp_path, no
+    metrics port; then `extra`."""
+    return {
+        "EDGE_PORT": str(edge_port),
+        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{grpc_port}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "METRICS_PORT": "0",
+        **extra,
+    }
+
+
 def environment(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -113,13 +125,7 @@ def start_product(tmp_path: Path, **extra: str) -> tuple[str, list[Process]]:
     `extra` environment; the edge's URL, and the processes to stop."""
     ports = {name: free_port() for name in SERVICES}
     edge_port = free_port()
-    env: dict[str, str] = {
-        "EDGE_PORT": str(edge_port),
-        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "METRICS_PORT": "0",
-        **extra,
-    }
+    env = stack_env(tmp_path, edge_port, free_port(), **extra)
     for name, port in ports.items():
         prefix = name.upper()
         env[f"{prefix}_SERVICE_PORT"] = str(port)
@@ -138,3 +144,36 @@ async def call(session: aiohttp.ClientSession, method: str, url: str, body=None)
         payload = await answer.json()
         assert answer.status in (200, 201, 202), (url, answer.status, payload)
         return payload
+
+
+async def download(session: aiohttp.ClientSession, url: str, path: Path) -> Path:
+    """A medium the product serves, written to `path`."""
+    async with session.get(url) as answer:
+        assert answer.status == 200, url
+        data = await answer.read()
+    await asyncio.to_thread(path.write_bytes, data)
+    return path
+
+
+async def create_project(
+    session: aiohttp.ClientSession, base: str, description: str, prompts: tuple[str, ...]
+) -> str:
+    """A new YouTube short about bees in English, one scene a prompt; its URL."""
+    body = {
+        "title": "Why bees matter",
+        "description": description,
+        "use_case": "youtube_short",
+        "language": "en",
+        "images": [{"prompt": p} for p in prompts],
+    }
+    project = await call(session, "POST", f"{base}/projects", body)
+    return f"{base}/projects/{project['id']}"
+
+
+async def until_video_ready(session: aiohttp.ClientSession, url: str) -> dict:
+    """Poll the project at `url` while its render is queued or running; the project."""
+    async with asyncio.timeout(240):
+        while (done := await call(session, "GET", url))["status"] != "video_ready":
+            assert done["video_job"]["state"] in ("queued", "rendering"), done["video_job"]
+            await asyncio.sleep(0.5)
+    return done
