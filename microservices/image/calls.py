@@ -16,7 +16,6 @@ The key goes in a request header only: never in a log line or an error body (a
 provider's own error message is scrubbed of it before it is quoted)."""
 
 import asyncio
-import email.utils
 import logging
 import time
 from collections.abc import Callable
@@ -26,18 +25,12 @@ from typing import Any
 import aiohttp
 import orjson
 from multidict import CIMultiDictProxy
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_exponential_jitter,
-)
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
 
 from common.logs import request_id
 from microservices.common.errors import ServiceError
 from microservices.common.fetch import Fetcher
+from microservices.common.provider_http import Retry, read_bounded, retried, retry_after, wait
 from microservices.image.config import ImageSettings
 
 log = logging.getLogger("microservices.image.provider")
@@ -73,34 +66,6 @@ class Answer:
             return orjson.loads(self.body)
         except orjson.JSONDecodeError:
             return None
-
-
-class _Retry(Exception):
-    """An answer worth another attempt; `error` if none is left."""
-
-    def __init__(self, error: ServiceError, after: float = 0.0) -> None:
-        super().__init__(error.detail)
-        self.error, self.after = error, after
-
-
-def retry_after(headers: CIMultiDictProxy[str]) -> float:
-    """How long the provider asks us to wait: Retry-After in seconds or as an HTTP date
-    (or retry-after-ms, which OpenAI also sends); 0 when it does not say."""
-    if (ms := headers.get("retry-after-ms", "").strip()) and ms.replace(".", "", 1).isdigit():
-        return float(ms) / 1000
-    value = headers.get("Retry-After", "").strip()
-    if value.replace(".", "", 1).isdigit():
-        return float(value)
-    if value:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return 0.0
-        return max(0.0, when.timestamp() - time.time())
-    return 0.0
-
-
-_backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
 
 class Caller:
@@ -155,26 +120,15 @@ class Caller:
         headers = dict(headers)
         if (rid := request_id.get()) != "-":
             headers["X-Request-ID"] = rid
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            asked = exc.after if isinstance(exc, _Retry) else 0.0
-            return max(_backoff(state), asked)
-
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.attempts) | stop_before_delay(self.budget_s),
             wait=wait,
-            retry=retry_if_exception_type(_Retry),
+            retry=retry_if_exception_type(Retry),
             reraise=True,
         )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    return await self._once(url, body(), headers, what, number)
-        except _Retry as exc:
-            raise exc.error from None
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        return await retried(
+            retrying, lambda number: self._once(url, body(), headers, what, number)
+        )
 
     async def _once(
         self, url: str, body: Any, headers: dict[str, str], what: str, attempt: int
@@ -187,7 +141,7 @@ class Caller:
                     url, data=body, headers=headers, allow_redirects=False
                 ) as response:
                     status = response.status
-                    raw = await self.read(response)
+                    raw = await read_bounded(response, self.max_bytes, self._too_big)
                     answer = Answer(status, response.headers, raw)
             except TimeoutError:
                 raise ServiceError(
@@ -196,7 +150,7 @@ class Caller:
                     f"the image provider did not answer within {self.timeout_s:g} s",
                 ) from None
             except aiohttp.ClientConnectorError:
-                raise _Retry(
+                raise Retry(
                     ServiceError(503, "PROVIDER_UNAVAILABLE", "the image provider is unreachable")
                 ) from None
             except aiohttp.ClientError as exc:
@@ -205,22 +159,15 @@ class Caller:
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s: %s in %.0f ms (attempt %d)", what, status or "-", elapsed, attempt)
         if status == 429:
-            raise _Retry(
+            raise Retry(
                 ServiceError(
                     503, "PROVIDER_RATE_LIMITED", "the image provider is rate limiting us; retry"
                 ),
                 retry_after(answer.headers),
             )
         if status >= 500:
-            raise _Retry(failed(f"answered {status}"), retry_after(answer.headers))
+            raise Retry(failed(f"answered {status}"), retry_after(answer.headers))
         return answer
 
-    async def read(self, response: aiohttp.ClientResponse) -> bytes:
-        if (response.content_length or 0) > self.max_bytes:
-            raise failed(f"answered more than {self.max_bytes} bytes")
-        raw = bytearray()
-        async for chunk in response.content.iter_chunked(256 * 1024):
-            raw += chunk
-            if len(raw) > self.max_bytes:
-                raise failed(f"answered more than {self.max_bytes} bytes")
-        return bytes(raw)
+    def _too_big(self) -> ServiceError:
+        return failed(f"answered more than {self.max_bytes} bytes")

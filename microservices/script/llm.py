@@ -11,6 +11,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from microservices.common.errors import ServiceError
+from microservices.common.provider_http import read_bounded
 from microservices.script.config import ScriptSettings
 from microservices.script.phrases import PHRASES
 from microservices.script.writer import BUDGETS, Brief, cap
@@ -109,7 +110,7 @@ class ChatProvider:
                 self.url, data=orjson.dumps(payload), headers=headers, allow_redirects=False
             ) as response:
                 status = response.status
-                raw = await self._read(response)
+                raw = await read_bounded(response, self.max_answer_bytes, self._too_big)
         except TimeoutError:
             raise _failed("did not answer in time") from None
         except aiohttp.ClientError as exc:
@@ -128,10 +129,5 @@ class ChatProvider:
             raise _failed("answered an empty script")
         return cap(text)
 
-    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
-        raw = bytearray()
-        async for chunk in response.content.iter_chunked(64 * 1024):
-            raw += chunk
-            if len(raw) > self.max_answer_bytes:
-                raise _failed(f"answered more than {self.max_answer_bytes} bytes")
-        return bytes(raw)
+    def _too_big(self) -> ServiceError:
+        return _failed(f"answered more than {self.max_answer_bytes} bytes")

@@ -8,17 +8,12 @@ take `{n}` (the point's number). Nothing in a template agrees in gender or case 
 title, so any title fits."""
 
 from dataclasses import dataclass
+from typing import get_args
 
-USE_CASES = (
-    "storytelling",
-    "youtube_short",
-    "explanation",
-    "commercial",
-    "inspirational",
-    "educational",
-    "tutorial",
-)
-STYLES = ("educational", "inspirational", "comedic", "dramatic", "casual", "professional")
+from microservices.script.models import Style, UseCase
+
+USE_CASES: tuple[str, ...] = get_args(UseCase)
+STYLES: tuple[str, ...] = get_args(Style)
 
 
 @dataclass(frozen=True, slots=True)
