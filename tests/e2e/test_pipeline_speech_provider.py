@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from tests.e2e.processes import call, download, until_ready, until_video_ready
+from tests.fakes.serving import served
 from tests.fakes.speech_providers import FREQUENCY, FakeOpenAISpeech, decoded, heard_frequency
 from tests.microservices.helpers_captions import assert_captions, fetch_captions
 from tests.microservices.helpers_media import probe
@@ -19,9 +20,7 @@ KEY = "sk-e2e-secret-key"
 
 @pytest.fixture
 async def speech_api(aiohttp_server) -> tuple[FakeOpenAISpeech, str]:
-    fake = FakeOpenAISpeech(KEY)
-    server = await aiohttp_server(fake.app)
-    return fake, str(server.make_url("/v1"))
+    return await served(aiohttp_server, FakeOpenAISpeech(KEY), "/v1")
 
 
 @pytest.fixture
