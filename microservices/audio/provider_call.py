@@ -35,6 +35,7 @@ from common.logs import request_id
 from microservices.audio.config import AudioSettings
 from microservices.common.errors import ServiceError
 from microservices.common.provider_http import (
+    ProviderSession,
     Retry,
     asked_wait,
     read_bounded,
@@ -96,22 +97,14 @@ class HttpProvider:
         await self.call.close()
 
 
-class ProviderCall:
+class ProviderCall(ProviderSession):
     def __init__(self, settings: AudioSettings, provider: str, refusal: Refusal) -> None:
+        super().__init__(aiohttp.ClientTimeout(total=settings.provider_timeout_s))
         self.provider = provider
         self.refusal = refusal
         self.attempts = settings.provider_attempts
         self.budget_s = settings.provider_retry_budget_s
         self.max_answer_bytes = settings.provider_max_answer_bytes
-        self._timeout = aiohttp.ClientTimeout(total=settings.provider_timeout_s)
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     async def post(
         self, url: str, payload: dict, headers: dict[str, str], params: dict[str, str] | None = None
@@ -145,11 +138,10 @@ class ProviderCall:
         params: dict[str, str] | None,
         attempt: int,
     ) -> Answer:
-        assert self._session is not None, "start() the provider first"
         started = time.perf_counter()
         status = 0
         try:
-            async with self._session.post(
+            async with self.session.post(
                 url, data=body, headers=headers, params=params, allow_redirects=False
             ) as response:
                 status = response.status

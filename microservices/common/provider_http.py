@@ -1,7 +1,7 @@
 """What every call to a provider's HTTP API shares, in whichever service: the answer
 read with a cap on its size, how long the provider asks us to wait before the next
 attempt, the wait between attempts, and the retry loop that turns the last retryable
-failure into its error. What a status means is each service's own (calls.py,
+failure into its error; and the session. What a status means is each service's own (calls.py,
 provider_call.py, llm.py)."""
 
 import email.utils
@@ -18,6 +18,26 @@ from microservices.common.errors import ServiceError
 T = TypeVar("T")
 
 BACKOFF = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
+
+
+class ProviderSession:
+    """One pooled aiohttp session to a provider, opened and closed with the app."""
+
+    def __init__(self, timeout: aiohttp.ClientTimeout) -> None:
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        assert self._session is not None, "start() the provider first"
+        return self._session
 
 
 class Retry(Exception):

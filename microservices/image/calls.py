@@ -30,7 +30,14 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from common.logs import request_id
 from microservices.common.errors import ServiceError
 from microservices.common.fetch import Fetcher
-from microservices.common.provider_http import Retry, read_bounded, retried, retry_after, wait
+from microservices.common.provider_http import (
+    ProviderSession,
+    Retry,
+    read_bounded,
+    retried,
+    retry_after,
+    wait,
+)
 from microservices.image.config import ImageSettings
 
 log = logging.getLogger("microservices.image.provider")
@@ -68,36 +75,31 @@ class Answer:
             return None
 
 
-class Caller:
+class Caller(ProviderSession):
     def __init__(self, settings: ImageSettings) -> None:
+        super().__init__(
+            aiohttp.ClientTimeout(
+                total=settings.provider_timeout_s, sock_connect=settings.provider_connect_timeout_s
+            )
+        )
         self.slots = asyncio.Semaphore(settings.provider_concurrency)
         self.attempts = settings.provider_attempts
         self.budget_s = settings.provider_retry_budget_s
         self.max_bytes = settings.provider_max_answer_bytes
         self.timeout_s = settings.provider_timeout_s
-        self._timeout = aiohttp.ClientTimeout(
-            total=settings.provider_timeout_s, sock_connect=settings.provider_connect_timeout_s
-        )
         self.max_pixels = settings.provider_max_pixels
         self._key = settings.provider_api_key.get_secret_value()
-        self._session: aiohttp.ClientSession | None = None
         self._policy = settings.fetch_policy()
         self._fetcher: Fetcher | None = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        await super().start()
         self._fetcher = Fetcher(self._policy)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await super().close()
         if self._fetcher is not None:
             await self._fetcher.close()
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        assert self._session is not None, "start() the caller first"
-        return self._session
 
     @property
     def fetcher(self) -> Fetcher:
