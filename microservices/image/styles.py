@@ -157,7 +157,8 @@ class Painter:
             self.tree(canvas, tree)
         return self.finish(canvas)
 
-    def sky(self) -> Image.Image:
+    def sky_gradient(self, bands: int = 0) -> Image.Image:
+        """Top to horizon through the palette's three sky colours, the last one below."""
         hz = self.scene.horizon
         return vgradient(
             self.size,
@@ -167,7 +168,11 @@ class Painter:
                 (hz, self.p["sky_bottom"]),
                 (1, self.p["sky_bottom"]),
             ],
+            bands,
         )
+
+    def sky(self) -> Image.Image:
+        return self.sky_gradient()
 
     def star(self, draw: ImageDraw.ImageDraw, at: tuple[float, float]) -> None:
         r = self.rng.choice([1, 1, 1.5, 2]) * self.w / 1920
@@ -421,17 +426,7 @@ class Anime(Painter):
         fill(canvas, self.INK, edges.filter(ImageFilter.MaxFilter(3)))
 
     def sky(self) -> Image.Image:
-        hz = self.scene.horizon
-        return vgradient(
-            self.size,
-            [
-                (0, self.p["sky_top"]),
-                (hz * 0.6, self.p["sky_mid"]),
-                (hz, self.p["sky_bottom"]),
-                (1, self.p["sky_bottom"]),
-            ],
-            bands=9,
-        )
+        return self.sky_gradient(bands=9)
 
     def star(self, draw: ImageDraw.ImageDraw, at: tuple[float, float]) -> None:
         if self.rng.random() < 0.8:
@@ -702,16 +697,7 @@ class Watercolor(Painter):
 
     def sky(self) -> Image.Image:
         canvas = solid(self.size, PAPER)
-        hz = self.scene.horizon
-        grad = vgradient(
-            self.size,
-            [
-                (0, self.p["sky_top"]),
-                (hz * 0.6, self.p["sky_mid"]),
-                (hz, self.p["sky_bottom"]),
-                (1, self.p["sky_bottom"]),
-            ],
-        )
+        grad = self.sky_gradient()
         blotches = noise(self.rng, self.size, 90).point(lambda v: clamp((v - 70) * 2.4))
         fill(canvas, grad, blur(blotches, 8))
         return canvas
