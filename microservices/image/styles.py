@@ -99,6 +99,12 @@ class Painter:
     def horizon_y(self) -> float:
         return self.scene.horizon * self.h
 
+    def below(self, canvas: Image.Image, top: float, paint: Image.Image) -> None:
+        """Paint `paint` over the canvas from `top` down."""
+        m, d = mask(self.size)
+        d.rectangle((0, top, self.w, self.h), fill=255)
+        fill(canvas, paint, m)
+
     def building_box(self, b: Building) -> tuple[float, float, float, float]:
         x0, x1 = b.x * self.w, (b.x + b.width) * self.w
         return x0, (self.scene.horizon - b.height) * self.h, x1, self.horizon_y() + 4
@@ -135,6 +141,20 @@ class Painter:
             crown = [(x - r, base - height, x + r, base - height + 2 * r)]
             trunk = (x - trunk_w / 2, base - height + 1.6 * r, x + trunk_w / 2, base)
         return crown, trunk
+
+    def crown_outline(self, t: Tree, crown: list, points: int = 36) -> list:
+        """A crown from tree_parts as a closed outline: the pine's triangle, or `points`
+        around the round crown's ellipse."""
+        if t.pine:
+            return crown
+        cx0, cy0, cx1, cy1 = crown[0]
+        e = (
+            (cx0 + cx1) / 2 / self.w,
+            (cy0 + cy1) / 2 / self.h,
+            (cx1 - cx0) / 2 / self.w,
+            (cy1 - cy0) / 2 / self.h,
+        )
+        return ellipse_points(e, self.size, points)
 
     # -- the painting ------------------------------------------------------------------
 
@@ -372,9 +392,7 @@ class Pixar(Painter):
         grad = vgradient(
             self.size, [(0, shade(water, 1.3)), (self.scene.horizon, shade(water, 1.3)), (1, water)]
         )
-        m, d = mask(self.size)
-        d.rectangle((0, top, self.w, self.h), fill=255)
-        fill(canvas, grad, m)
+        self.below(canvas, top, grad)
         draw = ImageDraw.Draw(canvas)
         for _ in range(45):
             x, y = self.rng.uniform(0, self.w), self.rng.uniform(top + 10, self.h)
@@ -503,9 +521,7 @@ class Anime(Painter):
             ],
             bands=6,
         )
-        m, d = mask(self.size)
-        d.rectangle((0, top, self.w, self.h), fill=255)
-        fill(canvas, grad, m)
+        self.below(canvas, top, grad)
         draw = ImageDraw.Draw(canvas)
         for _ in range(70):
             x, y = self.rng.uniform(0, self.w), self.rng.uniform(top + 8, self.h)
@@ -655,14 +671,12 @@ class FlatDesign(Painter):
         ImageDraw.Draw(canvas).polygon(filled_below(coarse, self.size), fill=self.p["ground"])
 
     def tree(self, canvas: Image.Image, t: Tree) -> None:
+        super().tree(canvas, t)  # then its shaded half
         draw = ImageDraw.Draw(canvas)
-        crown, trunk = self.tree_parts(t)
-        draw.rectangle(trunk, fill=self.p["trunk"])
+        crown, _ = self.tree_parts(t)
         if t.pine:
-            draw.polygon(crown, fill=self.p["tree"])
             draw.polygon([crown[0], (crown[0][0], crown[1][1]), crown[2]], fill=self.p["tree_dark"])
         else:
-            draw.ellipse(crown[0], fill=self.p["tree"])
             draw.pieslice(crown[0], -90, 90, fill=self.p["tree_dark"])
 
 
@@ -752,17 +766,7 @@ class Watercolor(Painter):
         crown, trunk = self.tree_parts(t)
         x0, y0, x1, y1 = trunk
         self.wash(canvas, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)], self.p["trunk"], 0.8)
-        if t.pine:
-            outline = crown
-        else:
-            cx0, cy0, cx1, cy1 = crown[0]
-            e = (
-                (cx0 + cx1) / 2 / self.w,
-                (cy0 + cy1) / 2 / self.h,
-                (cx1 - cx0) / 2 / self.w,
-                (cy1 - cy0) / 2 / self.h,
-            )
-            outline = ellipse_points(e, self.size)
+        outline = self.crown_outline(t, crown)
         self.wash(canvas, outline, self.p["tree"], 0.75)
 
     def finish(self, canvas: Image.Image) -> Image.Image:
@@ -942,17 +946,7 @@ class Sketch(Painter):
         crown, trunk = self.tree_parts(t)
         x0, y0, x1, y1 = trunk
         self.pencil(canvas, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-        if t.pine:
-            outline = crown
-        else:
-            cx0, cy0, cx1, cy1 = crown[0]
-            e = (
-                (cx0 + cx1) / 2 / self.w,
-                (cy0 + cy1) / 2 / self.h,
-                (cx1 - cx0) / 2 / self.w,
-                (cy1 - cy0) / 2 / self.h,
-            )
-            outline = ellipse_points(e, self.size, 28)
+        outline = self.crown_outline(t, crown, 28)
         m = polygon_mask(self.size, outline)
         fill(canvas, self.PAPER, m)
         self.shade_area(canvas, m, 0.7)
