@@ -1,11 +1,12 @@
 """The product's processes for the e2e tests, started as `make run` starts them."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
-from tests.e2e.processes import start_product
+from tests.e2e.processes import start_product, until_ok
 
 
 @pytest.fixture
@@ -15,10 +16,16 @@ def product_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def product(tmp_path: Path, product_env: dict[str, str]) -> Iterator[str]:
-    """Every process of the Procfile on free ports, media and data under tmp_path; the
+async def product(tmp_path: Path, product_env: dict[str, str]) -> AsyncIterator[str]:
+    """Every process of the Procfile on free ports, media and data under tmp_path, once
+    the four services answer (the edge's /readyz speaks for the orchestrator only); the
     edge's URL."""
-    base, processes = start_product(tmp_path, **product_env)
-    yield base
-    for process in processes:
-        process.stop()
+    base, processes, services = start_product(tmp_path, **product_env)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for url in services:
+                await until_ok(session, f"{url}/healthz", within=60)
+        yield base
+    finally:
+        for process in processes:
+            process.stop()

@@ -104,12 +104,12 @@ def wait_until(url: str, timeout: float = 20, ok: tuple[int, ...] = (200,)) -> N
     raise TimeoutError(f"{url} did not answer {ok} within {timeout}s (last: {last})")
 
 
-async def until_ready(session: aiohttp.ClientSession, base: str, within: float = 30) -> None:
-    """Poll the edge's /readyz until the orchestrator behind it serves."""
+async def until_ok(session: aiohttp.ClientSession, url: str, within: float = 30) -> None:
+    """Poll `url` until it answers 200."""
     async with asyncio.timeout(within):
         while True:
             try:
-                async with session.get(f"{base}/readyz") as answer:
+                async with session.get(url) as answer:
                     if answer.status == 200:
                         return
             except aiohttp.ClientError:
@@ -117,12 +117,18 @@ async def until_ready(session: aiohttp.ClientSession, base: str, within: float =
             await asyncio.sleep(0.1)
 
 
+async def until_ready(session: aiohttp.ClientSession, base: str, within: float = 30) -> None:
+    """Poll the edge's /readyz until the orchestrator behind it serves."""
+    await until_ok(session, f"{base}/readyz", within)
+
+
 SERVICES = ("script", "audio", "image", "video")
 
 
-def start_product(tmp_path: Path, **extra: str) -> tuple[str, list[Process]]:
+def start_product(tmp_path: Path, **extra: str) -> tuple[str, list[Process], list[str]]:
     """Every process of the Procfile on free ports, media and data under tmp_path, with
-    `extra` environment; the edge's URL, and the processes to stop."""
+    `extra` environment; the edge's URL, the processes to stop, and the four services'
+    URLs."""
     ports = {name: free_port() for name in SERVICES}
     edge_port = free_port()
     env = stack_env(tmp_path, edge_port, free_port(), **extra)
@@ -135,7 +141,8 @@ def start_product(tmp_path: Path, **extra: str) -> tuple[str, list[Process]]:
         Process(command, environment(**env), tmp_path / f"{name}.log")
         for name, command in procfile().items()
     ]
-    return f"http://127.0.0.1:{edge_port}", processes
+    services = [f"http://127.0.0.1:{port}" for port in ports.values()]
+    return f"http://127.0.0.1:{edge_port}", processes, services
 
 
 async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:

@@ -95,8 +95,9 @@ async def test_the_walk_through_keeps_every_medium_in_the_bucket(product, s3, bu
     stored = await objects(s3, bucket)
     media = {k: v for k, v in stored.items() if not k.startswith("renders/")}
     kinds = sorted(k.split("/")[0] for k in media)
-    # The narration, 2 images and the redrawn one, the video and its thumbnail.
-    assert kinds == ["audio", "images", "images", "images", "thumbnails", "videos"]
+    # The narration and its captions, 2 images and the redrawn one, the video and its
+    # thumbnail.
+    assert kinds == ["audio", "captions", "images", "images", "images", "thumbnails", "videos"]
     assert any(k.startswith("renders/") and k.endswith("/result.json") for k in stored)
     for medium, data in fetched.items():
         key = medium.split("/media/", 1)[1]
