@@ -20,11 +20,12 @@ async def product(tmp_path: Path, product_env: dict[str, str]) -> AsyncIterator[
     """Every process of the Procfile on free ports, media and data under tmp_path, once
     the four services answer (the edge's /readyz speaks for the orchestrator only); the
     edge's URL."""
-    base, processes, services = start_product(tmp_path, **product_env)
+    base, processes = start_product(tmp_path, product_env)
     try:
         async with aiohttp.ClientSession() as session:
-            for url in services:
-                await until_ok(session, f"{url}/healthz", within=60)
+            for process in processes:
+                if process.health is not None:
+                    await until_ok(session, process.health, within=60)
         yield base
     finally:
         for process in processes:

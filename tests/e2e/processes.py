@@ -57,8 +57,11 @@ def environment(**overrides: str) -> dict[str, str]:
 class Process:
     """One process of the product, its output in a log file for when a test fails."""
 
-    def __init__(self, command: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, command: str, env: dict[str, str], log: Path, health: str | None = None
+    ) -> None:
         self.log = log
+        self.health = health  # a URL that answers 200 once the process serves
         with log.open("ab") as out:
             self.popen = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {command}"],
@@ -125,24 +128,29 @@ async def until_ready(session: aiohttp.ClientSession, base: str, within: float =
 SERVICES = ("script", "audio", "image", "video")
 
 
-def start_product(tmp_path: Path, **extra: str) -> tuple[str, list[Process], list[str]]:
-    """Every process of the Procfile on free ports, media and data under tmp_path, with
-    `extra` environment; the edge's URL, the processes to stop, and the four services'
-    URLs."""
+def start_product(
+    tmp_path: Path, extra_env: dict[str, str], replaced: dict[str, str] | None = None
+) -> tuple[str, list[Process]]:
+    """Every process of the Procfile on free ports, media and data under tmp_path; the
+    edge's URL and the processes (a service's `health` is its /healthz). `replaced` maps
+    a service to the URL of a stand-in the orchestrator calls instead (that service is
+    then not started)."""
+    replaced = replaced or {}
     ports = {name: free_port() for name in SERVICES}
     edge_port = free_port()
-    env = stack_env(tmp_path, edge_port, free_port(), **extra)
+    env = stack_env(tmp_path, edge_port, free_port(), **extra_env)
     for name, port in ports.items():
         prefix = name.upper()
         env[f"{prefix}_SERVICE_PORT"] = str(port)
         env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
-        env[f"{prefix}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
+        env[f"{prefix}_SERVICE_URL"] = replaced.get(name, f"http://127.0.0.1:{port}")
+    health = {name: f"http://127.0.0.1:{port}/healthz" for name, port in ports.items()}
     processes = [
-        Process(command, environment(**env), tmp_path / f"{name}.log")
+        Process(command, environment(**env), tmp_path / f"{name}.log", health.get(name))
         for name, command in procfile().items()
+        if name not in replaced
     ]
-    services = [f"http://127.0.0.1:{port}" for port in ports.values()]
-    return f"http://127.0.0.1:{edge_port}", processes, services
+    return f"http://127.0.0.1:{edge_port}", processes
 
 
 async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:
