@@ -87,6 +87,34 @@ class Process:
             return self.popen.wait()
 
 
+SERVICES = ("script", "audio", "image", "video")
+
+
+def start_product(
+    tmp_path: Path, extra_env: dict[str, str], replaced: dict[str, str] | None = None
+) -> tuple[str, list[Process]]:
+    """Every process of the Procfile on free ports, media and data under tmp_path; the
+    edge's URL and the processes (a service's `health` is its /healthz). `replaced` maps
+    a service to the URL of a stand-in the orchestrator calls instead (that service is
+    then not started)."""
+    replaced = replaced or {}
+    ports = {name: free_port() for name in SERVICES}
+    edge_port = free_port()
+    env = stack_env(tmp_path, edge_port, free_port(), **extra_env)
+    for name, port in ports.items():
+        prefix = name.upper()
+        env[f"{prefix}_SERVICE_PORT"] = str(port)
+        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
+        env[f"{prefix}_SERVICE_URL"] = replaced.get(name, f"http://127.0.0.1:{port}")
+    health = {name: f"http://127.0.0.1:{port}/healthz" for name, port in ports.items()}
+    processes = [
+        Process(command, environment(**env), tmp_path / f"{name}.log", health.get(name))
+        for name, command in procfile().items()
+        if name not in replaced
+    ]
+    return f"http://127.0.0.1:{edge_port}", processes
+
+
 def wait_until(url: str, timeout: float = 20, ok: tuple[int, ...] = (200,)) -> None:
     """Poll `url` until it answers one of `ok`."""
     deadline = time.monotonic() + timeout
@@ -123,34 +151,6 @@ async def until_ok(session: aiohttp.ClientSession, url: str, within: float = 30)
 async def until_ready(session: aiohttp.ClientSession, base: str, within: float = 30) -> None:
     """Poll the edge's /readyz until the orchestrator behind it serves."""
     await until_ok(session, f"{base}/readyz", within)
-
-
-SERVICES = ("script", "audio", "image", "video")
-
-
-def start_product(
-    tmp_path: Path, extra_env: dict[str, str], replaced: dict[str, str] | None = None
-) -> tuple[str, list[Process]]:
-    """Every process of the Procfile on free ports, media and data under tmp_path; the
-    edge's URL and the processes (a service's `health` is its /healthz). `replaced` maps
-    a service to the URL of a stand-in the orchestrator calls instead (that service is
-    then not started)."""
-    replaced = replaced or {}
-    ports = {name: free_port() for name in SERVICES}
-    edge_port = free_port()
-    env = stack_env(tmp_path, edge_port, free_port(), **extra_env)
-    for name, port in ports.items():
-        prefix = name.upper()
-        env[f"{prefix}_SERVICE_PORT"] = str(port)
-        env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
-        env[f"{prefix}_SERVICE_URL"] = replaced.get(name, f"http://127.0.0.1:{port}")
-    health = {name: f"http://127.0.0.1:{port}/healthz" for name, port in ports.items()}
-    processes = [
-        Process(command, environment(**env), tmp_path / f"{name}.log", health.get(name))
-        for name, command in procfile().items()
-        if name not in replaced
-    ]
-    return f"http://127.0.0.1:{edge_port}", processes
 
 
 async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:
