@@ -170,17 +170,18 @@ async def download(session: aiohttp.ClientSession, url: str, path: Path) -> Path
     return path
 
 
-async def create_project(
-    session: aiohttp.ClientSession, base: str, description: str, prompts: tuple[str, ...]
-) -> str:
-    """A new YouTube short about bees in English, one scene a prompt; its URL."""
-    body = {
-        "title": "Why bees matter",
-        "description": description,
-        "use_case": "youtube_short",
-        "language": "en",
-        "images": [{"prompt": p} for p in prompts],
-    }
+# The README walk-through's project.
+BEES = {
+    "title": "Why bees matter",
+    "description": "Bees pollinate crops. Without them, many fruits disappear.",
+    "use_case": "youtube_short",
+    "language": "en",
+    "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
+}
+
+
+async def create_project(session: aiohttp.ClientSession, base: str, body: dict) -> str:
+    """A new project of `body`; its URL."""
     project = await call(session, "POST", f"{base}/projects", body)
     return f"{base}/projects/{project['id']}"
 

@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from tests.e2e.processes import (
+    BEES,
     Process,
     call,
     create_project,
@@ -70,8 +71,9 @@ async def test_the_walk_through_keeps_every_medium_in_the_bucket(product, s3, bu
     base = product
     async with aiohttp.ClientSession() as session:
         await until_ready(session, base)
-        prompts = ("a bee", "a field of flowers")
-        url = await create_project(session, base, "Bees pollinate crops.", prompts)
+        images = [{"prompt": p} for p in ("a bee", "a field of flowers")]
+        body = {**BEES, "description": "Bees pollinate crops.", "images": images}
+        url = await create_project(session, base, body)
         await call(session, "POST", f"{url}/generate-script", {"style": "casual"})
         await call(session, "POST", f"{url}/generate-audio", {"voice_id": "nova"})
         await call(session, "POST", f"{url}/generate-images", {"style": "watercolor"})

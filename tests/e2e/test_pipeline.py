@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from tests.e2e.processes import call, create_project, download, until_ready, until_video_ready
+from tests.e2e.processes import BEES, call, create_project, download, until_ready, until_video_ready
 from tests.microservices.helpers_media import probe
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +23,7 @@ async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, res
     base = product
     async with aiohttp.ClientSession() as session:
         await until_ready(session, base)
-        description = "Bees pollinate crops. Without them, many fruits disappear."
-        url = await create_project(
-            session, base, description, ("a bee", "a field of flowers", "fruit")
-        )
+        url = await create_project(session, base, BEES)
 
         scripted = await call(session, "POST", f"{url}/generate-script", {"style": "casual"})
         assert scripted["status"] == "script_generated" and "bees" in scripted["script_text"]
