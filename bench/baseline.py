@@ -7,10 +7,10 @@ one fixed ~2 KB project JSON serialized once at start: no middleware, no gRPC, n
 import sys
 
 import orjson
-import uvloop
 from aiohttp import web
 
 from bench.sample import baseline_project
+from bench.serve import serve
 
 BODY = orjson.dumps(baseline_project())
 
@@ -27,14 +27,7 @@ def create_app() -> web.Application:
 
 def main() -> None:
     port = int(sys.argv[1])
-    web.run_app(
-        create_app(),
-        host="127.0.0.1",
-        port=port,
-        access_log=None,
-        loop=uvloop.new_event_loop(),
-        print=None,
-    )
+    serve(create_app(), port)
 
 
 if __name__ == "__main__":

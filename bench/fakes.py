@@ -17,9 +17,9 @@ import asyncio
 import sys
 import time
 
-import uvloop
 from aiohttp import web
 
+from bench.serve import serve
 from fakes.microservice import FakeService
 
 
@@ -63,14 +63,7 @@ def main() -> None:
     render_s = float(sys.argv[3]) / 1000 if len(sys.argv) > 3 else delay_s
     fake = BenchFake(delay_s, render_s)
     fake.base_url = f"http://127.0.0.1:{port}"
-    web.run_app(
-        fake.app,
-        host="127.0.0.1",
-        port=port,
-        access_log=None,
-        loop=uvloop.new_event_loop(),
-        print=None,
-    )
+    serve(fake.app, port)
 
 
 if __name__ == "__main__":

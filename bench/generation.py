@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench.seed import seed_projects
-from bench.stack import FakeServices, ServiceStack
+from bench.stack import faked_stack
 from bench.wrk import WrkResult, run
 
 DELAY_MS = 50.0
@@ -82,12 +82,7 @@ def measure(workdir: Path, duration_s: float, warmup_s: float, say) -> dict:
     workdir = workdir / "generation"
     workdir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stop:
-        fakes = FakeServices("fakes-generation", workdir, DELAY_MS, DELAY_MS)
-        stop.callback(fakes.stop)
-        fakes.start()
-        stack = ServiceStack("generation", "INFO", workdir, fakes.service_env())
-        stop.callback(stack.stop)
-        stack.start()
+        fakes, stack = faked_stack(stop, "generation", workdir, DELAY_MS, DELAY_MS)
         ids = seed_projects(stack.url, PROJECTS, seed=7)
         profiles = []
         for step, suffix, (path, body) in STEPS:

@@ -35,7 +35,7 @@ import uvloop
 
 from bench.sample import project_body
 from bench.seed import seed_projects
-from bench.stack import FakeServices, ServiceStack, resources
+from bench.stack import ServiceStack, faked_stack, resources
 from bench.stats import summary
 
 CLIENTS = 64
@@ -203,12 +203,7 @@ def measure(workdir: Path, seconds: float, warmup_s: float, say) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with contextlib.ExitStack() as stop:
-        fakes = FakeServices("fakes-load", workdir, DELAY_MS, DELAY_MS)
-        stop.callback(fakes.stop)
-        fakes.start()
-        stack = ServiceStack("load", "INFO", workdir, fakes.service_env())
-        stop.callback(stack.stop)
-        stack.start()
+        fakes, stack = faked_stack(stop, "load", workdir, DELAY_MS, DELAY_MS)
         ids = seed_projects(stack.url, SEEDED, seed=11)
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             raw = runner.run(_measure(stack, fakes.port, ids, seconds, warmup_s, say))

@@ -73,6 +73,25 @@ class ServiceStack(ProductStack):
         return sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
 
 
+def faked_stack(
+    stop: contextlib.ExitStack,
+    name: str,
+    workdir: Path,
+    delay_ms: float,
+    render_ms: float,
+    **extra_env: str,
+) -> tuple[FakeServices, ServiceStack]:
+    """Fake services, then a product stack pointed at them (with `extra_env`), both
+    stopped by `stop`."""
+    fakes = FakeServices(f"fakes-{name}", workdir, delay_ms, render_ms)
+    stop.callback(fakes.stop)
+    fakes.start()
+    stack = ServiceStack(name, "INFO", workdir, {**fakes.service_env(), **extra_env})
+    stop.callback(stack.stop)
+    stack.start()
+    return fakes, stack
+
+
 def rss_kb(pid: int) -> int:
     """Resident memory (VmRSS) in kB, from /proc; 0 if the process is gone."""
     try:

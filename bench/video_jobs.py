@@ -26,7 +26,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.stack import FakeServices, ServiceStack
+from bench.stack import FakeServices, ServiceStack, faked_stack
 from bench.stats import summary
 
 RENDER_MS = 2000.0
@@ -188,13 +188,9 @@ def measure(workdir: Path, say, posts: int = POSTS, pickups: int = PICKUPS) -> d
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with contextlib.ExitStack() as stop:
-        fakes = FakeServices("fakes-video", workdir, 5, RENDER_MS)
-        stop.callback(fakes.stop)
-        fakes.start()
-        env = {**fakes.service_env(), "VIDEO_CONCURRENCY": str(CONCURRENCY)}
-        stack = ServiceStack("video", "INFO", workdir, env)
-        stop.callback(stack.stop)
-        stack.start()
+        fakes, stack = faked_stack(
+            stop, "video", workdir, 5, RENDER_MS, VIDEO_CONCURRENCY=str(CONCURRENCY)
+        )
         figures = asyncio.run(_measure(stack, fakes, posts, pickups, say))
         for process in [*stack.processes, fakes.process]:
             process.check_alive()

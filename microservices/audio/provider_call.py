@@ -14,11 +14,9 @@ failures turned into our errors in the common shape:
 The key goes in a header and nowhere else: not in a log line, an error body or a metric.
 """
 
-import email.utils
 import logging
-import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -30,13 +28,21 @@ from tenacity import (
     stop_after_attempt,
     stop_any,
     stop_before_delay,
-    wait_exponential_jitter,
 )
 from tenacity.stop import stop_base
 
 from common.logs import request_id
 from microservices.audio.config import AudioSettings
 from microservices.common.errors import ServiceError
+from microservices.common.provider_http import (
+    ProviderSession,
+    Retry,
+    asked_wait,
+    read_bounded,
+    retried,
+    retry_after,
+    wait,
+)
 
 log = logging.getLogger("microservices.audio.provider")
 
@@ -52,36 +58,8 @@ class Answer:
     content_type: str
 
 
-class _Retryable(Exception):
-    def __init__(self, error: ServiceError, retry_after: float | None) -> None:
-        super().__init__(error.detail)
-        self.error = error
-        self.retry_after = retry_after
-
-
 def bad_answer(provider: str, why: str) -> ServiceError:
     return ServiceError(502, "PROVIDER_BAD_ANSWER", f"the speech provider ({provider}) {why}")
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from retry-after-ms (OpenAI's) or Retry-After (seconds or a date)."""
-    try:
-        return max(0.0, float(headers.get("retry-after-ms", "")) / 1000)
-    except ValueError:
-        pass
-    value = headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return max(0.0, when - time.time())
 
 
 class _past_budget(stop_base):
@@ -91,9 +69,7 @@ class _past_budget(stop_base):
         self.started, self.budget_s = started, budget_s
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome else None
-        asked = exc.retry_after if isinstance(exc, _Retryable) else None
+        asked = asked_wait(retry_state)
         return asked is not None and time.monotonic() - self.started + asked > self.budget_s
 
 
@@ -121,23 +97,14 @@ class HttpProvider:
         await self.call.close()
 
 
-class ProviderCall:
+class ProviderCall(ProviderSession):
     def __init__(self, settings: AudioSettings, provider: str, refusal: Refusal) -> None:
+        super().__init__(aiohttp.ClientTimeout(total=settings.provider_timeout_s))
         self.provider = provider
         self.refusal = refusal
         self.attempts = settings.provider_attempts
         self.budget_s = settings.provider_retry_budget_s
         self.max_answer_bytes = settings.provider_max_answer_bytes
-        self._timeout = aiohttp.ClientTimeout(total=settings.provider_timeout_s)
-        self._session: aiohttp.ClientSession | None = None
-        self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     async def post(
         self, url: str, payload: dict, headers: dict[str, str], params: dict[str, str] | None = None
@@ -149,12 +116,6 @@ class ProviderCall:
             headers["X-Request-ID"] = rid
         body = orjson.dumps(payload)
         started = time.monotonic()
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            asked = exc.retry_after if isinstance(exc, _Retryable) else None
-            return max(self._backoff(state), asked or 0.0)
-
         retrying = AsyncRetrying(
             stop=stop_any(
                 stop_after_attempt(self.attempts),
@@ -162,17 +123,12 @@ class ProviderCall:
                 _past_budget(started, self.budget_s),
             ),
             wait=wait,
-            retry=retry_if_exception_type(_Retryable),
+            retry=retry_if_exception_type(Retry),
             reraise=True,
         )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    return await self._once(url, body, headers, params, number)
-        except _Retryable as exc:
-            raise exc.error from None
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        return await retried(
+            retrying, lambda number: self._once(url, body, headers, params, number)
+        )
 
     async def _once(
         self,
@@ -182,22 +138,21 @@ class ProviderCall:
         params: dict[str, str] | None,
         attempt: int,
     ) -> Answer:
-        assert self._session is not None, "start() the provider first"
         started = time.perf_counter()
         status = 0
         try:
-            async with self._session.post(
+            async with self.session.post(
                 url, data=body, headers=headers, params=params, allow_redirects=False
             ) as response:
                 status = response.status
-                raw = await self._read(response)
+                raw = await read_bounded(response, self.max_answer_bytes, self._too_big)
                 waited = retry_after(response.headers)
                 content_type = response.content_type
         except TimeoutError:
             raise self._error(504, "PROVIDER_TIMEOUT", "did not answer in time") from None
         except aiohttp.ClientConnectorError as exc:
             error = self._error(502, "PROVIDER_UNREACHABLE", "could not be reached")
-            raise _Retryable(error, None) from exc
+            raise Retry(error) from exc
         except aiohttp.ClientError as exc:
             why = f"failed mid-answer ({type(exc).__name__})"
             raise self._error(502, "PROVIDER_FAILED", why) from None
@@ -221,9 +176,9 @@ class ProviderCall:
             )
         if status == 429:
             error = self._error(503, "PROVIDER_RATE_LIMITED", "is rate limiting us (429)")
-            raise _Retryable(error, waited)
+            raise Retry(error, waited)
         if status >= 500:
-            raise _Retryable(self._error(502, "PROVIDER_FAILED", f"answered {status}"), waited)
+            raise Retry(self._error(502, "PROVIDER_FAILED", f"answered {status}"), waited)
         reason = self.refusal(status, raw)
         if reason is not None:
             message = " ".join(reason.split())[:300] or "refused by the provider"
@@ -238,10 +193,5 @@ class ProviderCall:
     def _error(self, status: int, code: str, why: str) -> ServiceError:
         return ServiceError(status, code, f"the speech provider ({self.provider}) {why}")
 
-    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
-        raw = bytearray()
-        async for chunk in response.content.iter_chunked(64 * 1024):
-            raw += chunk
-            if len(raw) > self.max_answer_bytes:
-                raise bad_answer(self.provider, f"answered more than {self.max_answer_bytes} bytes")
-        return bytes(raw)
+    def _too_big(self) -> ServiceError:
+        return bad_answer(self.provider, f"answered more than {self.max_answer_bytes} bytes")

@@ -137,7 +137,9 @@ class _Engine:
         self._callback = _Callback(self._on_audio)  # kept referenced: C holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
 
-    def _on_audio(self, wav, count: int, events) -> int:
+    def _on_audio(
+        self, wav: "ctypes._Pointer[ctypes.c_short]", count: int, events: "ctypes._Pointer[_Event]"
+    ) -> int:
         # An exception cannot cross the C call: keep it, and abort (return 1).
         try:
             if events:

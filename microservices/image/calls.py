@@ -16,7 +16,6 @@ The key goes in a request header only: never in a log line or an error body (a
 provider's own error message is scrubbed of it before it is quoted)."""
 
 import asyncio
-import email.utils
 import logging
 import time
 from collections.abc import Callable
@@ -26,18 +25,19 @@ from typing import Any
 import aiohttp
 import orjson
 from multidict import CIMultiDictProxy
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_exponential_jitter,
-)
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
 
 from common.logs import request_id
 from microservices.common.errors import ServiceError
 from microservices.common.fetch import Fetcher
+from microservices.common.provider_http import (
+    ProviderSession,
+    Retry,
+    read_bounded,
+    retried,
+    retry_after,
+    wait,
+)
 from microservices.image.config import ImageSettings
 
 log = logging.getLogger("microservices.image.provider")
@@ -75,64 +75,31 @@ class Answer:
             return None
 
 
-class _Retry(Exception):
-    """An answer worth another attempt; `error` if none is left."""
-
-    def __init__(self, error: ServiceError, after: float = 0.0) -> None:
-        super().__init__(error.detail)
-        self.error, self.after = error, after
-
-
-def retry_after(headers: CIMultiDictProxy[str]) -> float:
-    """How long the provider asks us to wait: Retry-After in seconds or as an HTTP date
-    (or retry-after-ms, which OpenAI also sends); 0 when it does not say."""
-    if (ms := headers.get("retry-after-ms", "").strip()) and ms.replace(".", "", 1).isdigit():
-        return float(ms) / 1000
-    value = headers.get("Retry-After", "").strip()
-    if value.replace(".", "", 1).isdigit():
-        return float(value)
-    if value:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return 0.0
-        return max(0.0, when.timestamp() - time.time())
-    return 0.0
-
-
-_backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
-
-
-class Caller:
+class Caller(ProviderSession):
     def __init__(self, settings: ImageSettings) -> None:
+        super().__init__(
+            aiohttp.ClientTimeout(
+                total=settings.provider_timeout_s, sock_connect=settings.provider_connect_timeout_s
+            )
+        )
         self.slots = asyncio.Semaphore(settings.provider_concurrency)
         self.attempts = settings.provider_attempts
         self.budget_s = settings.provider_retry_budget_s
         self.max_bytes = settings.provider_max_answer_bytes
         self.timeout_s = settings.provider_timeout_s
-        self._timeout = aiohttp.ClientTimeout(
-            total=settings.provider_timeout_s, sock_connect=settings.provider_connect_timeout_s
-        )
         self.max_pixels = settings.provider_max_pixels
         self._key = settings.provider_api_key.get_secret_value()
-        self._session: aiohttp.ClientSession | None = None
         self._policy = settings.fetch_policy()
         self._fetcher: Fetcher | None = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        await super().start()
         self._fetcher = Fetcher(self._policy)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await super().close()
         if self._fetcher is not None:
             await self._fetcher.close()
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        assert self._session is not None, "start() the caller first"
-        return self._session
 
     @property
     def fetcher(self) -> Fetcher:
@@ -155,26 +122,15 @@ class Caller:
         headers = dict(headers)
         if (rid := request_id.get()) != "-":
             headers["X-Request-ID"] = rid
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            asked = exc.after if isinstance(exc, _Retry) else 0.0
-            return max(_backoff(state), asked)
-
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.attempts) | stop_before_delay(self.budget_s),
             wait=wait,
-            retry=retry_if_exception_type(_Retry),
+            retry=retry_if_exception_type(Retry),
             reraise=True,
         )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    return await self._once(url, body(), headers, what, number)
-        except _Retry as exc:
-            raise exc.error from None
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        return await retried(
+            retrying, lambda number: self._once(url, body(), headers, what, number)
+        )
 
     async def _once(
         self, url: str, body: Any, headers: dict[str, str], what: str, attempt: int
@@ -187,7 +143,7 @@ class Caller:
                     url, data=body, headers=headers, allow_redirects=False
                 ) as response:
                     status = response.status
-                    raw = await self.read(response)
+                    raw = await read_bounded(response, self.max_bytes, self._too_big)
                     answer = Answer(status, response.headers, raw)
             except TimeoutError:
                 raise ServiceError(
@@ -196,7 +152,7 @@ class Caller:
                     f"the image provider did not answer within {self.timeout_s:g} s",
                 ) from None
             except aiohttp.ClientConnectorError:
-                raise _Retry(
+                raise Retry(
                     ServiceError(503, "PROVIDER_UNAVAILABLE", "the image provider is unreachable")
                 ) from None
             except aiohttp.ClientError as exc:
@@ -205,22 +161,15 @@ class Caller:
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s: %s in %.0f ms (attempt %d)", what, status or "-", elapsed, attempt)
         if status == 429:
-            raise _Retry(
+            raise Retry(
                 ServiceError(
                     503, "PROVIDER_RATE_LIMITED", "the image provider is rate limiting us; retry"
                 ),
                 retry_after(answer.headers),
             )
         if status >= 500:
-            raise _Retry(failed(f"answered {status}"), retry_after(answer.headers))
+            raise Retry(failed(f"answered {status}"), retry_after(answer.headers))
         return answer
 
-    async def read(self, response: aiohttp.ClientResponse) -> bytes:
-        if (response.content_length or 0) > self.max_bytes:
-            raise failed(f"answered more than {self.max_bytes} bytes")
-        raw = bytearray()
-        async for chunk in response.content.iter_chunked(256 * 1024):
-            raw += chunk
-            if len(raw) > self.max_bytes:
-                raise failed(f"answered more than {self.max_bytes} bytes")
-        return bytes(raw)
+    def _too_big(self) -> ServiceError:
+        return failed(f"answered more than {self.max_bytes} bytes")

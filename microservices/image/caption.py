@@ -72,7 +72,8 @@ def spell(text: str) -> tuple[str, list[tuple[int, str]]]:
             out.append(SPELLED[ch])
             length += len(SPELLED[ch])
             continue
-        base, *extra = unicodedata.normalize("NFD", ch)
+        decomposed = unicodedata.normalize("NFD", ch)
+        base, extra = decomposed[0], decomposed[1:]
         if extra and base.isascii() and all(m in MARKS for m in extra):
             marks.extend((length, MARKS[m]) for m in extra)
             ch = base
@@ -183,11 +184,13 @@ def _accent(
 def _stem(size: int) -> tuple[int, int]:
     """The columns the ink of an i's stem spans, from its origin."""
     face = font(size)
-    left, _, right, bottom = face.getbbox("i")
+    # The default font is a FreeType one: its boxes are whole pixels.
+    left, _, right, bottom = (int(v) for v in face.getbbox("i"))
     probe = Image.new("L", (right + 4, bottom + 4), 0)
     ImageDraw.Draw(probe).text((0, 0), "i", font=face, fill=255)
-    row = (face.getbbox("x")[1] + bottom) // 2
-    inked = [x for x in range(probe.width) if probe.getpixel((x, row)) > 127]
+    row = (int(face.getbbox("x")[1]) + bottom) // 2
+    ink = probe.tobytes()  # mode L: one byte a pixel, row by row
+    inked = [x for x in range(probe.width) if ink[row * probe.width + x] > 127]
     return (inked[0], inked[-1] + 1) if inked else (left, right)
 
 
@@ -213,8 +216,8 @@ def draw_line(
         draw.text((x, at[1]), piece, font=face, fill=ink, stroke_width=stroke, stroke_fill=edge)
         x += face.getlength(piece)
         if index < len(plain):
-            left, right = _stem(size)
-            x0, y0, x1, y1 = x + left, at[1] + x_top, x + right, at[1] + x_bottom
+            stem_left, stem_right = _stem(size)
+            x0, y0, x1, y1 = x + stem_left, at[1] + x_top, x + stem_right, at[1] + x_bottom
             draw.rectangle((x0 - stroke, y0 - stroke, x1 + stroke - 1, y1 + stroke - 1), fill=edge)
             draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=ink)
             x += face.getlength("i")

@@ -2,14 +2,14 @@
 trimmed then 1..1000 characters, styles limited to the contract's, and the aspect of the
 pictures (16:9 unless asked)."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Style = Literal[
     "realistic", "pixar", "anime", "flat_design", "watercolor", "oil_painting", "sketch"
 ]
-STYLES: tuple[str, ...] = Style.__args__  # type: ignore[attr-defined]
+STYLES: tuple[str, ...] = get_args(Style)
 
 Aspect = Literal["16:9", "9:16", "1:1"]
 # The picture stored for each aspect: the size the video is made at (1080p names the

@@ -72,7 +72,17 @@ def solid(size: Size, color: RGB) -> Image.Image:
     return Image.new("RGB", size, color)
 
 
-def px(point: Point, size: Size) -> tuple[float, float]:
+def rgb_at(image: Image.Image, xy: tuple[int, int]) -> RGB:
+    """The colour of an RGB image's pixel."""
+    value = image.getpixel(xy)
+    if not isinstance(value, tuple):
+        raise ValueError(f"not an RGB image: {image.mode}")
+    r, g, b = value
+    return r, g, b
+
+
+def px(point: Point | Ellipse, size: Size) -> tuple[float, float]:
+    """A point (or an ellipse's centre) in pixels."""
     return point[0] * size[0], point[1] * size[1]
 
 
@@ -161,7 +171,7 @@ def ellipse_points(e: Ellipse, size: Size, n: int = 36) -> list[tuple[float, flo
 
 def densify(points: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
     """More points along a closed outline, no two further apart than `step`."""
-    out = []
+    out: list[tuple[float, float]] = []
     for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
         n = max(1, int(math.hypot(x1 - x0, y1 - y0) / step))
         out.extend((x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n))

@@ -170,7 +170,7 @@ def compose(prompt: str, aspect: float = WIDE) -> Scene:
             )
         clouds.append(tuple(puffs))
 
-    stars = ()
+    stars: tuple[Point, ...] = ()
     if time == "night":
         stars = tuple((rng.random(), rng.uniform(0, horizon - 0.1)) for _ in range(90))
 

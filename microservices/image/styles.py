@@ -37,6 +37,7 @@ from microservices.image.paint import (
     noise,
     polygon_mask,
     px,
+    rgb_at,
     scaled,
     shade,
     solid,
@@ -47,70 +48,31 @@ from microservices.image.paint import (
 )
 from microservices.image.scene import Building, Ridge, Scene, Tree
 
+# Each role's colour by time of day: (day, sunset, night).
+_COLOURS: dict[str, tuple[RGB, RGB, RGB]] = {
+    "sky_top": ((62, 120, 196), (58, 48, 112), (8, 12, 38)),
+    "sky_mid": ((118, 170, 224), (196, 96, 118), (22, 34, 78)),
+    "sky_bottom": ((196, 224, 242), (252, 170, 96), (48, 64, 112)),
+    "sun": ((255, 244, 200), (255, 222, 150), (240, 238, 222)),
+    "glow": ((255, 236, 170), (255, 170, 90), (150, 170, 220)),
+    "cloud": ((250, 251, 253), (250, 178, 150), (84, 96, 132)),
+    "cloud_shade": ((196, 208, 226), (170, 96, 120), (40, 48, 80)),
+    "ridge_far": ((150, 170, 196), (150, 96, 126), (44, 56, 92)),
+    "ridge_near": ((84, 122, 96), (78, 52, 78), (22, 32, 52)),
+    "ground": ((104, 156, 74), (88, 70, 60), (22, 36, 40)),
+    "ground_dark": ((58, 104, 50), (50, 38, 40), (10, 18, 22)),
+    "water": ((40, 96, 150), (80, 60, 108), (16, 30, 64)),
+    "water_light": ((120, 170, 210), (230, 140, 110), (70, 90, 150)),
+    "tree": ((46, 110, 58), (48, 38, 50), (14, 34, 34)),
+    "tree_dark": ((26, 70, 38), (28, 22, 32), (6, 16, 18)),
+    "trunk": ((96, 66, 44), (40, 28, 30), (20, 18, 20)),
+    "building": ((128, 134, 150), (74, 58, 84), (34, 40, 64)),
+    "window": ((236, 240, 246), (255, 214, 130), (255, 220, 120)),
+    "star": ((255, 255, 255), (255, 240, 220), (255, 255, 240)),
+}
 PALETTES: dict[str, dict[str, RGB]] = {
-    "day": {
-        "sky_top": (62, 120, 196),
-        "sky_mid": (118, 170, 224),
-        "sky_bottom": (196, 224, 242),
-        "sun": (255, 244, 200),
-        "glow": (255, 236, 170),
-        "cloud": (250, 251, 253),
-        "cloud_shade": (196, 208, 226),
-        "ridge_far": (150, 170, 196),
-        "ridge_near": (84, 122, 96),
-        "ground": (104, 156, 74),
-        "ground_dark": (58, 104, 50),
-        "water": (40, 96, 150),
-        "water_light": (120, 170, 210),
-        "tree": (46, 110, 58),
-        "tree_dark": (26, 70, 38),
-        "trunk": (96, 66, 44),
-        "building": (128, 134, 150),
-        "window": (236, 240, 246),
-        "star": (255, 255, 255),
-    },
-    "sunset": {
-        "sky_top": (58, 48, 112),
-        "sky_mid": (196, 96, 118),
-        "sky_bottom": (252, 170, 96),
-        "sun": (255, 222, 150),
-        "glow": (255, 170, 90),
-        "cloud": (250, 178, 150),
-        "cloud_shade": (170, 96, 120),
-        "ridge_far": (150, 96, 126),
-        "ridge_near": (78, 52, 78),
-        "ground": (88, 70, 60),
-        "ground_dark": (50, 38, 40),
-        "water": (80, 60, 108),
-        "water_light": (230, 140, 110),
-        "tree": (48, 38, 50),
-        "tree_dark": (28, 22, 32),
-        "trunk": (40, 28, 30),
-        "building": (74, 58, 84),
-        "window": (255, 214, 130),
-        "star": (255, 240, 220),
-    },
-    "night": {
-        "sky_top": (8, 12, 38),
-        "sky_mid": (22, 34, 78),
-        "sky_bottom": (48, 64, 112),
-        "sun": (240, 238, 222),
-        "glow": (150, 170, 220),
-        "cloud": (84, 96, 132),
-        "cloud_shade": (40, 48, 80),
-        "ridge_far": (44, 56, 92),
-        "ridge_near": (22, 32, 52),
-        "ground": (22, 36, 40),
-        "ground_dark": (10, 18, 22),
-        "water": (16, 30, 64),
-        "water_light": (70, 90, 150),
-        "tree": (14, 34, 34),
-        "tree_dark": (6, 16, 18),
-        "trunk": (20, 18, 20),
-        "building": (34, 40, 64),
-        "window": (255, 220, 120),
-        "star": (255, 255, 240),
-    },
+    time: {role: colours[i] for role, colours in _COLOURS.items()}
+    for i, time in enumerate(("day", "sunset", "night"))
 }
 
 
@@ -137,6 +99,12 @@ class Painter:
     def horizon_y(self) -> float:
         return self.scene.horizon * self.h
 
+    def below(self, canvas: Image.Image, top: float, paint: Image.Image) -> None:
+        """Paint `paint` over the canvas from `top` down."""
+        m, d = mask(self.size)
+        d.rectangle((0, top, self.w, self.h), fill=255)
+        fill(canvas, paint, m)
+
     def building_box(self, b: Building) -> tuple[float, float, float, float]:
         x0, x1 = b.x * self.w, (b.x + b.width) * self.w
         return x0, (self.scene.horizon - b.height) * self.h, x1, self.horizon_y() + 4
@@ -160,6 +128,7 @@ class Painter:
         """The crown (a triangle's points, or an ellipse box) and the trunk's box."""
         x, base, height = t.x * self.w, t.base * self.h, t.height * self.h
         trunk_w = height * 0.07
+        crown: list[tuple[float, ...]]
         if t.pine:
             crown = [
                 (x, base - height),
@@ -172,6 +141,20 @@ class Painter:
             crown = [(x - r, base - height, x + r, base - height + 2 * r)]
             trunk = (x - trunk_w / 2, base - height + 1.6 * r, x + trunk_w / 2, base)
         return crown, trunk
+
+    def crown_outline(self, t: Tree, crown: list, points: int = 36) -> list:
+        """A crown from tree_parts as a closed outline: the pine's triangle, or `points`
+        around the round crown's ellipse."""
+        if t.pine:
+            return crown
+        cx0, cy0, cx1, cy1 = crown[0]
+        e = (
+            (cx0 + cx1) / 2 / self.w,
+            (cy0 + cy1) / 2 / self.h,
+            (cx1 - cx0) / 2 / self.w,
+            (cy1 - cy0) / 2 / self.h,
+        )
+        return ellipse_points(e, self.size, points)
 
     # -- the painting ------------------------------------------------------------------
 
@@ -194,7 +177,8 @@ class Painter:
             self.tree(canvas, tree)
         return self.finish(canvas)
 
-    def sky(self) -> Image.Image:
+    def sky_gradient(self, bands: int = 0) -> Image.Image:
+        """Top to horizon through the palette's three sky colours, the last one below."""
         hz = self.scene.horizon
         return vgradient(
             self.size,
@@ -204,7 +188,11 @@ class Painter:
                 (hz, self.p["sky_bottom"]),
                 (1, self.p["sky_bottom"]),
             ],
+            bands,
         )
+
+    def sky(self) -> Image.Image:
+        return self.sky_gradient()
 
     def star(self, draw: ImageDraw.ImageDraw, at: tuple[float, float]) -> None:
         r = self.rng.choice([1, 1, 1.5, 2]) * self.w / 1920
@@ -404,9 +392,7 @@ class Pixar(Painter):
         grad = vgradient(
             self.size, [(0, shade(water, 1.3)), (self.scene.horizon, shade(water, 1.3)), (1, water)]
         )
-        m, d = mask(self.size)
-        d.rectangle((0, top, self.w, self.h), fill=255)
-        fill(canvas, grad, m)
+        self.below(canvas, top, grad)
         draw = ImageDraw.Draw(canvas)
         for _ in range(45):
             x, y = self.rng.uniform(0, self.w), self.rng.uniform(top + 10, self.h)
@@ -458,17 +444,7 @@ class Anime(Painter):
         fill(canvas, self.INK, edges.filter(ImageFilter.MaxFilter(3)))
 
     def sky(self) -> Image.Image:
-        hz = self.scene.horizon
-        return vgradient(
-            self.size,
-            [
-                (0, self.p["sky_top"]),
-                (hz * 0.6, self.p["sky_mid"]),
-                (hz, self.p["sky_bottom"]),
-                (1, self.p["sky_bottom"]),
-            ],
-            bands=9,
-        )
+        return self.sky_gradient(bands=9)
 
     def star(self, draw: ImageDraw.ImageDraw, at: tuple[float, float]) -> None:
         if self.rng.random() < 0.8:
@@ -545,9 +521,7 @@ class Anime(Painter):
             ],
             bands=6,
         )
-        m, d = mask(self.size)
-        d.rectangle((0, top, self.w, self.h), fill=255)
-        fill(canvas, grad, m)
+        self.below(canvas, top, grad)
         draw = ImageDraw.Draw(canvas)
         for _ in range(70):
             x, y = self.rng.uniform(0, self.w), self.rng.uniform(top + 8, self.h)
@@ -697,14 +671,12 @@ class FlatDesign(Painter):
         ImageDraw.Draw(canvas).polygon(filled_below(coarse, self.size), fill=self.p["ground"])
 
     def tree(self, canvas: Image.Image, t: Tree) -> None:
+        super().tree(canvas, t)  # then its shaded half
         draw = ImageDraw.Draw(canvas)
-        crown, trunk = self.tree_parts(t)
-        draw.rectangle(trunk, fill=self.p["trunk"])
+        crown, _ = self.tree_parts(t)
         if t.pine:
-            draw.polygon(crown, fill=self.p["tree"])
             draw.polygon([crown[0], (crown[0][0], crown[1][1]), crown[2]], fill=self.p["tree_dark"])
         else:
-            draw.ellipse(crown[0], fill=self.p["tree"])
             draw.pieslice(crown[0], -90, 90, fill=self.p["tree_dark"])
 
 
@@ -739,16 +711,7 @@ class Watercolor(Painter):
 
     def sky(self) -> Image.Image:
         canvas = solid(self.size, PAPER)
-        hz = self.scene.horizon
-        grad = vgradient(
-            self.size,
-            [
-                (0, self.p["sky_top"]),
-                (hz * 0.6, self.p["sky_mid"]),
-                (hz, self.p["sky_bottom"]),
-                (1, self.p["sky_bottom"]),
-            ],
-        )
+        grad = self.sky_gradient()
         blotches = noise(self.rng, self.size, 90).point(lambda v: clamp((v - 70) * 2.4))
         fill(canvas, grad, blur(blotches, 8))
         return canvas
@@ -803,17 +766,7 @@ class Watercolor(Painter):
         crown, trunk = self.tree_parts(t)
         x0, y0, x1, y1 = trunk
         self.wash(canvas, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)], self.p["trunk"], 0.8)
-        if t.pine:
-            outline = crown
-        else:
-            cx0, cy0, cx1, cy1 = crown[0]
-            e = (
-                (cx0 + cx1) / 2 / self.w,
-                (cy0 + cy1) / 2 / self.h,
-                (cx1 - cx0) / 2 / self.w,
-                (cy1 - cy0) / 2 / self.h,
-            )
-            outline = ellipse_points(e, self.size)
+        outline = self.crown_outline(t, crown)
         self.wash(canvas, outline, self.p["tree"], 0.75)
 
     def finish(self, canvas: Image.Image) -> Image.Image:
@@ -845,7 +798,7 @@ class OilPainting(Realistic):
         horizon = self.scene.horizon * h
         for _ in range(9000):
             x, y = self.rng.uniform(0, w), self.rng.uniform(0, h)
-            r, g, b = under.getpixel((min(self.w - 1, int(x / 4)), min(self.h - 1, int(y / 4))))
+            r, g, b = rgb_at(under, (min(self.w - 1, int(x / 4)), min(self.h - 1, int(y / 4))))
             j = self.rng.randint(-14, 14)
             color = (clamp(r + j), clamp(g + j), clamp(b + j + self.rng.randint(-6, 6)))
             angle = self.rng.gauss(0, 0.18 if y < horizon else 0.55)
@@ -993,17 +946,7 @@ class Sketch(Painter):
         crown, trunk = self.tree_parts(t)
         x0, y0, x1, y1 = trunk
         self.pencil(canvas, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-        if t.pine:
-            outline = crown
-        else:
-            cx0, cy0, cx1, cy1 = crown[0]
-            e = (
-                (cx0 + cx1) / 2 / self.w,
-                (cy0 + cy1) / 2 / self.h,
-                (cx1 - cx0) / 2 / self.w,
-                (cy1 - cy0) / 2 / self.h,
-            )
-            outline = ellipse_points(e, self.size, 28)
+        outline = self.crown_outline(t, crown, 28)
         m = polygon_mask(self.size, outline)
         fill(canvas, self.PAPER, m)
         self.shade_area(canvas, m, 0.7)

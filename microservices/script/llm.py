@@ -11,6 +11,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from microservices.common.errors import ServiceError
+from microservices.common.provider_http import ProviderSession, read_bounded
 from microservices.script.config import ScriptSettings
 from microservices.script.phrases import PHRASES
 from microservices.script.writer import BUDGETS, Brief, cap
@@ -74,25 +75,16 @@ def _failed(why: str) -> ServiceError:
     return ServiceError(502, "LLM_PROVIDER_FAILED", f"the language model provider {why}")
 
 
-class ChatProvider:
+class ChatProvider(ProviderSession):
     def __init__(self, settings: ScriptSettings) -> None:
+        super().__init__(aiohttp.ClientTimeout(total=settings.llm_timeout_s))
         self.url = settings.llm_url.rstrip("/") + "/chat/completions"
         self.model = settings.llm_model
         self.temperature = settings.llm_temperature
         self.max_answer_bytes = settings.llm_max_answer_bytes
         self._key = settings.llm_api_key
-        self._timeout = aiohttp.ClientTimeout(total=settings.llm_timeout_s)
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     async def write(self, brief: Brief) -> str:
-        assert self._session is not None, "start() the provider first"
         payload = {
             "model": self.model,
             "messages": messages_for(brief),
@@ -105,11 +97,11 @@ class ChatProvider:
         started = time.perf_counter()
         status = 0
         try:
-            async with self._session.post(
+            async with self.session.post(
                 self.url, data=orjson.dumps(payload), headers=headers, allow_redirects=False
             ) as response:
                 status = response.status
-                raw = await self._read(response)
+                raw = await read_bounded(response, self.max_answer_bytes, self._too_big)
         except TimeoutError:
             raise _failed("did not answer in time") from None
         except aiohttp.ClientError as exc:
@@ -128,10 +120,5 @@ class ChatProvider:
             raise _failed("answered an empty script")
         return cap(text)
 
-    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
-        raw = bytearray()
-        async for chunk in response.content.iter_chunked(64 * 1024):
-            raw += chunk
-            if len(raw) > self.max_answer_bytes:
-                raise _failed(f"answered more than {self.max_answer_bytes} bytes")
-        return bytes(raw)
+    def _too_big(self) -> ServiceError:
+        return _failed(f"answered more than {self.max_answer_bytes} bytes")

@@ -99,12 +99,12 @@ def prepare_image(path: Path, size: tuple[int, int], max_pixels: int, field: str
             if image.format == "JPEG":
                 image.draft("RGB", size)  # decode a big JPEG at a fraction of its size
             image.seek(0)
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                flat = Image.new("RGB", image.size)
-                flat.paste(image.convert("RGBA"), mask=image.convert("RGBA"))
-                image = flat
-            fitted = ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+                flat = Image.new("RGB", upright.size)
+                flat.paste(upright.convert("RGBA"), mask=upright.convert("RGBA"))
+                upright = flat
+            fitted = ImageOps.fit(upright.convert("RGB"), size, Image.Resampling.LANCZOS)
             fitted.save(target, "PNG", compress_level=1)
     except ContentRefused as exc:
         raise unusable_input(exc.detail) from None

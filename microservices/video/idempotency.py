@@ -24,7 +24,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from microservices.common.media import MediaStore
 from microservices.video.errors import RenderError
@@ -240,7 +241,7 @@ class Renders:
             except Exception:
                 log.warning("renewing the claim of render %s failed", records.key, exc_info=True)
 
-    def _task(self, coro) -> asyncio.Task:
+    def _task(self, coro: Coroutine[Any, Any, RenderResult]) -> asyncio.Task[RenderResult]:
         task = asyncio.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self._finished)

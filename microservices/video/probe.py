@@ -4,6 +4,7 @@ an MP4's from its movie header (mvhd), which faststart puts at the front."""
 
 import struct
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -12,7 +13,7 @@ def wav_duration(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
-def _boxes(data: bytes, start: int, end: int):
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """(type, payload start, payload end) of each ISO BMFF box in data[start:end]."""
     at = start
     while at + 8 <= end:

@@ -35,6 +35,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stack_env(tmp_path: Path, edge_port: int, grpc_port: int, **extra: str) -> dict[str, str]:
+    """The edge's and the orchestrator's settings: their ports, data under tmp_path, no
+    metrics port; then `extra`."""
+    return {
+        "EDGE_PORT": str(edge_port),
+        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{grpc_port}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "METRICS_PORT": "0",
+        **extra,
+    }
+
+
 def environment(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -45,8 +57,11 @@ def environment(**overrides: str) -> dict[str, str]:
 class Process:
     """One process of the product, its output in a log file for when a test fails."""
 
-    def __init__(self, command: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, command: str, env: dict[str, str], log: Path, health: str | None = None
+    ) -> None:
         self.log = log
+        self.health = health  # a URL that answers 200 once the process serves
         with log.open("ab") as out:
             self.popen = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {command}"],
@@ -79,25 +94,21 @@ def start_product(
     tmp_path: Path, extra_env: dict[str, str], replaced: dict[str, str] | None = None
 ) -> tuple[str, list[Process]]:
     """Every process of the Procfile on free ports, media and data under tmp_path; the
-    edge's URL and the processes. `replaced` maps a service to the URL of a stand-in the
-    orchestrator calls instead (that service is then not started)."""
+    edge's URL and the processes (a service's `health` is its /healthz). `replaced` maps
+    a service to the URL of a stand-in the orchestrator calls instead (that service is
+    then not started)."""
     replaced = replaced or {}
     ports = {name: free_port() for name in SERVICES}
     edge_port = free_port()
-    env: dict[str, str] = {
-        "EDGE_PORT": str(edge_port),
-        "ORCHESTRATOR_ADDRESS": f"127.0.0.1:{free_port()}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "METRICS_PORT": "0",
-        **extra_env,
-    }
+    env = stack_env(tmp_path, edge_port, free_port(), **extra_env)
     for name, port in ports.items():
         prefix = name.upper()
         env[f"{prefix}_SERVICE_PORT"] = str(port)
         env[f"{prefix}_SERVICE_MEDIA_DIR"] = str(tmp_path / "media" / name)
         env[f"{prefix}_SERVICE_URL"] = replaced.get(name, f"http://127.0.0.1:{port}")
+    health = {name: f"http://127.0.0.1:{port}/healthz" for name, port in ports.items()}
     processes = [
-        Process(command, environment(**env), tmp_path / f"{name}.log")
+        Process(command, environment(**env), tmp_path / f"{name}.log", health.get(name))
         for name, command in procfile().items()
         if name not in replaced
     ]
@@ -124,17 +135,22 @@ def wait_until(url: str, timeout: float = 20, ok: tuple[int, ...] = (200,)) -> N
     raise TimeoutError(f"{url} did not answer {ok} within {timeout}s (last: {last})")
 
 
-async def until_ready(session: aiohttp.ClientSession, base: str, within: float = 30) -> None:
-    """Poll the edge's /readyz until the orchestrator behind it serves."""
+async def until_ok(session: aiohttp.ClientSession, url: str, within: float = 30) -> None:
+    """Poll `url` until it answers 200."""
     async with asyncio.timeout(within):
         while True:
             try:
-                async with session.get(f"{base}/readyz") as answer:
+                async with session.get(url) as answer:
                     if answer.status == 200:
                         return
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
+
+
+async def until_ready(session: aiohttp.ClientSession, base: str, within: float = 30) -> None:
+    """Poll the edge's /readyz until the orchestrator behind it serves."""
+    await until_ok(session, f"{base}/readyz", within)
 
 
 async def call(session: aiohttp.ClientSession, method: str, url: str, body=None) -> dict:
@@ -143,3 +159,37 @@ async def call(session: aiohttp.ClientSession, method: str, url: str, body=None)
         payload = await answer.json()
         assert answer.status in (200, 201, 202), (url, answer.status, payload)
         return payload
+
+
+async def download(session: aiohttp.ClientSession, url: str, path: Path) -> Path:
+    """A medium the product serves, written to `path`."""
+    async with session.get(url) as answer:
+        assert answer.status == 200, url
+        data = await answer.read()
+    await asyncio.to_thread(path.write_bytes, data)
+    return path
+
+
+# The README walk-through's project.
+BEES = {
+    "title": "Why bees matter",
+    "description": "Bees pollinate crops. Without them, many fruits disappear.",
+    "use_case": "youtube_short",
+    "language": "en",
+    "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
+}
+
+
+async def create_project(session: aiohttp.ClientSession, base: str, body: dict) -> str:
+    """A new project of `body`; its URL."""
+    project = await call(session, "POST", f"{base}/projects", body)
+    return f"{base}/projects/{project['id']}"
+
+
+async def until_video_ready(session: aiohttp.ClientSession, url: str) -> dict:
+    """Poll the project at `url` while its render is queued or running; the project."""
+    async with asyncio.timeout(240):
+        while (done := await call(session, "GET", url))["status"] != "video_ready":
+            assert done["video_job"]["state"] in ("queued", "rendering"), done["video_job"]
+            await asyncio.sleep(0.5)
+    return done

@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from common.devcerts import make_ca, make_leaf, write_pair
-from tests.e2e.processes import ROOT, Process, environment, free_port, procfile, wait_until
+from tests.e2e.processes import (
+    ROOT,
+    Process,
+    environment,
+    free_port,
+    procfile,
+    stack_env,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -49,10 +57,7 @@ def test_keys_and_mutual_tls_through_the_processes(tmp_path: Path) -> None:
     write_pair(tmp_path, "edge", make_leaf(ca, "edge", [], server=False))
     edge_port, grpc_port = free_port(), free_port()
     env = environment(
-        EDGE_PORT=str(edge_port),
-        ORCHESTRATOR_ADDRESS=f"127.0.0.1:{grpc_port}",
-        DATA_DIR=str(tmp_path / "data"),
-        METRICS_PORT="0",
+        **stack_env(tmp_path, edge_port, grpc_port),
         LOG_FORMAT="json",
         LOG_LEVEL="DEBUG",
         AUTH_API_KEYS=f"ci:{KEY}",

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from fakes.microservice import FakeService
-from tests.e2e.processes import Process, environment, free_port, procfile, wait_until
+from tests.e2e.processes import Process, environment, free_port, procfile, stack_env, wait_until
 from tests.integration.helpers import idempotency_key
 
 pytestmark = pytest.mark.e2e
@@ -38,10 +38,7 @@ async def base(tmp_path: Path, fakes: dict[str, FakeService]) -> AsyncIterator[s
     """The edge's URL, with the orchestrator behind it dialing the fakes."""
     edge_port, grpc_port = free_port(), free_port()
     env = environment(
-        EDGE_PORT=str(edge_port),
-        ORCHESTRATOR_ADDRESS=f"127.0.0.1:{grpc_port}",
-        DATA_DIR=str(tmp_path / "data"),
-        METRICS_PORT="0",
+        **stack_env(tmp_path, edge_port, grpc_port),
         VIDEO_POLL_S="0.1",
         SHUTDOWN_GRACE_S="1",
         **{f"{name.upper()}_SERVICE_URL": fake.base_url for name, fake in fakes.items()},

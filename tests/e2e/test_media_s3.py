@@ -18,17 +18,19 @@ import aiohttp
 import pytest
 
 from tests.e2e.processes import (
+    BEES,
     Process,
     call,
+    create_project,
     environment,
     free_port,
     procfile,
-    start_product,
     until_ready,
+    until_video_ready,
     wait_until,
 )
 from tests.fakes.s3server import S3Endpoint, moto_server
-from tests.microservices.helpers_media import in_thread, make_image, make_tone
+from tests.microservices.helpers_media import in_thread, make_image, make_tone, stored_files
 
 pytestmark = pytest.mark.e2e
 
@@ -59,36 +61,19 @@ async def objects(s3: S3Endpoint, bucket: str) -> dict[str, bytes]:
     return found
 
 
-def local_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
-
-
 @pytest.fixture
-def product(tmp_path: Path, s3: S3Endpoint, bucket: str) -> Iterator[str]:
-    """Every process of the Procfile, the media services on the bucket."""
-    base, processes = start_product(tmp_path, s3.env(bucket))
-    yield base
-    for process in processes:
-        process.stop()
+def product_env(s3: S3Endpoint, bucket: str) -> dict[str, str]:
+    """The media services on the bucket."""
+    return s3.env(bucket)
 
 
 async def test_the_walk_through_keeps_every_medium_in_the_bucket(product, s3, bucket, tmp_path):
     base = product
     async with aiohttp.ClientSession() as session:
         await until_ready(session, base)
-        project = await call(
-            session,
-            "POST",
-            f"{base}/projects",
-            {
-                "title": "Why bees matter",
-                "description": "Bees pollinate crops.",
-                "use_case": "youtube_short",
-                "language": "en",
-                "images": [{"prompt": p} for p in ("a bee", "a field of flowers")],
-            },
-        )
-        url = f"{base}/projects/{project['id']}"
+        images = [{"prompt": p} for p in ("a bee", "a field of flowers")]
+        body = {**BEES, "description": "Bees pollinate crops.", "images": images}
+        url = await create_project(session, base, body)
         await call(session, "POST", f"{url}/generate-script", {"style": "casual"})
         await call(session, "POST", f"{url}/generate-audio", {"voice_id": "nova"})
         await call(session, "POST", f"{url}/generate-images", {"style": "watercolor"})
@@ -99,10 +84,7 @@ async def test_the_walk_through_keeps_every_medium_in_the_bucket(product, s3, bu
             f"{url}/generate-video",
             {"resolution": "720p", "fps": 24, "template": "basic_fade"},
         )
-        async with asyncio.timeout(240):
-            while (done := await call(session, "GET", url))["status"] != "video_ready":
-                assert done["video_job"]["state"] in ("queued", "rendering"), done["video_job"]
-                await asyncio.sleep(0.5)
+        done = await until_video_ready(session, url)
 
         urls = [done["audio_path"], *(s["url"] for s in done["images"])]
         urls += [done["video_url"], done["thumbnail"]]
@@ -123,7 +105,7 @@ async def test_the_walk_through_keeps_every_medium_in_the_bucket(product, s3, bu
         key = medium.split("/media/", 1)[1]
         assert stored[key] == data, medium
     assert fetched[done["video_url"]][4:8] == b"ftyp"  # an MP4
-    assert local_files(tmp_path / "media") == []
+    assert stored_files(tmp_path / "media") == []
 
 
 # --- two video replicas on one bucket -------------------------------------------------------

@@ -2,53 +2,18 @@
 reference services from the Procfile, a project taken from its title to a real MP4
 through the REST API, and the MP4 inspected with ffmpeg itself."""
 
-import asyncio
 import io
-from pathlib import Path
 
 import aiohttp
 import pytest
 from PIL import Image
 
-from tests.e2e.processes import call, start_product, until_ready
+from tests.e2e.processes import BEES, call, create_project, download, until_ready, until_video_ready
 from tests.microservices.helpers_media import probe
 
 pytestmark = pytest.mark.e2e
 
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
-
-
-@pytest.fixture
-def product_env() -> dict[str, str]:
-    """More settings for the product's processes (a test module may override it)."""
-    return {}
-
-
-@pytest.fixture
-def product(tmp_path: Path, product_env: dict[str, str]):
-    """Every process of the Procfile on free ports, media and data under tmp_path."""
-    base, processes = start_product(tmp_path, product_env)
-    yield base
-    for process in processes:
-        process.stop()
-
-
-# The README walk-through's project.
-BEES = {
-    "title": "Why bees matter",
-    "description": "Bees pollinate crops. Without them, many fruits disappear.",
-    "use_case": "youtube_short",
-    "language": "en",
-    "images": [{"prompt": p} for p in ("a bee", "a field of flowers", "fruit")],
-}
-
-
-async def download(session: aiohttp.ClientSession, url: str, path: Path) -> Path:
-    async with session.get(url) as answer:
-        assert answer.status == 200, url
-        data = await answer.read()
-    await asyncio.to_thread(path.write_bytes, data)
-    return path
 
 
 @pytest.mark.parametrize(
@@ -58,13 +23,7 @@ async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, res
     base = product
     async with aiohttp.ClientSession() as session:
         await until_ready(session, base)
-        project = await call(
-            session,
-            "POST",
-            f"{base}/projects",
-            BEES,
-        )
-        url = f"{base}/projects/{project['id']}"
+        url = await create_project(session, base, BEES)
 
         scripted = await call(session, "POST", f"{url}/generate-script", {"style": "casual"})
         assert scripted["status"] == "script_generated" and "bees" in scripted["script_text"]
@@ -87,10 +46,7 @@ async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, res
             },
         )
         assert queued["status"] == "processing"
-        async with asyncio.timeout(240):
-            while (done := await call(session, "GET", url))["status"] != "video_ready":
-                assert done["video_job"]["state"] in ("queued", "rendering"), done["video_job"]
-                await asyncio.sleep(0.5)
+        done = await until_video_ready(session, url)
 
         narration = probe(await download(session, done["audio_path"], tmp_path / "voice.mp3"))
         video = probe(await download(session, done["video_url"], tmp_path / "video.mp4"))

@@ -3,30 +3,24 @@ OpenAI-compatible speech API on loopback (its real wire format, real MP3 tones b
 project taken from its title to an MP4 through the REST API, whose narration is the
 provider's audio; and the audio service's captions of such a narration."""
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.e2e import test_pipeline
-from tests.e2e.processes import until_ready
-from tests.e2e.test_pipeline import call, download
+from tests.e2e.processes import call, download, until_ready, until_video_ready
+from tests.fakes.serving import served
 from tests.fakes.speech_providers import FREQUENCY, FakeOpenAISpeech, decoded, heard_frequency
 from tests.microservices.helpers_captions import assert_captions, fetch_captions
 from tests.microservices.helpers_media import probe
 
 pytestmark = pytest.mark.e2e
 KEY = "sk-e2e-secret-key"
-# The product's processes, as test_pipeline starts them, with this module's product_env.
-product = test_pipeline.product
 
 
 @pytest.fixture
 async def speech_api(aiohttp_server) -> tuple[FakeOpenAISpeech, str]:
-    fake = FakeOpenAISpeech(KEY)
-    server = await aiohttp_server(fake.app)
-    return fake, str(server.make_url("/v1"))
+    return await served(aiohttp_server, FakeOpenAISpeech(KEY), "/v1")
 
 
 @pytest.fixture
@@ -57,10 +51,7 @@ async def test_the_narration_is_the_providers(product, speech_api, tmp_path):
         assert spoken["status"] == "audio_ready"
         await call(session, "POST", f"{url}/generate-images", {})
         await call(session, "POST", f"{url}/generate-video", {"resolution": "720p", "fps": 24})
-        async with asyncio.timeout(240):
-            while (done := await call(session, "GET", url))["status"] != "video_ready":
-                assert done["video_job"]["state"] in ("queued", "rendering"), done["video_job"]
-                await asyncio.sleep(0.5)
+        done = await until_video_ready(session, url)
         narration = await download(session, done["audio_path"], tmp_path / "voice.mp3")
         video = await download(session, done["video_url"], tmp_path / "video.mp4")
         # The project does not hold captions_url yet (a later change): ask the audio

@@ -2,8 +2,8 @@
 "subtitles": true`, through the real edge, orchestrator and script, audio and image
 services. The audio service's captions land on the project as `captions_url`, the
 pictures are drawn upright, and the render request carries the aspect, the subtitles
-and the captions: asserted on a recording fake video service, and, where the reference
-video service takes these fields, on the real MP4."""
+and the captions: asserted on a recording fake video service, and on the reference
+video service's MP4."""
 
 import asyncio
 import io
@@ -17,9 +17,7 @@ from aiohttp import web
 from PIL import Image
 
 from fakes.microservice import FakeService
-from microservices.video.models import RenderRequest
-from tests.e2e.processes import free_port, start_product, until_ready
-from tests.e2e.test_pipeline import BEES, call, download
+from tests.e2e.processes import BEES, call, download, free_port, start_product, until_ready
 from tests.microservices.helpers_captions import assert_captions, fetch_captions
 from tests.microservices.helpers_media import probe
 
@@ -101,10 +99,6 @@ async def test_a_short_sends_its_aspect_subtitles_and_captions_to_the_video_serv
     assert {k: done[k] for k in SHORT} == SHORT
 
 
-@pytest.mark.skipif(
-    "aspect_ratio" not in RenderRequest.model_fields,
-    reason="this reference video service renders 16:9 only (lane short brings 9:16)",
-)
 async def test_a_short_is_a_vertical_mp4(tmp_path: Path) -> None:
     base, processes = start_product(tmp_path, {})
     try:

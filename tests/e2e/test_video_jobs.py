@@ -17,6 +17,7 @@ from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp import web
 
 from tests.e2e.processes import Process, environment, free_port, procfile
+from tests.fakes.serving import served
 
 pytestmark = pytest.mark.e2e
 
@@ -89,9 +90,7 @@ class Orchestrators:
 
 @pytest.fixture
 async def renderer(aiohttp_server) -> tuple[SlowRenderer, str]:
-    service = SlowRenderer()
-    server = await aiohttp_server(service.app)
-    return service, str(server.make_url(""))
+    return await served(aiohttp_server, SlowRenderer())
 
 
 @pytest.fixture

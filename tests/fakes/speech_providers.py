@@ -80,7 +80,8 @@ def seconds_for(text: str) -> float:
 
 
 class _Fake:
-    def __init__(self) -> None:
+    def __init__(self, key: str) -> None:
+        self.key = key
         self.received: list[Received] = []
         self.script: list[Scripted] = []
         self.delays: dict[str, float] = {}  # text -> seconds to wait before answering
@@ -100,6 +101,22 @@ class _Fake:
         )
         return body
 
+    def _refused(self, request: web.Request) -> web.Response | None:
+        """The provider's own 401 when the request's key is not ours (None: it is)."""
+        raise NotImplementedError
+
+    async def _begin(self, request: web.Request) -> tuple[Any, web.Response | None]:
+        """Record the request; its body, and the answer due before any speech: the
+        provider's 401 for a wrong key, else the next scripted one."""
+        body = await self._record(request)
+        refused = self._refused(request)
+        return body, refused if refused is not None else self._scripted()
+
+    async def _tone(self, text: str) -> bytes:
+        """After the delay set for `text`, an MP3 tone as long as its speech would be."""
+        await asyncio.sleep(self.delays.get(text, 0))
+        return await tone_mp3(seconds_for(text))
+
     def _scripted(self) -> web.Response | None:
         if not self.script:
             return None
@@ -111,45 +128,44 @@ class _Fake:
 
 class FakeOpenAISpeech(_Fake):
     def __init__(self, key: str = "") -> None:
-        super().__init__()
-        self.key = key
+        super().__init__(key)
         self.app.router.add_post("/v1/audio/speech", self._speech)
 
+    def _refused(self, request: web.Request) -> web.Response | None:
+        if not self.key or request.headers.get("Authorization") == f"Bearer {self.key}":
+            return None
+        error = {
+            "message": "Incorrect API key provided.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+        return web.json_response({"error": error}, status=401)
+
     async def _speech(self, request: web.Request) -> web.Response:
-        body = await self._record(request)
-        if self.key and request.headers.get("Authorization") != f"Bearer {self.key}":
-            error = {
-                "message": "Incorrect API key provided.",
-                "type": "invalid_request_error",
-                "param": None,
-                "code": "invalid_api_key",
-            }
-            return web.json_response({"error": error}, status=401)
-        scripted = self._scripted()
-        if scripted is not None:
-            return scripted
-        await asyncio.sleep(self.delays.get(body["input"], 0))
-        audio = await tone_mp3(seconds_for(body["input"]))
-        return web.Response(body=audio, content_type="audio/mpeg")
+        body, early = await self._begin(request)
+        if early is not None:
+            return early
+        return web.Response(body=await self._tone(body["input"]), content_type="audio/mpeg")
 
 
 class FakeElevenLabs(_Fake):
     def __init__(self, key: str = "") -> None:
-        super().__init__()
-        self.key = key
+        super().__init__(key)
         self.app.router.add_post("/v1/text-to-speech/{voice}/with-timestamps", self._speech)
 
+    def _refused(self, request: web.Request) -> web.Response | None:
+        if request.headers.get("xi-api-key") == self.key:
+            return None
+        detail = {"status": "invalid_api_key", "message": "Invalid API key"}
+        return web.json_response({"detail": detail}, status=401)
+
     async def _speech(self, request: web.Request) -> web.Response:
-        body = await self._record(request)
-        if request.headers.get("xi-api-key") != self.key:
-            detail = {"status": "invalid_api_key", "message": "Invalid API key"}
-            return web.json_response({"detail": detail}, status=401)
-        scripted = self._scripted()
-        if scripted is not None:
-            return scripted
+        body, early = await self._begin(request)
+        if early is not None:
+            return early
         text = body["text"]
-        await asyncio.sleep(self.delays.get(text, 0))
-        audio = await tone_mp3(seconds_for(text))
+        audio = await self._tone(text)
         step = TONE_S_PER_CHAR
         alignment = {
             "characters": list(text),

@@ -102,37 +102,25 @@ def run_ffmpeg(*args: str) -> str:
     return done.stderr
 
 
+def _mp3(path: Path, *source: str) -> Path:
+    """An MP3 of an ffmpeg lavfi source (and its options)."""
+    run_ffmpeg("-f", "lavfi", "-i", *source, "-c:a", "libmp3lame", "-b:a", "64k", str(path))
+    return path
+
+
 def make_tone(path: Path, seconds: float, frequency: int = 440) -> Path:
     """A short real MP3: a sine, as a stand-in for a narration."""
-    run_ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        f"sine=frequency={frequency}:duration={seconds}:sample_rate=24000",
-        "-c:a",
-        "libmp3lame",
-        "-b:a",
-        "64k",
-        str(path),
-    )
-    return path
+    return _mp3(path, f"sine=frequency={frequency}:duration={seconds}:sample_rate=24000")
 
 
 def make_silence(path: Path, seconds: float) -> Path:
-    run_ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        "anullsrc=r=24000:cl=mono",
-        "-t",
-        str(seconds),
-        "-c:a",
-        "libmp3lame",
-        "-b:a",
-        "64k",
-        str(path),
-    )
-    return path
+    return _mp3(path, "anullsrc=r=24000:cl=mono", "-t", str(seconds))
+
+
+def stored_files(media_dir: Path) -> list[Path]:
+    """Every file under the media directory, published or work file (work files live
+    under .work/, which the store keeps even when empty)."""
+    return [p for p in media_dir.rglob("*") if p.is_file()]
 
 
 def make_image(path: Path, index: int, size: tuple[int, int] = (640, 360)) -> Path:

@@ -16,6 +16,7 @@ from common.logs import ContextFilter
 from microservices.audio.app import create_app
 from microservices.audio.config import AudioSettings
 from microservices.audio.elevenlabs_speech import DEFAULT_VOICES
+from tests.fakes.serving import served
 from tests.fakes.speech_providers import (
     FREQUENCY,
     TONE_S_PER_CHAR,
@@ -79,16 +80,12 @@ def settings_for(tmp_path, url: str, provider: str, **changes) -> AudioSettings:
 
 @pytest.fixture
 async def openai(aiohttp_server) -> tuple[FakeOpenAISpeech, str]:
-    fake = FakeOpenAISpeech(KEY)
-    server = await aiohttp_server(fake.app)
-    return fake, str(server.make_url("/v1"))
+    return await served(aiohttp_server, FakeOpenAISpeech(KEY), "/v1")
 
 
 @pytest.fixture
 async def elevenlabs(aiohttp_server) -> tuple[FakeElevenLabs, str]:
-    fake = FakeElevenLabs(KEY)
-    server = await aiohttp_server(fake.app)
-    return fake, str(server.make_url(""))
+    return await served(aiohttp_server, FakeElevenLabs(KEY))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from microservices.script.config import ScriptSettings
 from microservices.script.models import Language, Style, UseCase
 from microservices.script.phrases import PHRASES, STYLES, USE_CASES
 from microservices.script.writer import count_words
+from tests.fakes.serving import served
 from tests.microservices.helpers_speech import assert_error, fields_of, free_port, service_process
 
 LANGUAGES = typing.get_args(Language)
@@ -332,9 +333,7 @@ class FakeProvider:
 
 @pytest.fixture
 async def provider(aiohttp_server) -> tuple[FakeProvider, str]:
-    fake = FakeProvider()
-    server = await aiohttp_server(fake.app)
-    return fake, str(server.make_url("/v1"))
+    return await served(aiohttp_server, FakeProvider(), "/v1")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import os
 import re
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -125,13 +126,22 @@ def payload(inputs, **changes) -> dict:
 # -- the service -------------------------------------------------------------------------
 
 
+def settings_for(tmp_path: Path, inputs, **changes: Any) -> VideoSettings:
+    """A service on a free loopback port, media under tmp_path, trusting the inputs'
+    server; then `changes`."""
+    values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "media_dir": tmp_path / "media",
+        "fetch_trusted_origins": origin_of(inputs),
+    }
+    return VideoSettings(**(values | changes))
+
+
 @pytest.fixture
 def settings(tmp_path: Path, inputs) -> VideoSettings:
-    return VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        fetch_trusted_origins=f"{origin_of(inputs)},{UNREACHABLE}",
+    return settings_for(
+        tmp_path, inputs, fetch_trusted_origins=f"{origin_of(inputs)},{UNREACHABLE}"
     )
 
 
@@ -429,12 +439,7 @@ async def guarded(tmp_path, inputs, aiohttp_server):
     resolver = Resolver(
         {"mongo": ["172.18.0.5"], "orchestrator": ["172.18.0.6"], "public.test": [PUBLIC]}
     )
-    settings = VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        fetch_trusted_origins=origin_of(inputs),
-    )
+    settings = settings_for(tmp_path, inputs)
     make = partial(Fetcher, resolve=resolver, connector=network.connector)
     async with serve(create_app(settings, make), settings) as video:
         yield video, network
@@ -508,13 +513,7 @@ async def test_an_input_that_cannot_be_used_is_a_422(video, inputs, where, field
     ],
 )
 async def test_inputs_too_large_or_too_slow_are_a_422(inputs, tmp_path, limit, audio, why):
-    settings = VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        fetch_trusted_origins=origin_of(inputs),
-        **limit,
-    )
+    settings = settings_for(tmp_path, inputs, **limit)
     async with serve(create_app(settings), settings) as video:
         status, answer = await render(video, payload(inputs, audio_path=url_of(inputs, audio)))
     assert_error(status, answer, 422, "INPUT_UNUSABLE")
@@ -534,13 +533,7 @@ def _gone(pid: int) -> bool:
 
 
 async def test_a_render_past_its_time_limit_is_a_504_and_ffmpeg_is_killed(inputs, tmp_path):
-    settings = VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        render_timeout_s=1.5,
-        fetch_trusted_origins=origin_of(inputs),
-    )
+    settings = settings_for(tmp_path, inputs, render_timeout_s=1.5)
     body = payload(inputs, resolution="2160p", fps=60, template="ken_burns")
     killed = ffmpeg.STATS.killed
     async with serve(create_app(settings), settings) as video:
@@ -570,13 +563,7 @@ async def test_ffmpeg_is_killed_on_timeout_and_on_cancellation():
 
 
 async def test_shutdown_cancels_a_running_render_and_kills_its_ffmpeg(inputs, tmp_path):
-    settings = VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        shutdown_grace_s=0.2,
-        fetch_trusted_origins=origin_of(inputs),
-    )
+    settings = settings_for(tmp_path, inputs, shutdown_grace_s=0.2)
     body = payload(inputs, resolution="2160p", fps=60, template="ken_burns")
     async with serve(create_app(settings), settings) as video:
         runs = ffmpeg.STATS.runs

@@ -1,5 +1,5 @@
-"""The writer's text tables, one module per language: native sentences, not translations
-flagged with a language code.
+"""The writer's text tables, one TOML file per language (`en.toml`...): native sentences,
+not translations flagged with a language code. They are data, read once at import.
 
 A `Frame` is the shape of one use case (how it opens, leads into each point, develops
 and closes); a `Tone` is the voice of one style (its opening line, the asides dropped
@@ -7,18 +7,16 @@ between points, its closing line). Templates take `{title}` (the quoted title) a
 take `{n}` (the point's number). Nothing in a template agrees in gender or case with the
 title, so any title fits."""
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_args
 
-USE_CASES = (
-    "storytelling",
-    "youtube_short",
-    "explanation",
-    "commercial",
-    "inspirational",
-    "educational",
-    "tutorial",
-)
-STYLES = ("educational", "inspirational", "comedic", "dramatic", "casual", "professional")
+from microservices.script.models import Language, Style, UseCase
+
+USE_CASES: tuple[str, ...] = get_args(UseCase)
+STYLES: tuple[str, ...] = get_args(Style)
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +51,27 @@ class Phrases:
         return f"{self.quotes[0]}{text}{self.quotes[1]}"
 
 
-def _load() -> dict[str, Phrases]:
-    from microservices.script.phrases import de, en, es, fr, it, pt
+def _strings(table: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {key: tuple(values) for key, values in table.items()}
 
-    tables = {"en": en.PHRASES, "fr": fr.PHRASES, "es": es.PHRASES, "de": de.PHRASES}
-    tables |= {"it": it.PHRASES, "pt": pt.PHRASES}
+
+def _read(code: str) -> Phrases:
+    with (Path(__file__).parent / f"{code}.toml").open("rb") as file:
+        data = tomllib.load(file)
+    opening, closing = data["quotes"]
+    return Phrases(
+        name=data["name"],
+        quotes=(opening, closing),
+        lower_after_colon=data["lower_after_colon"],
+        function_words=frozenset(data["function_words"].split()),
+        generic_points=tuple(data["generic_points"]),
+        frames={kind: Frame(**_strings(frame)) for kind, frame in data["frames"].items()},
+        tones={kind: Tone(**_strings(tone)) for kind, tone in data["tones"].items()},
+    )
+
+
+def _load() -> dict[str, Phrases]:
+    tables = {code: _read(code) for code in LANGUAGES}
     for code, table in tables.items():
         assert set(table.frames) == set(USE_CASES), code
         assert set(table.tones) == set(STYLES), code
