@@ -1,0 +1,95 @@
+"""The WHERE clause of a list query on the embedded store: statuses, search and the
+conditions, as SQL with bound parameters (no user text is ever spliced into the SQL).
+
+Substring matches on the title and the description go through the trigram index
+(projects_text) when the text has at least 3 characters; the index narrows the rows and
+the exact test on the folded column decides, so that both paths answer the same.
+"""
+
+from typing import Any
+
+from common.labels import STATUS
+from orchestrator.store.base import Condition, ProjectQuery, fold
+
+STATUS_LABELS = STATUS.label
+
+# The column each scalar field is kept in (see projects.py); the times in milliseconds.
+COLUMN = {"create_time": "p.create_ms", "update_time": "p.update_ms"}
+# The folded texts kept as columns, indexed by trigram under the same names.
+FOLDED = {"title": "title_fold", "description": "description_fold"}
+TRIGRAM = 3
+COMPARISONS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+def column(field: str) -> str:
+    return COLUMN.get(field, f"p.{field}")
+
+
+def phrase(text: str, columns: tuple[str, ...]) -> str:
+    """An FTS5 query finding `text` literally in those columns: one quoted phrase, its
+    quotes doubled, so that no FTS5 syntax in it is read as such."""
+    return "{%s} : \"%s\"" % (" ".join(columns), text.replace('"', '""'))
+
+
+def indexed(text: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """The rows whose folded columns may hold `text`, from the trigram index."""
+    sql = "p.seq IN (SELECT rowid FROM projects_text WHERE projects_text MATCH ?)"
+    return sql, [phrase(text, columns)]
+
+
+def _text(condition: Condition) -> tuple[list[str], list[Any]]:
+    (needle,) = condition.values
+    if not needle:
+        return [], []  # the empty text is in every text
+    kept = FOLDED.get(condition.field)
+    folded = f"p.{kept}" if kept else f"fold({column(condition.field)})"
+    tests = {
+        "contains": (f"instr({folded}, ?) > 0", [needle]),
+        "starts_with": (f"substr({folded}, 1, ?) = ?", [len(needle), needle]),
+        "ends_with": (f"substr({folded}, -?) = ?", [len(needle), needle]),
+        "folded_eq": (f"{folded} = ?", [needle]),
+    }
+    sql, params = tests[condition.operator]
+    where, values = [sql], list(params)
+    if kept and len(needle) >= TRIGRAM:
+        narrow, narrow_params = indexed(needle, (kept,))
+        where.insert(0, narrow)
+        values[:0] = narrow_params
+    return where, values
+
+
+def _condition(condition: Condition) -> tuple[list[str], list[Any]]:
+    if condition.operator in ("contains", "starts_with", "ends_with", "folded_eq"):
+        return _text(condition)
+    col = column(condition.field)
+    values = [int(v) if isinstance(v, bool) else v for v in condition.values]
+    marks = ", ".join("?" * len(values))
+    if condition.operator == "eq":
+        return [f"{col} IN ({marks})"], values
+    if condition.operator == "ne":
+        # A null field is unequal to every value, as MongoDB's $nin has it.
+        return [f"({col} IS NULL OR {col} NOT IN ({marks}))"], values
+    return [f"{col} {COMPARISONS[condition.operator]} ?"], values[:1]
+
+
+def where_clause(query: ProjectQuery) -> tuple[list[str], list[Any]]:
+    """The conditions of the query's WHERE (joined with AND) and their parameters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if query.statuses:
+        where.append(f"p.status IN ({', '.join('?' * len(query.statuses))})")
+        params.extend(STATUS_LABELS[s] for s in query.statuses)
+    if query.search:
+        needle = fold(query.search)
+        if len(needle) >= TRIGRAM:
+            sql, narrow = indexed(needle, tuple(FOLDED.values()))
+            where.append(sql)
+            params.extend(narrow)
+        # The exact test, also when the index narrowed: it keeps both paths the same.
+        where.append("(instr(p.title_fold, ?) > 0 OR instr(p.description_fold, ?) > 0)")
+        params.extend([needle] * 2)
+    for condition in query.conditions:
+        sql_parts, values = _condition(condition)
+        where.extend(sql_parts)
+        params.extend(values)
+    return where, params
