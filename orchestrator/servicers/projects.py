@@ -15,12 +15,12 @@ from google.protobuf.message import Message
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
+from orchestrator.listing import list_query
 from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
     check_overrides,
     clean_project,
-    list_query,
     mask_fields,
     require,
 )

@@ -80,4 +80,3 @@ def list_filter(query: ProjectQuery) -> dict[str, Any]:
     if not parts:
         return {}
     return parts[0] if len(parts) == 1 else {"$and": parts}
-

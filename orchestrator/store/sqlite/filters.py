@@ -28,7 +28,8 @@ def column(field: str) -> str:
 def phrase(text: str, columns: tuple[str, ...]) -> str:
     """An FTS5 query finding `text` literally in those columns: one quoted phrase, its
     quotes doubled, so that no FTS5 syntax in it is read as such."""
-    return "{%s} : \"%s\"" % (" ".join(columns), text.replace('"', '""'))
+    quoted = text.replace('"', '""')
+    return f'{{{" ".join(columns)}}} : "{quoted}"'
 
 
 def indexed(text: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from common import fields
@@ -26,7 +27,9 @@ STATUS_LABELS = STATUS.label
 # A column per scalar field the list queries filter and sort on, beside the older ones
 # (status, title, the folded texts, the times in milliseconds); named as the field.
 FIELD_COLUMNS = tuple(
-    f.name for f in fields.PROJECT_FIELDS if f.kind in SCALAR_KINDS and f.name not in ("title", "status")
+    f.name
+    for f in fields.PROJECT_FIELDS
+    if f.kind in SCALAR_KINDS and f.name not in ("title", "status")
 )
 COLUMNS = (
     "status", "title", "title_fold", "description_fold", "create_ms", "update_ms", "doc",
@@ -100,10 +103,9 @@ def _column_value(project: Project, field: fields.Field) -> Any:
     if field.kind == "enum":
         return field.labels.label.get(value) if field.labels else None
     if field.kind == "url":
-        return value if project.HasField(field.name) else None
-    if field.kind == "boolean":
-        return int(value)
-    return value
+        message: Message = project  # HasField by a name known at run time
+        return value if message.HasField(field.name) else None
+    return int(value) if isinstance(value, bool) else value
 
 
 def row_values(project: Project) -> tuple[Any, ...]:
@@ -159,9 +161,7 @@ def read_doc(conn: sqlite3.Connection, project_id: str) -> Project | None:
 
 
 UPDATE_ROW = f"UPDATE projects SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE id = ?"
-INSERT_ROW = (
-    f"INSERT INTO projects (id, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
-)
+INSERT_ROW = f"INSERT INTO projects (id, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
 
 
 def rewrite(conn: sqlite3.Connection, project: Project) -> None:
