@@ -5,12 +5,14 @@ with filters; every adapter must answer the same (see conftest.py for which).
 Text conditions take a value already folded (orchestrator/listing.py folds it), as here.
 """
 
+import sqlite3
 from typing import Any
 
 import pytest
 from ai_studio.v1 import project_pb2 as pb
 
 from orchestrator.store.base import Condition, ProjectQuery, Store
+from orchestrator.store.sqlite import SqliteStore
 from tests.fakes.projects import T0, project
 
 T0_MS = int(T0.timestamp() * 1000)
@@ -176,3 +178,35 @@ async def test_updates_and_deletes_keep_the_text_index_in_step(store: Store, ids
     await store.delete(ids[0])
     assert await listed(store, search="zebra") == ([], 0)
     assert await listed(store, search="bee") == ([ids[2]], 1)
+
+
+async def test_sqlite_store_of_schema_2_is_upgraded_with_its_data(tmp_path) -> None:
+    """A file of the layout before this one (documents in the projects rows) opens with
+    every project, searchable and filterable, under its old insertion order."""
+    conn = sqlite3.connect(tmp_path / "ai_studio.sqlite3")
+    conn.executescript(
+        "CREATE TABLE projects (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+        " status TEXT NOT NULL, title TEXT NOT NULL, title_fold TEXT NOT NULL,"
+        " description_fold TEXT NOT NULL, create_ms INTEGER NOT NULL,"
+        " update_ms INTEGER NOT NULL, doc BLOB NOT NULL);"
+        "CREATE INDEX projects_create ON projects (create_ms, seq); PRAGMA user_version = 2;"
+    )
+    old = [project(f"Old {title}", id=title, language=lang) for title, lang in OLD_ROWS]
+    for seq, made in zip((9, 4), old, strict=True):
+        conn.execute(
+            "INSERT INTO projects VALUES (?, ?, 'draft', ?, ?, '', 0, 0, ?)",
+            (seq, made.id, made.title, made.title.lower(), made.SerializeToString()),
+        )
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path)
+    try:
+        assert await store.get("one") == old[0]
+        assert await listed(store) == (["two", "one"], 2)  # by seq when create times tie
+        assert await listed(store, search="old o") == (["one"], 1)
+        assert await listed(store, when("language", "eq", "fr")) == (["two"], 1)
+    finally:
+        await store.close()
+
+
+OLD_ROWS = [("one", pb.LANGUAGE_EN), ("two", pb.LANGUAGE_FR)]

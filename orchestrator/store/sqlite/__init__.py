@@ -12,14 +12,12 @@ from orchestrator.store.sqlite.jobs import JOBS_SCHEMA, SqliteJobs
 from orchestrator.store.sqlite.projects import (
     PROJECTS_SCHEMA,
     SqliteProjects,
-    add_field_columns,
+    upgrade,
 )
 
 
 class SqliteStore(Store):
     def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, cache_mb: int = 64) -> None:
-        db = Connection(
-            data_dir, PROJECTS_SCHEMA + JOBS_SCHEMA, busy_timeout_ms, cache_mb, add_field_columns
-        )
+        db = Connection(data_dir, PROJECTS_SCHEMA + JOBS_SCHEMA, busy_timeout_ms, cache_mb, upgrade)
         super().__init__(SqliteProjects(db), SqliteJobs(db), db)
         self.path = db.path

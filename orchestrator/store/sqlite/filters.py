@@ -13,8 +13,14 @@ from orchestrator.store.base import Condition, ProjectQuery, fold
 
 STATUS_LABELS = STATUS.label
 
+# The long texts are kept beside the document, out of the rows a list query scans.
+LONG_TEXTS = ("description", "script_text")
 # The column each scalar field is kept in (see projects.py); the times in milliseconds.
-COLUMN = {"create_time": "p.create_ms", "update_time": "p.update_ms"}
+COLUMN = {
+    "create_time": "p.create_ms",
+    "update_time": "p.update_ms",
+    **{name: f"(SELECT d.{name} FROM project_docs d WHERE d.seq = p.seq)" for name in LONG_TEXTS},
+}
 # The folded texts kept as columns, indexed by trigram under the same names.
 FOLDED = {"title": "title_fold", "description": "description_fold"}
 TRIGRAM = 3

@@ -1,9 +1,12 @@
 """The embedded store's projects: the `projects` table and the ProjectStore part.
 
-Each project is kept whole as its serialized protobuf (`doc`), beside the few columns the
-list queries filter and sort on. WAL lets readers run while a writer commits, and
-several orchestrator processes can share one file: every read-modify-write runs in a
-`BEGIN IMMEDIATE` transaction, and `busy_timeout` makes a writer wait for another.
+Each project is kept whole as its serialized protobuf (`doc`, in project_docs with the
+long texts), beside narrow rows in `projects` holding a column per scalar field, which the
+list queries filter and sort on (a scan reads these rows, never the documents), and a
+trigram index of the folded title and description (projects_text) for substring search.
+WAL lets readers run while a writer commits, and several orchestrator processes can share
+one file: every read-modify-write runs in a `BEGIN IMMEDIATE` transaction, and
+`busy_timeout` makes a writer wait for another.
 """
 
 import sqlite3
@@ -19,32 +22,23 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import SCALAR_KINDS, ProjectQuery, check_paths, fold
-from orchestrator.store.sqlite.connection import Connection, translated_errors
-from orchestrator.store.sqlite.filters import where_clause
+from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
+from orchestrator.store.sqlite.filters import LONG_TEXTS, column, where_clause
 
 STATUS_LABELS = STATUS.label
 
-# A column per scalar field the list queries filter and sort on, beside the older ones
-# (status, title, the folded texts, the times in milliseconds); named as the field.
+# A column per other scalar field the list queries filter and sort on, beside the older
+# ones (status, title, the folded texts, the times in milliseconds); named as the field.
 FIELD_COLUMNS = tuple(
     f.name
     for f in fields.PROJECT_FIELDS
-    if f.kind in SCALAR_KINDS and f.name not in ("title", "status")
+    if f.kind in SCALAR_KINDS and f.name not in ("title", "status", *LONG_TEXTS)
 )
 COLUMNS = (
-    "status", "title", "title_fold", "description_fold", "create_ms", "update_ms", "doc",
+    "status", "title", "title_fold", "description_fold", "create_ms", "update_ms",
     *FIELD_COLUMNS,
 )  # fmt: skip
 
-# The list columns, by the proto field names a query filters and sorts on.
-SORT_COLUMNS = {
-    "id": "p.id",
-    "create_time": "p.create_ms",
-    "update_time": "p.update_ms",
-    "title": "p.title",
-    "status": "p.status",
-    **{name: f"p.{name}" for name in FIELD_COLUMNS},
-}
 PROJECTS_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS projects (
     seq INTEGER PRIMARY KEY,          -- insertion order: the tie-break of every sort
@@ -55,13 +49,23 @@ CREATE TABLE IF NOT EXISTS projects (
     description_fold TEXT NOT NULL,
     create_ms INTEGER NOT NULL,
     update_ms INTEGER NOT NULL,
-    doc BLOB NOT NULL,                -- the whole Project, serialized
     {", ".join(FIELD_COLUMNS)}
+);
+-- The whole Project, serialized, and its long texts: a list query scans the narrow rows
+-- of projects and reads only its page's documents.
+CREATE TABLE IF NOT EXISTS project_docs (
+    seq INTEGER PRIMARY KEY,          -- the project's seq
+    doc BLOB NOT NULL,
+    description TEXT NOT NULL,
+    script_text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS projects_create ON projects (create_ms, seq);
 CREATE INDEX IF NOT EXISTS projects_status_create ON projects (status, create_ms, seq);
 CREATE INDEX IF NOT EXISTS projects_update ON projects (update_ms, seq);
 CREATE INDEX IF NOT EXISTS projects_title ON projects (title, seq);
+CREATE TRIGGER IF NOT EXISTS projects_docs_delete AFTER DELETE ON projects BEGIN
+    DELETE FROM project_docs WHERE seq = old.seq;
+END;
 -- Substring search: the folded texts, by trigram, kept in step by the triggers below
 -- (an external-content table: the texts are stored once, in projects).
 CREATE VIRTUAL TABLE IF NOT EXISTS projects_text USING fts5(
@@ -84,9 +88,19 @@ AFTER UPDATE OF title_fold, description_fold ON projects BEGIN
     VALUES (new.seq, new.title_fold, new.description_fold);
 END;
 """
+# What the schema of version 2 (one table holding the documents) had, dropped on upgrade.
+OLD_OBJECTS = (
+    "TRIGGER projects_text_insert", "TRIGGER projects_text_delete",
+    "TRIGGER projects_text_update", "TRIGGER projects_docs_delete", "TABLE projects_text",
+    "INDEX projects_create", "INDEX projects_status_create", "INDEX projects_update",
+    "INDEX projects_title",
+)  # fmt: skip
 
 # Every project read brings its job's view along (NULL when it has none).
-SELECT_PROJECTS = "SELECT p.doc, j.view FROM projects p LEFT JOIN video_jobs j ON j.id = p.id"
+FROM_PROJECTS = (
+    " FROM projects p JOIN project_docs d ON d.seq = p.seq LEFT JOIN video_jobs j ON j.id = p.id"
+)
+SELECT_PROJECTS = f"SELECT d.doc, j.view{FROM_PROJECTS}"
 
 
 def _project(doc: bytes, job_view: bytes | None) -> Project:
@@ -108,12 +122,16 @@ def _column_value(project: Project, field: fields.Field) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def row_values(project: Project) -> tuple[Any, ...]:
-    """The columns of a project's row, in COLUMNS order; the document never keeps a
-    video_job (jobs have their own table)."""
+def _without_job(project: Project) -> Project:
+    """The document never keeps a video_job (jobs have their own table)."""
     if project.HasField("video_job"):
         project = Project.FromString(project.SerializeToString())
         project.ClearField("video_job")
+    return project
+
+
+def row_values(project: Project) -> tuple[Any, ...]:
+    """The columns of a project's row, in COLUMNS order."""
     return (
         STATUS_LABELS.get(project.status, ""),
         project.title,
@@ -121,30 +139,60 @@ def row_values(project: Project) -> tuple[Any, ...]:
         fold(project.description),
         project.create_time.ToMilliseconds(),
         project.update_time.ToMilliseconds(),
-        project.SerializeToString(),
         *(_column_value(project, fields.BY_NAME[name]) for name in FIELD_COLUMNS),
     )
+
+
+def doc_values(project: Project) -> tuple[Any, ...]:
+    """The document and long texts of a project, as project_docs keeps them."""
+    return (_without_job(project).SerializeToString(), project.description, project.script_text)
+
+
+INSERT_ROW = f"INSERT INTO projects (id, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
+INSERT_DOC = "INSERT INTO project_docs (seq, doc, description, script_text) VALUES (?, ?, ?, ?)"
+UPDATE_ROW = (
+    f"UPDATE projects SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE id = ? RETURNING seq"
+)
+UPDATE_DOC = "UPDATE project_docs SET doc = ?, description = ?, script_text = ? WHERE seq = ?"
+
+
+def insert(conn: sqlite3.Connection, project: Project) -> None:
+    """Store a new project (with its id set), inside a write transaction."""
+    seq = conn.execute(INSERT_ROW, (project.id, *row_values(project))).lastrowid
+    conn.execute(INSERT_DOC, (seq, *doc_values(project)))
+
+
+def rewrite(conn: sqlite3.Connection, project: Project) -> None:
+    """Write a changed project back to its row, inside a write transaction."""
+    (seq,) = conn.execute(UPDATE_ROW, (*row_values(project), project.id)).fetchone()
+    conn.execute(UPDATE_DOC, (*doc_values(project), seq))
 
 
 def fold_or_null(text: str | None) -> str | None:
     return None if text is None else fold(str(text))
 
 
-def add_field_columns(conn: sqlite3.Connection) -> None:
-    """Bring a store made by older code up to FIELD_COLUMNS: add the columns it lacks and
-    fill them (and the trigram index) from each project's document. Inside the schema's
-    write transaction."""
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a store of schema version 2 (documents in the projects rows) to this one:
+    each project is written again, with the seq it had. Inside the schema's transaction,
+    after the statements of PROJECTS_SCHEMA ran."""
     have = {row[1] for row in conn.execute("PRAGMA table_info(projects)")}
-    missing = [name for name in FIELD_COLUMNS if name not in have]
-    for name in missing:
-        conn.execute(f"ALTER TABLE projects ADD COLUMN {name}")
-    if missing:
-        for (doc,) in conn.execute("SELECT doc FROM projects").fetchall():
-            rewrite(conn, Project.FromString(doc))
-    (indexed,) = conn.execute("SELECT count(*) FROM projects_text_docsize").fetchone()
-    (stored,) = conn.execute("SELECT count(*) FROM projects").fetchone()
-    if indexed != stored:
-        conn.execute("INSERT INTO projects_text (projects_text) VALUES ('rebuild')")
+    if "doc" not in have:
+        return
+    for kind_name in OLD_OBJECTS:
+        conn.execute(f"DROP {kind_name.replace(' ', ' IF EXISTS ', 1)}")
+    conn.execute("ALTER TABLE projects RENAME TO projects_v2")
+    for statement in statements(PROJECTS_SCHEMA):
+        conn.execute(statement)
+    for seq, doc in conn.execute("SELECT seq, doc FROM projects_v2 ORDER BY seq").fetchall():
+        project = Project.FromString(doc)
+        conn.execute(
+            f"INSERT INTO projects (seq, id, {', '.join(COLUMNS)})"
+            f" VALUES (?, ?{', ?' * len(COLUMNS)})",
+            (seq, project.id, *row_values(project)),
+        )
+        conn.execute(INSERT_DOC, (seq, *doc_values(project)))
+    conn.execute("DROP TABLE projects_v2")
 
 
 def merge(patch: Project, paths: Sequence[str], project: Project) -> None:
@@ -156,17 +204,11 @@ def merge(patch: Project, paths: Sequence[str], project: Project) -> None:
 
 def read_doc(conn: sqlite3.Connection, project_id: str) -> Project | None:
     """The stored project without its job's view, inside a write transaction."""
-    row = conn.execute("SELECT doc FROM projects WHERE id = ?", (project_id,)).fetchone()
+    row = conn.execute(
+        "SELECT d.doc FROM projects p JOIN project_docs d ON d.seq = p.seq WHERE p.id = ?",
+        (project_id,),
+    ).fetchone()
     return None if row is None else Project.FromString(row[0])
-
-
-UPDATE_ROW = f"UPDATE projects SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE id = ?"
-INSERT_ROW = f"INSERT INTO projects (id, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
-
-
-def rewrite(conn: sqlite3.Connection, project: Project) -> None:
-    """Write a changed project back to its row, inside a write transaction."""
-    conn.execute(UPDATE_ROW, (*row_values(project), project.id))
 
 
 class SqliteProjects:
@@ -183,7 +225,7 @@ class SqliteProjects:
         project.id = uuid.uuid4().hex
         project.ClearField("video_job")  # a new project has no job yet
         with self.db.immediate() as conn:
-            conn.execute(INSERT_ROW, (project.id, *row_values(project)))
+            insert(conn, project)
         return project
 
     def _update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
@@ -247,15 +289,16 @@ class SqliteProjects:
         where, params = where_clause(query)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         first_descending = query.sort[0][1] if query.sort else False
-        keys = [f"{SORT_COLUMNS[f]} {'DESC' if d else 'ASC'}" for f, d in query.sort]
+        keys = [f"{column(f)} {'DESC' if d else 'ASC'}" for f, d in query.sort]
         keys.append("p.seq DESC" if first_descending else "p.seq ASC")
         order = f" ORDER BY {', '.join(keys)}"
         page_params = (-1 if query.limit is None else query.limit, query.offset)
         # The page is found on the indexes alone (the sort key and seq), then only its own
         # rows are read whole: a deep OFFSET skips index entries, not documents.
         page = (
-            f"SELECT p.doc, j.view FROM (SELECT p.seq FROM projects p{clause}{order}"
+            f"SELECT d.doc, j.view FROM (SELECT p.seq FROM projects p{clause}{order}"
             " LIMIT ? OFFSET ?) AS page JOIN projects p ON p.seq = page.seq"
+            " JOIN project_docs d ON d.seq = p.seq"
             f" LEFT JOIN video_jobs j ON j.id = p.id{order}"
         )
         reader = self.db.reader
