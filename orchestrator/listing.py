@@ -151,16 +151,17 @@ def like(pattern: str) -> tuple[Operator, str]:
     honour: literal text, "\\" escaping the next character, a leading "^" and a trailing
     "$". ValueError for any other regex syntax: it never reaches a regex engine."""
     start = pattern.startswith("^")
-    body = pattern[1:] if start else pattern
-    end = body.endswith("$") and not body.endswith("\\$")
-    body = body[:-1] if end else body
-    text, escaped = [], False
-    for char in body:
+    chars = pattern[1:] if start else pattern
+    text: list[str] = []
+    end = escaped = False
+    for i, char in enumerate(chars):
         if escaped:
             text.append(char)
             escaped = False
         elif char == "\\":
             escaped = True
+        elif char == "$" and i == len(chars) - 1:
+            end = True
         elif char in LIKE_SPECIAL or char in "^$":
             raise ValueError(char)
         else:

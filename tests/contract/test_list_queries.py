@@ -87,6 +87,7 @@ CASES = [
     ([when("description", "contains", "[x]")], [3]),
     ([when("description", "contains", "r\nl")], [4]),
     ([when("description", "contains", "a.b")], []),
+    ([when("description", "contains", "bee\x00")], []),
     ([when("title", "starts_with", "gam")], [2]),
     ([when("title", "starts_with", "am")], []),
     ([when("title", "ends_with", "ray")], [2]),
@@ -135,6 +136,7 @@ async def test_list_by_id(store: Store, ids: list[str]) -> None:
         ("NEAR(bee", []),
         ("{title_fold} : bee", []),
         ("summer\nline", [4]),
+        ("bee\x00", []),  # a NUL ends an FTS5 query: a scan finds it (nowhere)
     ],
 )
 async def test_list_search_by_index_and_by_scan(

@@ -38,6 +38,12 @@ def phrase(text: str, columns: tuple[str, ...]) -> str:
     return f'{{{" ".join(columns)}}} : "{quoted}"'
 
 
+def usable(text: str) -> bool:
+    """Whether the trigram index can find `text`: 3 characters at least, and no NUL,
+    which ends an FTS5 query string."""
+    return len(text) >= TRIGRAM and "\x00" not in text
+
+
 def indexed(text: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
     """The rows whose folded columns may hold `text`, from the trigram index."""
     sql = "p.seq IN (SELECT rowid FROM projects_text WHERE projects_text MATCH ?)"
@@ -58,7 +64,7 @@ def _text(condition: Condition) -> tuple[list[str], list[Any]]:
     }
     sql, params = tests[condition.operator]
     where, values = [sql], list(params)
-    if kept and len(needle) >= TRIGRAM:
+    if kept and usable(needle):
         narrow, narrow_params = indexed(needle, (kept,))
         where.insert(0, narrow)
         values[:0] = narrow_params
@@ -88,7 +94,7 @@ def where_clause(query: ProjectQuery) -> tuple[list[str], list[Any]]:
         params.extend(STATUS_LABELS[s] for s in query.statuses)
     if query.search:
         needle = fold(query.search)
-        if len(needle) >= TRIGRAM:
+        if usable(needle):
             sql, narrow = indexed(needle, tuple(FOLDED.values()))
             where.append(sql)
             params.extend(narrow)
