@@ -121,9 +121,12 @@ def field_filter(key: str, given: list[str]) -> Filter:
 def sort_order(values: dict[str, tuple[str, str]], violations: list[Violation]) -> str:
     """AIP-132's order_by from `_sort` (0.17's `a,b`, 1.x's `-a`) and `_order` (`asc,desc`)."""
     sort_key, sort_text = values.get("sort", ("_sort", "created_at"))
-    order_key, order_text = values.get("order", ("_order", ""))
     keys = sort_text.split(",")
-    orders = [o.strip().lower() for o in order_text.split(",")] if order_text else []
+    orders: list[str] = []
+    order_key = "_order"
+    if "order" in values:  # given empty, it is one direction that is neither asc nor desc
+        order_key, order_text = values["order"]
+        orders = [o.strip().lower() for o in order_text.split(",")]
     failed = False
     if any(o not in ("asc", "desc") for o in orders) or len(orders) > len(keys):
         violations.append(Violation(order_key, "must be asc or desc, one per _sort field"))

@@ -97,6 +97,8 @@ def test_pages_and_slices(query: str, skip: int, size: int, link, envelope_page)
         ("_sort=nope", ["_sort"]),
         ("_sort=title,", ["_sort"]),
         ("_sort=title&_order=asc,asc", ["_order"]),
+        ("order=", ["order"]),
+        ("_sort=", ["_sort"]),
         ("_per_page=2&_limit=2", ["_per_page"]),
         ("_per_page=0", ["_per_page"]),
         ("_start=x&_end=1", ["_start"]),
