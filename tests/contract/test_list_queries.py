@@ -13,6 +13,7 @@ from ai_studio.v1 import project_pb2 as pb
 
 from orchestrator.store.base import Condition, ProjectQuery, Store
 from orchestrator.store.sqlite import SqliteStore
+from orchestrator.store.sqlite import projects as sqlite_projects
 from tests.fakes.projects import T0, project
 
 T0_MS = int(T0.timestamp() * 1000)
@@ -212,3 +213,18 @@ async def test_sqlite_store_of_schema_2_is_upgraded_with_its_data(tmp_path) -> N
 
 
 OLD_ROWS = [("one", pb.LANGUAGE_EN), ("two", pb.LANGUAGE_FR)]
+
+
+async def test_sqlite_pages_the_same_when_it_walks_the_sort_index(
+    store: Store, ids: list[str], backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past WALK_ABOVE matches the embedded store tests each row along the sort's index
+    instead of sorting the matches: the same answers."""
+    if backend.name != "sqlite":
+        pytest.skip("the embedded store's plan")
+    monkeypatch.setattr(sqlite_projects, "WALK_ABOVE", 0)
+    assert await listed(store, search="bee") == ([ids[0], ids[2]], 2)
+    by_title = (("title", True),)
+    assert await listed(store, search="bee", sort=by_title, limit=1) == ([ids[2]], 2)
+    got = await listed(store, when("description", "contains", "bee"), offset=1, limit=1)
+    assert got == ([ids[2]], 2)

@@ -2,8 +2,9 @@
 conditions, as SQL with bound parameters (no user text is ever spliced into the SQL).
 
 Substring matches on the title and the description go through the trigram index
-(projects_text) when the text has at least 3 characters; the index narrows the rows and
-the exact test on the folded column decides, so that both paths answer the same.
+(projects_text) when the text has at least 3 characters, and scan the folded columns
+otherwise; startsWith, endsWith and like's anchors are tested on the column after the
+index narrowed the rows.
 """
 
 from typing import Any
@@ -44,10 +45,18 @@ def usable(text: str) -> bool:
     return len(text) >= TRIGRAM and "\x00" not in text
 
 
+# The rows whose folded texts hold a phrase, from the trigram index: a trigram phrase
+# matches exactly the texts holding it (case_sensitive on folded text), so no test of
+# the columns needs to follow.
+INDEXED = "p.seq IN (SELECT rowid FROM projects_text WHERE projects_text MATCH ?)"
+# The same set, tested on the rows an index walks in the sort's order: cheaper when most
+# rows match (the page fills at once), dearer when few do.
+WALKED = "+" + INDEXED
+
+
 def indexed(text: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """The rows whose folded columns may hold `text`, from the trigram index."""
-    sql = "p.seq IN (SELECT rowid FROM projects_text WHERE projects_text MATCH ?)"
-    return sql, [phrase(text, columns)]
+    """The rows whose folded columns hold `text`, from the trigram index."""
+    return INDEXED, [phrase(text, columns)]
 
 
 def _text(condition: Condition) -> tuple[list[str], list[Any]]:
@@ -63,12 +72,12 @@ def _text(condition: Condition) -> tuple[list[str], list[Any]]:
         "folded_eq": (f"{folded} = ?", [needle]),
     }
     sql, params = tests[condition.operator]
-    where, values = [sql], list(params)
-    if kept and usable(needle):
-        narrow, narrow_params = indexed(needle, (kept,))
-        where.insert(0, narrow)
-        values[:0] = narrow_params
-    return where, values
+    if not (kept and usable(needle)):
+        return [sql], list(params)
+    narrow, narrow_params = indexed(needle, (kept,))
+    if condition.operator == "contains":
+        return [narrow], narrow_params
+    return [narrow, sql], [*narrow_params, *params]  # the index narrows, the column decides
 
 
 def _condition(condition: Condition) -> tuple[list[str], list[Any]]:
@@ -98,9 +107,9 @@ def where_clause(query: ProjectQuery) -> tuple[list[str], list[Any]]:
             sql, narrow = indexed(needle, tuple(FOLDED.values()))
             where.append(sql)
             params.extend(narrow)
-        # The exact test, also when the index narrowed: it keeps both paths the same.
-        where.append("(instr(p.title_fold, ?) > 0 OR instr(p.description_fold, ?) > 0)")
-        params.extend([needle] * 2)
+        else:
+            where.append("(instr(p.title_fold, ?) > 0 OR instr(p.description_fold, ?) > 0)")
+            params.extend([needle] * 2)
     for condition in query.conditions:
         sql_parts, values = _condition(condition)
         where.extend(sql_parts)

@@ -23,9 +23,17 @@ from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import SCALAR_KINDS, ProjectQuery, check_paths, fold
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
-from orchestrator.store.sqlite.filters import LONG_TEXTS, column, where_clause
+from orchestrator.store.sqlite.filters import (
+    INDEXED,
+    LONG_TEXTS,
+    WALKED,
+    column,
+    where_clause,
+)
 
 STATUS_LABELS = STATUS.label
+# Past this many matches of a text search, a page walks the sort's index (see list).
+WALK_ABOVE = 2000
 
 # A column per other scalar field the list queries filter and sort on, beside the older
 # ones (status, title, the folded texts, the times in milliseconds); named as the field.
@@ -293,22 +301,30 @@ class SqliteProjects:
         keys.append("p.seq DESC" if first_descending else "p.seq ASC")
         order = f" ORDER BY {', '.join(keys)}"
         page_params = (-1 if query.limit is None else query.limit, query.offset)
-        # The page is found on the indexes alone (the sort key and seq), then only its own
-        # rows are read whole: a deep OFFSET skips index entries, not documents.
-        page = (
-            f"SELECT d.doc, j.view FROM (SELECT p.seq FROM projects p{clause}{order}"
-            " LIMIT ? OFFSET ?) AS page JOIN projects p ON p.seq = page.seq"
-            " JOIN project_docs d ON d.seq = p.seq"
-            f" LEFT JOIN video_jobs j ON j.id = p.id{order}"
+        # A text search alone is counted on its index, without reading the rows.
+        count = (
+            "SELECT COUNT(*) FROM projects_text WHERE projects_text MATCH ?"
+            if where == [INDEXED]
+            else f"SELECT COUNT(*) FROM projects p{clause}"
         )
         reader = self.db.reader
         with translated_errors():
             # One read transaction, so that the page and the count see the same snapshot.
             reader.execute("BEGIN")
             try:
-                (total,) = reader.execute(
-                    f"SELECT COUNT(*) FROM projects p{clause}", params
-                ).fetchone()
+                (total,) = reader.execute(count, params).fetchone()
+                # Many matches: walk the sort's index and test each row (the page fills
+                # at once); few: read the matches and sort them.
+                walk = total > WALK_ABOVE
+                page_clause = clause.replace(INDEXED, WALKED) if walk else clause
+                # The page is found on the indexes alone (the sort key and seq), then only
+                # its own documents are read: a deep OFFSET skips index entries.
+                page = (
+                    f"SELECT d.doc, j.view FROM (SELECT p.seq FROM projects p{page_clause}"
+                    f"{order} LIMIT ? OFFSET ?) AS page JOIN projects p ON p.seq = page.seq"
+                    " JOIN project_docs d ON d.seq = p.seq"
+                    f" LEFT JOIN video_jobs j ON j.id = p.id{order}"
+                )
                 rows = reader.execute(page, (*params, *page_params)).fetchall()
             finally:
                 reader.execute("COMMIT")
