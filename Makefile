@@ -70,7 +70,7 @@ fuzz: install
 	echo "schemathesis seed: $$seed (FUZZ_SEED=$$seed make fuzz repeats this run)"; \
 	FUZZ_SEED=$$seed FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} \
 	FUZZ_TIME_LIMIT_S=$${FUZZ_TIME_LIMIT_S:-1800} \
-	$(BIN)/python -m pytest tests/fuzz -q -p no:randomly -p no:cacheprovider
+	$(BIN)/python -m pytest tests/fuzz -q -s -p no:randomly -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(GEN)

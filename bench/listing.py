@@ -63,7 +63,7 @@ def queries(count: int, ids: list[str]) -> dict[str, str]:
         "q common word, first page": f"/projects?q=solar&_limit={PAGE}",
         "title_like rare": f"/projects?title_like=%23{number}%24&_limit={PAGE}",
         "title:contains rare": f"/projects?title:contains=%23{number}&_limit={PAGE}",
-        "q 2 chars (scan)": f"/projects?q=%23{number % 100:02d}&_limit={PAGE}",
+        "q 2 chars (scan)": f"/projects?q={number % 100:02d}&_limit={PAGE}",
         "language=fr&fps_gte=30, last page": (
             f"/projects?language=fr&fps_gte=30&_page={last // 6}&_limit={PAGE}"
         ),

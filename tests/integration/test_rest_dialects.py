@@ -3,18 +3,15 @@
 sort keys and slices; 1.x's field:operator conditions, `-field` sorts and the
 `_page`+`_per_page` envelope; and their combinations."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
 
-from orchestrator.config import OrchestratorSettings
-from orchestrator.server import Orchestrator, create_server
+from orchestrator.store.base import Store
 from orchestrator.store.mongo import MongoStore
-from tests.integration.helpers import Api, FakeClock, assert_error
+from tests.integration.helpers import Api, assert_error
 
 # Created in this order.
 SEED: list[dict[str, Any]] = [
@@ -32,20 +29,13 @@ SEED: list[dict[str, Any]] = [
 
 
 @pytest.fixture(params=["sqlite", "mongomock"])
-async def orchestrator(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[Orchestrator]:
-    settings = OrchestratorSettings(orchestrator_address="127.0.0.1:0", data_dir=tmp_path)
-    store = None
-    if request.param == "mongomock":
-        store = MongoStore(AsyncMongoMockClient(), "rest_dialects")
-        await store.setup()
-    server = await create_server(settings, clock=clock, store=store)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop(0)
+async def store(request: pytest.FixtureRequest) -> Store | None:
+    """The orchestrator's store: its embedded one, then MongoDB's adapter on mongomock."""
+    if request.param == "sqlite":
+        return None
+    mongo = MongoStore(AsyncMongoMockClient(), "rest_dialects")
+    await mongo.setup()
+    return mongo
 
 
 @pytest.fixture
