@@ -228,3 +228,20 @@ async def test_sqlite_pages_the_same_when_it_walks_the_sort_index(
     assert await listed(store, search="bee", sort=by_title, limit=1) == ([ids[2]], 2)
     got = await listed(store, when("description", "contains", "bee"), offset=1, limit=1)
     assert got == ([ids[2]], 2)
+
+
+async def test_sqlite_store_gains_columns_for_fields_added_since(tmp_path) -> None:
+    """A field added to common/fields.py after a file was made gets its column, filled
+    from the documents, when the file is opened."""
+    store = SqliteStore(tmp_path)
+    made = await store.create(project("Kept", language=pb.LANGUAGE_DE))
+    await store.close()
+    conn = sqlite3.connect(tmp_path / "ai_studio.sqlite3")
+    conn.execute("ALTER TABLE projects DROP COLUMN language")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path)
+    try:
+        assert await listed(store, when("language", "eq", "de")) == ([made.id], 1)
+    finally:
+        await store.close()

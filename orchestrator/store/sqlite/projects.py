@@ -180,12 +180,28 @@ def fold_or_null(text: str | None) -> str | None:
     return None if text is None else fold(str(text))
 
 
+def _add_field_columns(conn: sqlite3.Connection, missing: list[str]) -> None:
+    """Columns for fields added to the field table since the file was made, filled from
+    each project's document."""
+    for name in missing:
+        conn.execute(f"ALTER TABLE projects ADD COLUMN {name}")
+    if missing:
+        docs = conn.execute(
+            "SELECT p.id, d.doc FROM projects p JOIN project_docs d ON d.seq = p.seq"
+        )
+        for project_id, doc in docs.fetchall():
+            project = Project.FromString(doc)
+            project.id = project_id
+            rewrite(conn, project)
+
+
 def upgrade(conn: sqlite3.Connection) -> None:
     """Bring a store of schema version 2 (documents in the projects rows) to this one:
     each project is written again, with the seq it had. Inside the schema's transaction,
     after the statements of PROJECTS_SCHEMA ran."""
     have = {row[1] for row in conn.execute("PRAGMA table_info(projects)")}
     if "doc" not in have:
+        _add_field_columns(conn, [name for name in FIELD_COLUMNS if name not in have])
         return
     for kind_name in OLD_OBJECTS:
         conn.execute(f"DROP {kind_name.replace(' ', ' IF EXISTS ', 1)}")
