@@ -7,7 +7,7 @@ GEN := protos/gen
 PROTOS := $(wildcard protos/ai_studio/v1/*.proto)
 SITE = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
-.PHONY: install run test stubs lint bench compose-check certs media-lifecycle clean
+.PHONY: install run test stubs lint bench compose-check certs media-lifecycle fuzz clean
 
 # The venv is rebuilt when a requirements file changes; the stamp records it.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -66,6 +66,16 @@ bench: install
 # uploads removed after a day): the store then expires old media itself.
 media-lifecycle: install
 	$(BIN)/python -m microservices.common.media.lifecycle
+
+# Schemathesis against the served OpenAPI with a random seed (printed; FUZZ_SEED=N
+# repeats a run) and 100 examples per operation (FUZZ_MAX_EXAMPLES), by hand: CI runs the
+# fixed-seed case of tests/fuzz.
+fuzz: install
+	@seed=$${FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "schemathesis seed: $$seed (FUZZ_SEED=$$seed make fuzz repeats this run)"; \
+	FUZZ_SEED=$$seed FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} \
+	FUZZ_TIME_LIMIT_S=$${FUZZ_TIME_LIMIT_S:-1800} \
+	$(BIN)/python -m pytest tests/fuzz -q -s -p no:randomly -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(GEN)

@@ -167,11 +167,21 @@ def measure(settings: BenchSettings, workdir: Path) -> dict:
 
 def main() -> int:
     settings = BenchSettings.from_env()
-    if shutil.which("wrk") is None:
-        say("wrk is not installed (make bench installs it)")
-        return 2
     signal.signal(signal.SIGTERM, _terminate)
     workdir = Path(tempfile.mkdtemp(prefix="ai-studio-bench-"))
+    if settings.only:  # those sections alone, e.g. BENCH_ONLY=listing
+        failed = True
+        try:
+            extra, failed = sections.run_all(settings, workdir, say)
+        finally:
+            if not (settings.keep_logs or failed):
+                shutil.rmtree(workdir, ignore_errors=True)
+        say(sections.report(extra))
+        return 1 if failed else 0
+    if shutil.which("wrk") is None:
+        say("wrk is not installed (make bench installs it)")
+        shutil.rmtree(workdir, ignore_errors=True)
+        return 2
     keep = settings.keep_logs
     started = time.time()
     try:

@@ -1,5 +1,7 @@
 """The sections `python -m bench` runs after its table: generation overhead, video jobs,
-the load test and the video-render bench (bench/render.py, another bench's `run()`).
+the load test, the video-render bench (bench/render.py, another bench's `run()`) and the
+list queries at growing store sizes (bench/listing.py). BENCH_ONLY names the sections to
+run alone, without the table.
 
 Each runs on its own and is guarded: a failure in one is reported (and the process logs
 kept) without stopping the others or losing the table. Ctrl-C and SIGTERM still stop
@@ -12,15 +14,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import generation, load, video_jobs
+from bench import generation, listing, load, video_jobs
 from bench.settings import BenchSettings
 
-ORDER = ("generation", "video_jobs", "load", "render")
+ORDER = ("generation", "video_jobs", "load", "render", "listing")
 TITLES = {
     "generation": "GENERATION OVERHEAD",
     "video_jobs": "VIDEO JOBS",
     "load": "LOAD TEST",
     "render": "VIDEO RENDER",
+    "listing": "LIST QUERIES",
 }
 
 
@@ -57,6 +60,11 @@ def _plan(settings: BenchSettings, workdir: Path, say) -> dict[str, Callable[[],
             if settings.render_seconds > 0 and settings.render_repeats > 0
             else None
         ),
+        "listing": (
+            (lambda: listing.measure(workdir, say, settings.list_sizes, settings.list_requests))
+            if settings.list_sizes and settings.list_requests > 0
+            else None
+        ),
     }
 
 
@@ -65,6 +73,8 @@ def run_all(settings: BenchSettings, workdir: Path, say) -> tuple[dict, bool]:
     figures: dict[str, dict] = {}
     failed = False
     for name, job in _plan(settings, workdir, say).items():
+        if settings.only and name not in settings.only:
+            continue
         if job is None:
             figures[name] = {"skipped": "turned off by its BENCH_* setting"}
             continue
@@ -111,6 +121,7 @@ REPORTS = {
     "video_jobs": video_jobs.report,
     "load": load.report,
     "render": _render_report,
+    "listing": listing.report,
 }
 
 

@@ -41,6 +41,11 @@ class BenchSettings:
     load_warmup_s: float = 5.0
     render_seconds: float = 30.0
     render_repeats: int = 3
+    # The list-queries section: store sizes (empty skips it) and sequential requests per
+    # query; BENCH_ONLY=listing (sections, comma-separated) runs those sections alone.
+    list_sizes: tuple[int, ...] = (1000, 10000, 100000)
+    list_requests: int = 100
+    only: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "BenchSettings":
@@ -57,4 +62,9 @@ class BenchSettings:
             load_warmup_s=_float("BENCH_LOAD_WARMUP", 5.0),
             render_seconds=_float("BENCH_RENDER_SECONDS", 30.0),
             render_repeats=_int("BENCH_RENDER_REPEATS", 3),
+            list_sizes=_ints("BENCH_LIST_SIZES", (1000, 10000, 100000)),
+            list_requests=_int("BENCH_LIST_REQUESTS", 100),
+            only=tuple(
+                name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
+            ),
         )

@@ -1,5 +1,5 @@
-"""Every rule of the Project resource and of the list query, checked before any I/O,
-all violations at once.
+"""Every rule of the Project resource, checked before any I/O, all violations at once
+(the list query's are in listing.py).
 
 The rules are the contract's resource table. `clean_project` also normalizes what the
 table says is measured after trimming (the title and the scene prompts), so what is
@@ -9,14 +9,12 @@ stored is what was checked.
 import math
 from collections.abc import Callable, Iterable
 
-from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1.project_pb2 import Project
 from google.protobuf.message import Message
 
 from common import labels
-from orchestrator import paging
 from orchestrator.errors import InvalidArgument, NothingToUse, Violation, shown
-from orchestrator.store.base import SORTABLE_FIELDS, WRITABLE_FIELDS, ProjectQuery
+from orchestrator.store.base import WRITABLE_FIELDS
 from orchestrator.text import bad_character, has_words
 from orchestrator.urls import MAX_URL, is_media_url
 
@@ -168,41 +166,6 @@ def require(field: str, value: str) -> None:
     """A required string argument of an RPC."""
     if not value:
         raise InvalidArgument([Violation(field, "is required")])
-
-
-STATUSES = labels.STATUS.label
-MAX_PAGE_SIZE = 1000
-
-
-def list_query(request: pb_service.ListProjectsRequest) -> ProjectQuery:
-    """The store query a ListProjects request asks for, or InvalidArgument."""
-    violations = []
-    if not 0 <= request.page_size <= MAX_PAGE_SIZE:
-        violations.append(Violation("page_size", f"must be 1 to {MAX_PAGE_SIZE}, or 0 for all"))
-    if request.skip < 0:
-        violations.append(Violation("skip", "must be 0 or more"))
-    if any(s not in STATUSES for s in request.statuses):
-        violations.append(Violation("statuses", f"must be among {', '.join(STATUSES.values())}"))
-    field, _, direction = request.order_by.strip().partition(" ")
-    field, direction = field or "create_time", direction.strip().lower() or "asc"
-    if field not in SORTABLE_FIELDS or direction not in ("asc", "desc"):
-        allowed = ", ".join(SORTABLE_FIELDS)
-        violations.append(Violation("order_by", f"must be one of {allowed}, then asc or desc"))
-    try:
-        offset = paging.decode(request.page_token)
-    except InvalidArgument as exc:
-        violations += exc.violations
-        offset = 0
-    if violations:
-        raise InvalidArgument(violations)
-    return ProjectQuery(
-        statuses=tuple(request.statuses),
-        search=request.search,
-        order_by=field,
-        descending=direction == "desc",
-        offset=offset + request.skip,
-        limit=request.page_size or None,
-    )
 
 
 def mask_fields(paths: Iterable[str]) -> list[str]:

@@ -9,7 +9,7 @@ from edge.codec import project_from_body, project_json
 from edge.handlers.body import json_object
 from edge.handlers.calls import JSON, call_options, project_response
 from edge.keys import PROJECTS, SETTINGS
-from edge.listing import link_header, list_request
+from edge.listing import envelope, link_header, list_request
 
 
 def _call_options(request: web.Request) -> dict:
@@ -17,12 +17,16 @@ def _call_options(request: web.Request) -> dict:
 
 
 async def list_projects(request: web.Request) -> web.Response:
-    message, paging = list_request(request.query)
+    message, listing = list_request(request.query)
     reply = await request.app[PROJECTS].ListProjects(message, **_call_options(request))
     headers = {"X-Total-Count": str(reply.total_size)}
-    if paging is not None:
-        headers["Link"] = link_header(request.url, paging, reply.total_size)
-    body = orjson.dumps([project_json(p) for p in reply.projects])
+    if listing.paging is not None:
+        headers["Link"] = link_header(request.url, listing.paging, reply.total_size)
+    data = [project_json(p) for p in reply.projects]
+    if listing.envelope is not None:
+        body = orjson.dumps(envelope(listing.envelope, reply.total_size, data))
+    else:
+        body = orjson.dumps(data)
     return web.Response(body=body, content_type=JSON, headers=headers)
 
 

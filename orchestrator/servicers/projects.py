@@ -16,6 +16,7 @@ from common.origins import Origin
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
+from orchestrator.listing import list_query
 from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
@@ -23,7 +24,6 @@ from orchestrator.validation import (
     check_prompts,
     check_script,
     clean_project,
-    list_query,
     mask_fields,
     require,
 )

@@ -9,7 +9,7 @@ Exceptions:
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -20,8 +20,37 @@ from orchestrator.store.jobs import Job
 # The fields a client may change; the rest (id, timestamps, video_job) are the server's.
 WRITABLE_FIELDS = fields.WRITABLE
 
+# The scalar fields a list can filter and sort on, by proto name: every field of the
+# table but the repeated ones and the job (see orchestrator/listing.py for the operators).
+SCALAR_KINDS = frozenset({"text", "enum", "number", "integer", "url", "boolean"})
+SCALAR_FIELDS = (
+    "id",
+    *(f.name for f in fields.PROJECT_FIELDS if f.kind in SCALAR_KINDS),
+    "create_time",
+    "update_time",
+)
+
 # The orders a list can be sorted by, by their proto field names.
-SORTABLE_FIELDS = ("create_time", "update_time", "title", "status")
+SORTABLE_FIELDS = SCALAR_FIELDS
+
+# How a condition compares; the text ones (contains, starts_with, ends_with, folded_eq)
+# compare case-folded text (see fold) with a value already folded.
+Operator = Literal[
+    "eq", "ne", "lt", "lte", "gt", "gte", "contains", "starts_with", "ends_with", "folded_eq"
+]
+TEXT_OPERATORS = frozenset({"contains", "starts_with", "ends_with", "folded_eq"})
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One filter of a list: `field` (a SCALAR_FIELDS name) compared with typed values:
+    str for texts, URLs, ids and enum labels, float or int for numbers, bool, and
+    milliseconds since the epoch for the times. eq matches any of the values, ne none
+    of them (a null field included); the others take one value."""
+
+    field: str
+    operator: Operator
+    values: tuple[Any, ...]
 
 
 class StoreError(Exception):
@@ -42,8 +71,10 @@ class ProjectQuery:
 
     statuses: Sequence[int] = ()  # ProjectStatus numbers; empty matches every status
     search: str = ""  # literal text, matched case-insensitively in title or description
-    order_by: str = "create_time"  # one of SORTABLE_FIELDS
-    descending: bool = False
+    # (field, descending) keys, each one of SORTABLE_FIELDS; insertion order breaks ties,
+    # in the direction of the first key.
+    sort: Sequence[tuple[str, bool]] = (("create_time", False),)
+    conditions: Sequence[Condition] = ()  # all must hold
     offset: int = 0
     limit: int | None = None  # None returns every match
 

@@ -710,7 +710,7 @@ async def test_project_reads_show_the_job_view(store) -> None:
         assert shown(await store.get(project_id)) == expected
     page, total = await store.list(ProjectQuery())
     assert total == 3 and [(p.id, shown(p)) for p in page] == list(views.items())
-    page, _ = await store.list(ProjectQuery(descending=True, offset=1, limit=1))
+    page, _ = await store.list(ProjectQuery(sort=(("create_time", True),), offset=1, limit=1))
     assert [(p.id, shown(p)) for p in page] == [(waiting, views[waiting])]
     page, _ = await store.list(ProjectQuery(statuses=[pb.PROJECT_STATUS_DRAFT], limit=0))
     assert page == []

@@ -31,8 +31,9 @@ def minimal_project() -> Project:
     return Project(title="Minimal")
 
 
-def query(**fields) -> ProjectQuery:
-    return ProjectQuery(**fields)
+def query(order_by: str = "create_time", descending: bool = False, **fields) -> ProjectQuery:
+    """A query sorted by one key, `order_by`, unless `sort` is given."""
+    return ProjectQuery(**{"sort": ((order_by, descending),), **fields})
 
 
 async def create_all(store: Store, *projects: Project) -> list[str]:
@@ -553,6 +554,8 @@ async def test_mongo_setup_creates_the_list_indexes(mock_store) -> None:
         "create_time": [("create_time", 1), ("_id", 1)],
         "update_time": [("update_time", 1), ("_id", 1)],
         "title": [("title", 1), ("_id", 1)],
+        "title_fold": [("title_fold", 1)],
+        "description_fold": [("description_fold", 1)],
     }
 
 

@@ -4,10 +4,14 @@ schemathesis.toml): what the OpenAPI document says in words but cannot say as a 
 - GET /projects takes each parameter under one name only: `page` or `_page`, not both
   (a 400 "given more than once"). Parameters cannot exclude each other in OpenAPI, so
   cases that combine two aliases are dropped.
+- Paging parameters that exclude each other (`_per_page` with `limit`/`_limit`/`_start`/
+  `_end`; a slice with a page; `_end` with `_limit`), a slice over 1000 items, and more
+  `_order` directions than `_sort` keys are 400s the document states in words only:
+  such cases are dropped too.
 - A generation step whose precondition fails (no script before the audio, a prompt
-  with nothing to draw...) answers 400 to a body the schema allows.
-  schemathesis.toml lets those steps' positive cases answer 400; the check below keeps
-  that 400 to the precondition codes alone.
+  with nothing to draw...) answers
+  400 to a body the schema allows. schemathesis.toml lets those steps' positive cases
+  answer 400; the check below keeps that 400 to the precondition codes alone.
 """
 
 import json
@@ -30,12 +34,36 @@ PRECONDITION_CODES = {
 PRECONDITION_OPERATIONS = {"generateAudio", "generateImages", "generateImage", "generateVideo"}
 
 
+def _number(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _paging_agrees(query: dict) -> bool:
+    """The paging parameters go together (see the module's docstring)."""
+    given = set(query)
+    slicing = bool(given & {"_start", "_end"})
+    if "_per_page" in given and given & {"limit", "_limit", "_start", "_end"}:
+        return False
+    if slicing and (given & {"page", "_page"} or ("_end" in given and given & {"limit", "_limit"})):
+        return False
+    if "_end" in given and _number(query["_end"]) - _number(query.get("_start", 0)) > 1000:
+        return False
+    keys = str(query.get("_sort", query.get("sort", "created_at"))).count(",") + 1
+    order = query.get("_order", query.get("order"))
+    return order is None or str(order).count(",") + 1 <= keys
+
+
 def _one_name_each(case) -> bool:
-    """The case names each list parameter once at most, whatever the alias."""
+    """The case names each list parameter once at most, whatever the alias, and its
+    paging parameters agree."""
     query = case.query or {}
     if case.operation.path != "/projects":
         return True
-    return all(sum(name in query for name in names) <= 1 for names in ALIASES.values())
+    once = all(sum(name in query for name in names) <= 1 for names in ALIASES.values())
+    return once and _paging_agrees(query)
 
 
 @schemathesis.hook

@@ -33,6 +33,31 @@ OPERATIONS = sum(
 MAX_EXAMPLES = 50  # per operation and phase; the coverage phase adds its own cases
 MIN_CASES = 300
 TIME_LIMIT_S = 240
+# `make fuzz` (by hand, not CI): a random seed it prints, more examples, the checks the
+# API promises (FUZZ_SEED, FUZZ_MAX_EXAMPLES, FUZZ_TIME_LIMIT_S); CI stays deterministic.
+FUZZ_SEED = os.environ.get("FUZZ_SEED", "")
+FUZZ_CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+    )
+)
+
+
+def _run_options() -> list[str]:
+    if not FUZZ_SEED:
+        return [
+            "--checks",
+            "all",
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--generation-deterministic",
+        ]
+    examples = os.environ.get("FUZZ_MAX_EXAMPLES", "100")
+    return ["--checks", FUZZ_CHECKS, "--max-examples", examples, "--seed", FUZZ_SEED]
 
 
 async def run_schemathesis(url: str, workdir: Path) -> tuple[int, str, dict]:
@@ -46,11 +71,7 @@ async def run_schemathesis(url: str, workdir: Path) -> tuple[int, str, dict]:
         "--no-color",
         "run",
         f"{url}/openapi.json",
-        "--checks",
-        "all",
-        "--max-examples",
-        str(MAX_EXAMPLES),
-        "--generation-deterministic",
+        *_run_options(),
         "--workers",
         "1",
         "--request-timeout",
@@ -75,7 +96,8 @@ async def run_schemathesis(url: str, workdir: Path) -> tuple[int, str, dict]:
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), TIME_LIMIT_S)
+        limit = float(os.environ.get("FUZZ_TIME_LIMIT_S", TIME_LIMIT_S))
+        output, _ = await asyncio.wait_for(process.communicate(), limit)
     except TimeoutError:
         process.kill()
         await process.wait()

@@ -30,6 +30,7 @@ from edge.config import EdgeSettings
 from fakes.microservice import FakeService
 from orchestrator.config import OrchestratorSettings
 from orchestrator.server import Orchestrator, create_server
+from orchestrator.store.base import Store
 from tests.integration.helpers import (
     FRONTEND,
     SERVICES,
@@ -47,9 +48,18 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def orchestrator(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Orchestrator]:
+async def store() -> Store | None:
+    """The store the orchestrator runs on: None for its embedded one in tmp_path (a
+    module overrides this fixture to run on another adapter)."""
+    return None
+
+
+@pytest.fixture
+async def orchestrator(
+    tmp_path: Path, clock: FakeClock, store: Store | None
+) -> AsyncIterator[Orchestrator]:
     settings = OrchestratorSettings(orchestrator_address="127.0.0.1:0", data_dir=tmp_path)
-    server = await create_server(settings, clock=clock)
+    server = await create_server(settings, clock=clock, store=store)
     await server.start()
     try:
         yield server

@@ -504,6 +504,10 @@ async def test_list_search_is_literal_and_ignores_case(
         assert await list_ids(stub, search=pattern) == [], pattern
 
 
+EQ, GT = pbs.FilterOperator.FILTER_OPERATOR_EQ, pbs.FilterOperator.FILTER_OPERATOR_GT
+LIKE = pbs.FilterOperator.FILTER_OPERATOR_LIKE
+
+
 @pytest.mark.parametrize(
     ("request_fields", "fields"),
     [
@@ -513,10 +517,28 @@ async def test_list_search_is_literal_and_ignores_case(
         ({"statuses": [0]}, ["statuses"]),
         ({"statuses": [pb.PROJECT_STATUS_DRAFT, 99]}, ["statuses"]),
         ({"order_by": "nope"}, ["order_by"]),
-        ({"order_by": "id"}, ["order_by"]),
+        ({"order_by": "images"}, ["order_by"]),
+        ({"order_by": "title,"}, ["order_by"]),
         ({"order_by": "title sideways"}, ["order_by"]),
         ({"order_by": "title desc please"}, ["order_by"]),
         ({"order_by": "created_at"}, ["order_by"]),
+        ({"filters": [pbs.Filter(field="nope", operator=EQ, values=["a"])]}, ["nope"]),
+        ({"filters": [pbs.Filter(field="images", operator=EQ, values=["a"])]}, ["images"]),
+        ({"filters": [pbs.Filter(field="title", values=["a"])]}, ["title"]),
+        ({"filters": [pbs.Filter(field="language", operator=GT, values=["en"])]}, ["language"]),
+        ({"filters": [pbs.Filter(field="fps", operator=EQ, values=["x"])]}, ["fps"]),
+        ({"filters": [pbs.Filter(field="fps", operator=GT, values=["1", "2"])]}, ["fps"]),
+        ({"filters": [pbs.Filter(field="fps", operator=EQ)]}, ["fps"]),
+        ({"filters": [pbs.Filter(field="title", operator=LIKE, values=["a+"])]}, ["title"]),
+        (
+            {
+                "filters": [
+                    pbs.Filter(field="audio_speed", operator=GT, values=["nan"]),
+                    pbs.Filter(field="create_time", operator=GT, values=["today"]),
+                ]
+            },
+            ["audio_speed", "create_time"],
+        ),
         ({"page_token": "garbage"}, ["page_token"]),
         ({"page_token": "eDo1"}, ["page_token"]),  # base64 of "x:5", not ours
         ({"page_token": "bzotMQ=="}, ["page_token"]),  # base64 of "o:-1"

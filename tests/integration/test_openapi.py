@@ -157,8 +157,11 @@ def test_the_request_bodies_name_exactly_the_fields_the_edge_reads() -> None:
 def test_the_list_parameters_are_the_edges_with_the_json_server_aliases() -> None:
     params = [resolve(p) for p in DOCUMENT["paths"]["/projects"]["get"]["parameters"]]
     query = {p["name"]: p for p in params if p["in"] == "query"}
-    assert set(query) == set(listing.CANONICAL) | {"status"}
-    assert {"q", "_page", "_limit", "_per_page", "sort", "order"} <= set(query)
+    assert set(listing.CANONICAL) | {"status"} <= set(query)
+    assert {"q", "_page", "_limit", "_per_page", "sort", "order", "_start", "_end"} <= set(query)
+    # The rest are field filters of both dialects, each naming a field the edge knows.
+    for name in set(query) - set(listing.CANONICAL) - {"status"}:
+        listing.field_filter(name, ["x"])
     assert query["status"]["schema"] == {
         "type": "array",
         "items": {"$ref": "#/components/schemas/ProjectStatus"},
@@ -169,13 +172,22 @@ def test_the_list_parameters_are_the_edges_with_the_json_server_aliases() -> Non
     for name in ("limit", "_limit", "_per_page"):
         assert query[name]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000}
     for name in ("_sort", "sort"):
-        assert query[name]["schema"]["enum"] == list(listing.SORT_FIELDS)
+        pattern = re.compile(query[name]["schema"]["pattern"])
+        for value in (*listing.SORT_FIELDS, "-title", "title,-fps", "id,title,fps,language,status"):
+            assert pattern.search(value), value
+        for value in ("", "nope", "title,", "--title", "images", "id,id,id,id,id,id"):
+            assert not pattern.search(value), value
     for name in ("_order", "order"):
         pattern = re.compile(query[name]["schema"]["pattern"])
-        for value in ("asc", "desc", "ASC", "Desc"):
+        for value in ("asc", "desc", "ASC", "Desc", "asc,desc"):
             assert pattern.search(value), value
-        for value in ("", "up", "ascending", " asc"):
+        for value in ("", "up", "ascending", " asc", "asc,"):
             assert not pattern.search(value), value
+    like = re.compile(query["title_like"]["schema"]["pattern"])
+    for value in ("abc", "^abc", "abc$", "^a$", "a\\.b", "", "50%"):
+        assert like.search(value), value
+    for value in ("a.b", "a*", "(a)", "a|b", "[a]", "a^b"):
+        assert not like.search(value), value
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,8 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from common.labels import STATUS
-from orchestrator.store.base import SORTABLE_FIELDS, ProjectQuery, fold
+from orchestrator.store.base import SORTABLE_FIELDS, ProjectQuery
 from orchestrator.store.mongo.codec import (
-    FOLDED,
     by_id,
     encode_message,
     to_datetime,
@@ -26,6 +25,7 @@ from orchestrator.store.mongo.codec import (
     update_set,
     with_job,
 )
+from orchestrator.store.mongo.filters import list_filter
 from orchestrator.store.mongo.jobs import job_view, job_views
 
 COLLECTION = "projects"
@@ -40,30 +40,10 @@ INDEXES = [
     IndexModel([("create_time", ASCENDING), ("_id", ASCENDING)], name="create_time"),
     IndexModel([("update_time", ASCENDING), ("_id", ASCENDING)], name="update_time"),
     IndexModel([("title", ASCENDING), ("_id", ASCENDING)], name="title"),
+    # Search and the text operators on the title and description walk these keys.
+    IndexModel([("title_fold", ASCENDING)], name="title_fold"),
+    IndexModel([("description_fold", ASCENDING)], name="description_fold"),
 ]
-
-
-def contains(field: str, needle: str) -> dict[str, Any]:
-    """Whether `field` holds `needle` literally, as an aggregation expression.
-
-    $indexOfCP would say it directly, but mongomock does not implement it, and the tests run
-    on mongomock. $split cuts at a literal separator on both (no pattern, unlike $regex), so
-    the text occurs when the cut makes more than one piece. $literal keeps a needle starting
-    with "$" from being read as a field path. Never $regex or $where with user text.
-    $ifNull: on a document lacking the field, MongoDB's $size would fail the whole query.
-    """
-    pieces = {"$split": [{"$ifNull": [f"${field}", ""]}, {"$literal": needle}]}
-    return {"$gt": [{"$size": pieces}, 1]}
-
-
-def list_filter(query: ProjectQuery) -> dict[str, Any]:
-    conditions: dict[str, Any] = {}
-    if query.statuses:
-        conditions["status"] = {"$in": [STATUS_LABELS[s] for s in query.statuses]}
-    if query.search:
-        needle = fold(query.search)
-        conditions["$expr"] = {"$or": [contains(f, needle) for f in FOLDED.values()]}
-    return conditions
 
 
 class MongoProjects:
@@ -88,10 +68,12 @@ class MongoProjects:
         return with_job(to_project(document), job)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
-        if query.order_by not in SORTABLE_FIELDS:
-            raise ValueError(f"cannot sort projects by {query.order_by!r}")
+        wrong = [f for f, _ in query.sort if f not in SORTABLE_FIELDS]
+        if wrong:
+            raise ValueError(f"cannot sort projects by {wrong}")
         conditions = list_filter(query)
-        direction = DESCENDING if query.descending else ASCENDING
+        keys = [("_id" if f == "id" else f, DESCENDING if d else ASCENDING) for f, d in query.sort]
+        first = keys[0][1] if keys else ASCENDING
         with translated_errors():
             # Unlike the embedded store's, the count and the page are two reads that a
             # concurrent write may fall between: no snapshot spans them without a transaction.
@@ -99,7 +81,7 @@ class MongoProjects:
             if query.limit == 0:  # to MongoDB, limit 0 means no limit
                 return [], total
             cursor = self.collection.find(conditions)
-            cursor = cursor.sort([(query.order_by, direction), ("_id", direction)])
+            cursor = cursor.sort([*keys, ("_id", first)])
             cursor = cursor.skip(query.offset).limit(query.limit or 0)
             documents = await cursor.to_list(length=None)
             views = await job_views(self.jobs, [document["_id"] for document in documents])

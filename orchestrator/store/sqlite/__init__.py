@@ -9,11 +9,15 @@ from pathlib import Path
 from orchestrator.store.base import Store
 from orchestrator.store.sqlite.connection import Connection
 from orchestrator.store.sqlite.jobs import JOBS_SCHEMA, SqliteJobs
-from orchestrator.store.sqlite.projects import PROJECTS_SCHEMA, SqliteProjects
+from orchestrator.store.sqlite.projects import (
+    PROJECTS_SCHEMA,
+    SqliteProjects,
+    upgrade,
+)
 
 
 class SqliteStore(Store):
     def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, cache_mb: int = 64) -> None:
-        db = Connection(data_dir, PROJECTS_SCHEMA + JOBS_SCHEMA, busy_timeout_ms, cache_mb)
+        db = Connection(data_dir, PROJECTS_SCHEMA + JOBS_SCHEMA, busy_timeout_ms, cache_mb, upgrade)
         super().__init__(SqliteProjects(db), SqliteJobs(db), db)
         self.path = db.path

@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 from orchestrator.store.base import StoreTimeout, StoreUnavailable
 
 FILENAME = "ai_studio.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -38,6 +38,18 @@ def translated_errors() -> Iterator[None]:
         raise StoreUnavailable(f"the embedded store is unusable: {exc}") from exc
 
 
+def statements(script: str) -> Iterator[str]:
+    """The statements of a schema, whole: a trigger's body holds ";" of its own."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
+
+
 def connect(path: Path, busy_timeout_ms: int, cache_mb: int) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -54,7 +66,12 @@ class Connection:
     """One store file: a reader for the loop, a writer with a thread of its own."""
 
     def __init__(
-        self, data_dir: Path, schema: str, busy_timeout_ms: int = 5000, cache_mb: int = 64
+        self,
+        data_dir: Path,
+        schema: str,
+        busy_timeout_ms: int = 5000,
+        cache_mb: int = 64,
+        upgrade: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / FILENAME
@@ -63,16 +80,17 @@ class Connection:
             # The writer reads one row per write: a small cache; the reader's holds the store.
             self.writer = connect(self.path, busy_timeout_ms, min(cache_mb, 8))
             self.reader = connect(self.path, busy_timeout_ms, cache_mb)
-            self._migrate(schema)
+            self._migrate(schema, upgrade)
 
-    def _migrate(self, schema: str) -> None:
+    def _migrate(self, schema: str, upgrade: Callable[[sqlite3.Connection], None] | None) -> None:
         with self.immediate() as conn:
             (version,) = conn.execute("PRAGMA user_version").fetchone()
             if version > SCHEMA_VERSION:
                 raise StoreUnavailable(f"{self.path} has schema {version}, newer than this code")
-            for statement in schema.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in statements(schema):
+                conn.execute(statement)
+            if upgrade is not None:  # what CREATE ... IF NOT EXISTS cannot do to older files
+                upgrade(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager

@@ -1,9 +1,12 @@
 """The embedded store's projects: the `projects` table and the ProjectStore part.
 
-Each project is kept whole as its serialized protobuf (`doc`), beside the few columns the
-list queries filter and sort on. WAL lets readers run while a writer commits, and
-several orchestrator processes can share one file: every read-modify-write runs in a
-`BEGIN IMMEDIATE` transaction, and `busy_timeout` makes a writer wait for another.
+Each project is kept whole as its serialized protobuf (`doc`, in project_docs with the
+long texts), beside narrow rows in `projects` holding a column per scalar field, which the
+list queries filter and sort on (a scan reads these rows, never the documents), and a
+trigram index of the folded title and description (projects_text) for substring search.
+WAL lets readers run while a writer commits, and several orchestrator processes can share
+one file: every read-modify-write runs in a `BEGIN IMMEDIATE` transaction, and
+`busy_timeout` makes a writer wait for another.
 """
 
 import sqlite3
@@ -13,23 +16,38 @@ from typing import Any
 
 from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from common import fields
 from common.labels import STATUS
-from orchestrator.store.base import ProjectQuery, check_paths, fold
-from orchestrator.store.sqlite.connection import Connection, translated_errors
+from orchestrator.store.base import SCALAR_KINDS, ProjectQuery, check_paths, fold
+from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
+from orchestrator.store.sqlite.filters import (
+    INDEXED,
+    LONG_TEXTS,
+    WALKED,
+    column,
+    where_clause,
+)
 
 STATUS_LABELS = STATUS.label
+# Past this many matches of a text search, a page walks the sort's index (see list).
+WALK_ABOVE = 2000
 
-# The list columns, by the proto field names a query sorts on.
-SORT_COLUMNS = {
-    "create_time": "p.create_ms",
-    "update_time": "p.update_ms",
-    "title": "p.title",
-    "status": "p.status",
-}
+# A column per other scalar field the list queries filter and sort on, beside the older
+# ones (status, title, the folded texts, the times in milliseconds); named as the field.
+FIELD_COLUMNS = tuple(
+    f.name
+    for f in fields.PROJECT_FIELDS
+    if f.kind in SCALAR_KINDS and f.name not in ("title", "status", *LONG_TEXTS)
+)
+COLUMNS = (
+    "status", "title", "title_fold", "description_fold", "create_ms", "update_ms",
+    *FIELD_COLUMNS,
+)  # fmt: skip
 
-PROJECTS_SCHEMA = """
+PROJECTS_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS projects (
     seq INTEGER PRIMARY KEY,          -- insertion order: the tie-break of every sort
     id TEXT NOT NULL UNIQUE,
@@ -39,16 +57,58 @@ CREATE TABLE IF NOT EXISTS projects (
     description_fold TEXT NOT NULL,
     create_ms INTEGER NOT NULL,
     update_ms INTEGER NOT NULL,
-    doc BLOB NOT NULL                 -- the whole Project, serialized
+    {", ".join(FIELD_COLUMNS)}
+);
+-- The whole Project, serialized, and its long texts: a list query scans the narrow rows
+-- of projects and reads only its page's documents.
+CREATE TABLE IF NOT EXISTS project_docs (
+    seq INTEGER PRIMARY KEY,          -- the project's seq
+    doc BLOB NOT NULL,
+    description TEXT NOT NULL,
+    script_text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS projects_create ON projects (create_ms, seq);
 CREATE INDEX IF NOT EXISTS projects_status_create ON projects (status, create_ms, seq);
 CREATE INDEX IF NOT EXISTS projects_update ON projects (update_ms, seq);
 CREATE INDEX IF NOT EXISTS projects_title ON projects (title, seq);
+CREATE TRIGGER IF NOT EXISTS projects_docs_delete AFTER DELETE ON projects BEGIN
+    DELETE FROM project_docs WHERE seq = old.seq;
+END;
+-- Substring search: the folded texts, by trigram, kept in step by the triggers below
+-- (an external-content table: the texts are stored once, in projects).
+CREATE VIRTUAL TABLE IF NOT EXISTS projects_text USING fts5(
+    title_fold, description_fold, content='projects', content_rowid='seq',
+    tokenize='trigram case_sensitive 1'
+);
+CREATE TRIGGER IF NOT EXISTS projects_text_insert AFTER INSERT ON projects BEGIN
+    INSERT INTO projects_text (rowid, title_fold, description_fold)
+    VALUES (new.seq, new.title_fold, new.description_fold);
+END;
+CREATE TRIGGER IF NOT EXISTS projects_text_delete AFTER DELETE ON projects BEGIN
+    INSERT INTO projects_text (projects_text, rowid, title_fold, description_fold)
+    VALUES ('delete', old.seq, old.title_fold, old.description_fold);
+END;
+CREATE TRIGGER IF NOT EXISTS projects_text_update
+AFTER UPDATE OF title_fold, description_fold ON projects BEGIN
+    INSERT INTO projects_text (projects_text, rowid, title_fold, description_fold)
+    VALUES ('delete', old.seq, old.title_fold, old.description_fold);
+    INSERT INTO projects_text (rowid, title_fold, description_fold)
+    VALUES (new.seq, new.title_fold, new.description_fold);
+END;
 """
+# What the schema of version 2 (one table holding the documents) had, dropped on upgrade.
+OLD_OBJECTS = (
+    "TRIGGER projects_text_insert", "TRIGGER projects_text_delete",
+    "TRIGGER projects_text_update", "TRIGGER projects_docs_delete", "TABLE projects_text",
+    "INDEX projects_create", "INDEX projects_status_create", "INDEX projects_update",
+    "INDEX projects_title",
+)  # fmt: skip
 
 # Every project read brings its job's view along (NULL when it has none).
-SELECT_PROJECTS = "SELECT p.doc, j.view FROM projects p LEFT JOIN video_jobs j ON j.id = p.id"
+FROM_PROJECTS = (
+    " FROM projects p JOIN project_docs d ON d.seq = p.seq LEFT JOIN video_jobs j ON j.id = p.id"
+)
+SELECT_PROJECTS = f"SELECT d.doc, j.view{FROM_PROJECTS}"
 
 
 def _project(doc: bytes, job_view: bytes | None) -> Project:
@@ -60,12 +120,26 @@ def _project(doc: bytes, job_view: bytes | None) -> Project:
     return project
 
 
-def row_values(project: Project) -> tuple[Any, ...]:
-    """The columns of a project's row; the document never keeps a video_job (jobs have
-    their own table)."""
+def _column_value(project: Project, field: fields.Field) -> Any:
+    value = getattr(project, field.name)
+    if field.kind == "enum":
+        return field.labels.label.get(value) if field.labels else None
+    if field.kind == "url":
+        message: Message = project  # HasField by a name known at run time
+        return value if message.HasField(field.name) else None
+    return int(value) if isinstance(value, bool) else value
+
+
+def _without_job(project: Project) -> Project:
+    """The document never keeps a video_job (jobs have their own table)."""
     if project.HasField("video_job"):
         project = Project.FromString(project.SerializeToString())
         project.ClearField("video_job")
+    return project
+
+
+def row_values(project: Project) -> tuple[Any, ...]:
+    """The columns of a project's row, in COLUMNS order."""
     return (
         STATUS_LABELS.get(project.status, ""),
         project.title,
@@ -73,8 +147,76 @@ def row_values(project: Project) -> tuple[Any, ...]:
         fold(project.description),
         project.create_time.ToMilliseconds(),
         project.update_time.ToMilliseconds(),
-        project.SerializeToString(),
+        *(_column_value(project, fields.BY_NAME[name]) for name in FIELD_COLUMNS),
     )
+
+
+def doc_values(project: Project) -> tuple[Any, ...]:
+    """The document and long texts of a project, as project_docs keeps them."""
+    return (_without_job(project).SerializeToString(), project.description, project.script_text)
+
+
+INSERT_ROW = f"INSERT INTO projects (id, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
+INSERT_DOC = "INSERT INTO project_docs (seq, doc, description, script_text) VALUES (?, ?, ?, ?)"
+UPDATE_ROW = (
+    f"UPDATE projects SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE id = ? RETURNING seq"
+)
+UPDATE_DOC = "UPDATE project_docs SET doc = ?, description = ?, script_text = ? WHERE seq = ?"
+
+
+def insert(conn: sqlite3.Connection, project: Project) -> None:
+    """Store a new project (with its id set), inside a write transaction."""
+    seq = conn.execute(INSERT_ROW, (project.id, *row_values(project))).lastrowid
+    conn.execute(INSERT_DOC, (seq, *doc_values(project)))
+
+
+def rewrite(conn: sqlite3.Connection, project: Project) -> None:
+    """Write a changed project back to its row, inside a write transaction."""
+    (seq,) = conn.execute(UPDATE_ROW, (*row_values(project), project.id)).fetchone()
+    conn.execute(UPDATE_DOC, (*doc_values(project), seq))
+
+
+def fold_or_null(text: str | None) -> str | None:
+    return None if text is None else fold(str(text))
+
+
+def _add_field_columns(conn: sqlite3.Connection, missing: list[str]) -> None:
+    """Columns for fields added to the field table since the file was made, filled from
+    each project's document."""
+    for name in missing:
+        conn.execute(f"ALTER TABLE projects ADD COLUMN {name}")
+    if missing:
+        docs = conn.execute(
+            "SELECT p.id, d.doc FROM projects p JOIN project_docs d ON d.seq = p.seq"
+        )
+        for project_id, doc in docs.fetchall():
+            project = Project.FromString(doc)
+            project.id = project_id
+            rewrite(conn, project)
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a store of schema version 2 (documents in the projects rows) to this one:
+    each project is written again, with the seq it had. Inside the schema's transaction,
+    after the statements of PROJECTS_SCHEMA ran."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(projects)")}
+    if "doc" not in have:
+        _add_field_columns(conn, [name for name in FIELD_COLUMNS if name not in have])
+        return
+    for kind_name in OLD_OBJECTS:
+        conn.execute(f"DROP {kind_name.replace(' ', ' IF EXISTS ', 1)}")
+    conn.execute("ALTER TABLE projects RENAME TO projects_v2")
+    for statement in statements(PROJECTS_SCHEMA):
+        conn.execute(statement)
+    for seq, doc in conn.execute("SELECT seq, doc FROM projects_v2 ORDER BY seq").fetchall():
+        project = Project.FromString(doc)
+        conn.execute(
+            f"INSERT INTO projects (seq, id, {', '.join(COLUMNS)})"
+            f" VALUES (?, ?{', ?' * len(COLUMNS)})",
+            (seq, project.id, *row_values(project)),
+        )
+        conn.execute(INSERT_DOC, (seq, *doc_values(project)))
+    conn.execute("DROP TABLE projects_v2")
 
 
 def merge(patch: Project, paths: Sequence[str], project: Project) -> None:
@@ -86,17 +228,11 @@ def merge(patch: Project, paths: Sequence[str], project: Project) -> None:
 
 def read_doc(conn: sqlite3.Connection, project_id: str) -> Project | None:
     """The stored project without its job's view, inside a write transaction."""
-    row = conn.execute("SELECT doc FROM projects WHERE id = ?", (project_id,)).fetchone()
+    row = conn.execute(
+        "SELECT d.doc FROM projects p JOIN project_docs d ON d.seq = p.seq WHERE p.id = ?",
+        (project_id,),
+    ).fetchone()
     return None if row is None else Project.FromString(row[0])
-
-
-def rewrite(conn: sqlite3.Connection, project: Project) -> None:
-    """Write a changed project back to its row, inside a write transaction."""
-    conn.execute(
-        "UPDATE projects SET status = ?, title = ?, title_fold = ?,"
-        " description_fold = ?, create_ms = ?, update_ms = ?, doc = ? WHERE id = ?",
-        (*row_values(project), project.id),
-    )
 
 
 class SqliteProjects:
@@ -104,6 +240,8 @@ class SqliteProjects:
 
     def __init__(self, db: Connection) -> None:
         self.db = db
+        # Case-insensitive comparisons of the texts that keep no folded column.
+        db.reader.create_function("fold", 1, fold_or_null, deterministic=True)
 
     # -- writes, on the writer thread -------------------------------------------------
 
@@ -111,11 +249,7 @@ class SqliteProjects:
         project.id = uuid.uuid4().hex
         project.ClearField("video_job")  # a new project has no job yet
         with self.db.immediate() as conn:
-            conn.execute(
-                "INSERT INTO projects (id, status, title, title_fold, description_fold,"
-                " create_ms, update_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (project.id, *row_values(project)),
-            )
+            insert(conn, project)
         return project
 
     def _update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
@@ -176,31 +310,38 @@ class SqliteProjects:
         return None if row is None else _project(*row)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
-        where: list[str] = []
-        params: list[Any] = []
-        if query.statuses:
-            where.append(f"p.status IN ({', '.join('?' * len(query.statuses))})")
-            params.extend(STATUS_LABELS[s] for s in query.statuses)
-        if query.search:
-            # instr() compares literally: no LIKE pattern, no regex, whatever the text holds.
-            where.append("(instr(p.title_fold, ?) > 0 OR instr(p.description_fold, ?) > 0)")
-            params.extend([fold(query.search)] * 2)
+        where, params = where_clause(query)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        direction = "DESC" if query.descending else "ASC"
-        order = f" ORDER BY {SORT_COLUMNS[query.order_by]} {direction}, p.seq {direction}"
-        page = " LIMIT ? OFFSET ?"
+        first_descending = query.sort[0][1] if query.sort else False
+        keys = [f"{column(f)} {'DESC' if d else 'ASC'}" for f, d in query.sort]
+        keys.append("p.seq DESC" if first_descending else "p.seq ASC")
+        order = f" ORDER BY {', '.join(keys)}"
         page_params = (-1 if query.limit is None else query.limit, query.offset)
+        # A text search alone is counted on its index, without reading the rows.
+        count = (
+            "SELECT COUNT(*) FROM projects_text WHERE projects_text MATCH ?"
+            if where == [INDEXED]
+            else f"SELECT COUNT(*) FROM projects p{clause}"
+        )
         reader = self.db.reader
         with translated_errors():
             # One read transaction, so that the page and the count see the same snapshot.
             reader.execute("BEGIN")
             try:
-                (total,) = reader.execute(
-                    f"SELECT COUNT(*) FROM projects p{clause}", params
-                ).fetchone()
-                rows = reader.execute(
-                    f"{SELECT_PROJECTS}{clause}{order}{page}", (*params, *page_params)
-                ).fetchall()
+                (total,) = reader.execute(count, params).fetchone()
+                # Many matches: walk the sort's index and test each row (the page fills
+                # at once); few: read the matches and sort them.
+                walk = total > WALK_ABOVE
+                page_clause = clause.replace(INDEXED, WALKED) if walk else clause
+                # The page is found on the indexes alone (the sort key and seq), then only
+                # its own documents are read: a deep OFFSET skips index entries.
+                page = (
+                    f"SELECT d.doc, j.view FROM (SELECT p.seq FROM projects p{page_clause}"
+                    f"{order} LIMIT ? OFFSET ?) AS page JOIN projects p ON p.seq = page.seq"
+                    " JOIN project_docs d ON d.seq = p.seq"
+                    f" LEFT JOIN video_jobs j ON j.id = p.id{order}"
+                )
+                rows = reader.execute(page, (*params, *page_params)).fetchall()
             finally:
                 reader.execute("COMMIT")
         return [_project(*row) for row in rows], total
