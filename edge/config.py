@@ -1,17 +1,16 @@
 """The edge's settings, from the environment only (names as in the contract)."""
 
-from typing import Literal
-
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.auth.settings import AuthSettings
+from common.process_settings import ProcessSettings
 from common.tls import OrchestratorClientSettings
 
 
-# Access (AUTH_*) and TLS to the orchestrator (GRPC_TLS_*, ORCHESTRATOR_TOKEN) come from
-# the mixins.
-class EdgeSettings(AuthSettings, OrchestratorClientSettings):
+# Access (AUTH_*), TLS to the orchestrator (GRPC_TLS_*, ORCHESTRATOR_TOKEN), the shutdown
+# grace and logging come from the mixins.
+class EdgeSettings(AuthSettings, OrchestratorClientSettings, ProcessSettings):
     # An empty variable (as in a copied .env.example) means "the default".
     model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
@@ -30,11 +29,6 @@ class EdgeSettings(AuthSettings, OrchestratorClientSettings):
     generation_timeout_s: float = Field(150.0, gt=0)
     # How long GET /readyz waits for the orchestrator's health check.
     ready_timeout_s: float = Field(1.0, gt=0)
-    # How long in-flight requests may run on after SIGTERM/SIGINT.
-    shutdown_grace_s: float = Field(10.0, ge=0)
-    log_level: str = "INFO"
-    # json, text, or auto: text at a terminal, JSON lines otherwise.
-    log_format: Literal["auto", "json", "text"] = "auto"
 
     @property
     def origins(self) -> list[str]:

@@ -1,13 +1,14 @@
 """The orchestrator's settings, from the environment only (names as in the contract)."""
 
 from pathlib import Path
-from typing import Literal, cast
+from typing import cast
 
 from pydantic import Field, HttpUrl, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from common.auth.settings import AuthSettings
 from common.origins import OriginsText
+from common.process_settings import ProcessSettings
 from common.tls import OrchestratorClientSettings
 from orchestrator.tls import TlsServerSettings
 
@@ -17,10 +18,10 @@ def URL(default: str) -> HttpUrl:
     return cast(HttpUrl, default)
 
 
-# Access (AUTH_*, GRPC_TLS_*) comes from the mixins; the client side (GRPC_TLS_CA...) is for
-# `python -m orchestrator.healthcheck`.
+# Access (AUTH_*, GRPC_TLS_*), the shutdown grace and logging come from the mixins; the
+# client side (GRPC_TLS_CA...) is for `python -m orchestrator.healthcheck`.
 class OrchestratorSettings(
-    AuthSettings, TlsServerSettings, OrchestratorClientSettings, BaseSettings
+    AuthSettings, TlsServerSettings, OrchestratorClientSettings, ProcessSettings
 ):
     # An empty variable (as in a copied .env.example) means "the default".
     model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
@@ -73,11 +74,6 @@ class OrchestratorSettings(
     # callers without a credential.
     grpc_auth_open_health: bool = True
     grpc_auth_open_reflection: bool = True
-    # How long in-flight RPCs may run on after SIGTERM/SIGINT.
-    shutdown_grace_s: float = Field(10.0, ge=0)
-    log_level: str = "INFO"
-    # json, text, or auto: text at a terminal, JSON lines otherwise.
-    log_format: Literal["auto", "json", "text"] = "auto"
 
     @field_validator("database_url")
     @classmethod

@@ -3,12 +3,13 @@
 Exceptions (the gRPC code and ErrorInfo reason each becomes):
     DomainError
     ├── InvalidArgument      INVALID_ARGUMENT     VALIDATION_ERROR, with BadRequest violations
+    ├── NotFound             NOT_FOUND
+    │   ├── ProjectNotFound      PROJECT_NOT_FOUND
+    │   ├── SceneNotFound        SCENE_NOT_FOUND
+    │   └── VideoJobNotFound     VIDEO_JOB_NOT_FOUND
     ├── PreconditionFailed   FAILED_PRECONDITION  the step's reason, e.g. SCRIPT_REQUIRED
     │   └── InputURLRefused      INPUT_URL_REFUSED, with BadRequest violations
     │   └── NothingToUse         NOTHING_TO_SPEAK, NOTHING_TO_DRAW, with BadRequest violations
-    ├── ProjectNotFound      NOT_FOUND            PROJECT_NOT_FOUND
-    ├── SceneNotFound        NOT_FOUND            SCENE_NOT_FOUND
-    ├── VideoJobNotFound     NOT_FOUND            VIDEO_JOB_NOT_FOUND
     ├── RenderAlreadyActive  ALREADY_EXISTS       VIDEO_JOB_ACTIVE (metadata: job_id, state)
     └── UpstreamFailure      (a microservice failed; ErrorInfo metadata names it)
         ├── ContentRefused       INVALID_ARGUMENT   CONTENT_REFUSED or PROMPT_REJECTED (the
@@ -74,12 +75,29 @@ class InvalidArgument(DomainError):
         self.violations = listed
 
 
-class ProjectNotFound(DomainError):
+class NotFound(DomainError):
     code = code_pb2.NOT_FOUND
+
+
+class ProjectNotFound(NotFound):
     reason = "PROJECT_NOT_FOUND"
 
     def __init__(self, project_id: str) -> None:
         super().__init__(f"project {shown(project_id)} not found")
+
+
+class SceneNotFound(NotFound):
+    reason = "SCENE_NOT_FOUND"
+
+    def __init__(self, project_id: str, index: int) -> None:
+        super().__init__(f"project {shown(project_id)} has no scene {index}")
+
+
+class VideoJobNotFound(NotFound):
+    reason = "VIDEO_JOB_NOT_FOUND"
+
+    def __init__(self, project_id: str) -> None:
+        super().__init__(f"project {shown(project_id)} has no video job")
 
 
 class PreconditionFailed(DomainError):
@@ -109,22 +127,6 @@ class NothingToUse(PreconditionFailed):
         fields = ", ".join(v.field for v in listed)
         super().__init__(reason, f"{fields}: {listed[0].description}")
         self.violations = listed
-
-
-class SceneNotFound(DomainError):
-    code = code_pb2.NOT_FOUND
-    reason = "SCENE_NOT_FOUND"
-
-    def __init__(self, project_id: str, index: int) -> None:
-        super().__init__(f"project {shown(project_id)} has no scene {index}")
-
-
-class VideoJobNotFound(DomainError):
-    code = code_pb2.NOT_FOUND
-    reason = "VIDEO_JOB_NOT_FOUND"
-
-    def __init__(self, project_id: str) -> None:
-        super().__init__(f"project {shown(project_id)} has no video job")
 
 
 class RenderAlreadyActive(DomainError):

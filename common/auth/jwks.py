@@ -20,6 +20,7 @@ import orjson
 
 from common.auth.errors import KeysUnavailable, Unauthenticated
 from common.auth.settings import secure_url
+from common.pooled_session import PooledSession
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class SigningKey:
     alg: str | None
 
 
-class JwksCache:
+class JwksCache(PooledSession):
     def __init__(
         self,
         *,
@@ -45,9 +46,9 @@ class JwksCache:
         max_age_s: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(aiohttp.ClientTimeout(total=timeout_s))
         self._issuer = issuer
         self._jwks_url = jwks_url
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._refresh_s = refresh_s
         self._max_age_s = max_age_s
         self._clock = clock
@@ -55,15 +56,6 @@ class JwksCache:
         self._fetched_at = 0.0
         self._attempted_at: float | None = None
         self._lock = asyncio.Lock()
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def key(self, kid: str | None) -> SigningKey:
         """The key a token's header names (by `kid`; without one, the only key)."""
@@ -138,9 +130,7 @@ class JwksCache:
         return url
 
     async def _get_json(self, url: str) -> Any:
-        if self._session is None:
-            raise RuntimeError("JwksCache.start() was not awaited")
-        async with self._session.get(url, allow_redirects=False) as resp:
+        async with self.session.get(url, allow_redirects=False) as resp:
             if resp.status != 200:
                 raise ValueError(f"{url} answered {resp.status}")
             body = await resp.content.read(MAX_DOCUMENT_BYTES + 1)

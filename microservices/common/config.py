@@ -2,13 +2,14 @@
 environment prefix (SCRIPT_SERVICE_, AUDIO_SERVICE_, IMAGE_SERVICE_, VIDEO_SERVICE_)."""
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from common.process_settings import ProcessSettings
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(ProcessSettings):
     # An empty variable (as in a copied .env.example) means "the default".
     model_config = SettingsConfigDict(
         extra="ignore", frozen=True, env_ignore_empty=True, populate_by_name=True
@@ -33,10 +34,6 @@ class ServiceSettings(BaseSettings):
     media_retention_days: int | None = Field(None, ge=1, validation_alias="MEDIA_RETENTION_DAYS")
     # The largest request body accepted.
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
-    shutdown_grace_s: float = Field(10.0, ge=0)
-    log_level: str = "INFO"
-    # json, text, or auto: text at a terminal, JSON lines otherwise.
-    log_format: Literal["auto", "json", "text"] = "auto"
 
     def base_url(self, port: int) -> str:
         """The public base URL, once the real port is known (port 0 picks one)."""

@@ -13,6 +13,7 @@ from typing import TypeVar
 import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
+from common.pooled_session import PooledSession
 from microservices.common.errors import ServiceError
 
 T = TypeVar("T")
@@ -20,24 +21,8 @@ T = TypeVar("T")
 BACKOFF = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
 
-class ProviderSession:
-    """One pooled aiohttp session to a provider, opened and closed with the app."""
-
-    def __init__(self, timeout: aiohttp.ClientTimeout) -> None:
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        assert self._session is not None, "start() the provider first"
-        return self._session
+# One pooled aiohttp session to a provider, opened and closed with the app.
+ProviderSession = PooledSession
 
 
 class Retry(Exception):

@@ -32,18 +32,10 @@ from orchestrator.store.mongo import codec
 from orchestrator.store.mongo import jobs as mongo_jobs
 from orchestrator.store.mongo.projects import COLLECTION
 from tests.contract.conftest import Backend
-from tests.fakes.projects import UNKNOWN_IDS, full_project, project, with_id
+from tests.fakes.projects import REQUESTED, UNKNOWN_IDS, full_project, project, with_id
 
 NOW = 1_764_410_400_000  # the fake clock's start: 2025-11-29T10:00:00Z, in ms
 LEASE = 30_000
-REQUESTED = VideoSettings(
-    resolution=pb.RESOLUTION_2160P,
-    fps=60,
-    template=pb.VIDEO_TEMPLATE_KEN_BURNS,
-    background_music=pb.BACKGROUND_MUSIC_CINEMATIC,
-    aspect_ratio=pb.ASPECT_RATIO_9_16,
-    subtitles=True,
-)
 PAYLOAD = {
     "title": "Été — ÉCOLE",
     "scenes": [{"prompt": "a lighthouse", "url": "https://cdn.example/1.png"}],

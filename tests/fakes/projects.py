@@ -57,19 +57,23 @@ def project(title: str = "A project", *, created_ms: int = 0, **fields: Any) -> 
     return Project(**values)
 
 
+# Render settings none of which is the default (a protobuf message: copied where it is used).
+REQUESTED = VideoSettings(
+    resolution=pb.RESOLUTION_2160P,
+    fps=60,
+    template=pb.VIDEO_TEMPLATE_KEN_BURNS,
+    background_music=pb.BACKGROUND_MUSIC_CINEMATIC,
+    aspect_ratio=pb.ASPECT_RATIO_9_16,
+    subtitles=True,
+)
+
+
 def video_job(**fields: Any) -> VideoJob:
     values: dict[str, Any] = dict(
         state=pb.VIDEO_JOB_STATE_FAILED,
         attempts=3,
         error="the renderer crashed",
-        requested=VideoSettings(
-            resolution=pb.RESOLUTION_2160P,
-            fps=60,
-            template=pb.VIDEO_TEMPLATE_KEN_BURNS,
-            background_music=pb.BACKGROUND_MUSIC_CINEMATIC,
-            aspect_ratio=pb.ASPECT_RATIO_9_16,
-            subtitles=True,
-        ),
+        requested=REQUESTED,
         create_time=at(5_001),
         update_time=at(9_999),
     )

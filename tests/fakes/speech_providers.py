@@ -22,11 +22,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import imageio_ffmpeg
 import orjson
 from aiohttp import web
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+from tests.fakes.ffmpeg_runs import FFMPEG, ffmpeg
+
 TONE_S_PER_CHAR = 0.04
 FREQUENCY = 220
 
@@ -50,28 +50,11 @@ class Scripted:
 
 async def tone_mp3(seconds: float, frequency: int = FREQUENCY) -> bytes:
     """A real MP3 of a sine `seconds` long, made by ffmpeg."""
-    process = await asyncio.create_subprocess_exec(
-        FFMPEG,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        f"sine=frequency={frequency}:duration={seconds:.3f}:sample_rate=44100",
-        "-c:a",
-        "libmp3lame",
-        "-b:a",
-        "64k",
-        "-f",
-        "mp3",
-        "-",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    out, _ = await ffmpeg(
+        *("-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi"),
+        *("-i", f"sine=frequency={frequency}:duration={seconds:.3f}:sample_rate=44100"),
+        *("-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3", "-"),
     )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err
     return out
 
 

@@ -16,7 +16,8 @@ from edge.app import create_app
 from edge.config import EdgeSettings
 from fakes.microservice import FakeService
 from orchestrator.config import OrchestratorSettings
-from orchestrator.server import Orchestrator, create_server
+from orchestrator.server import Orchestrator
+from tests.integration.running import running
 
 SERVICES = ("script", "audio", "image", "video")
 
@@ -58,12 +59,8 @@ async def orchestrator(tmp_path: Path, service: FakeService) -> AsyncIterator[Or
         video_poll_s=0.05,
         **{f"{name}_service_url": service.base_url for name in SERVICES},
     )
-    server = await create_server(settings)
-    await server.start()
-    try:
+    async with running(settings) as server:
         yield server
-    finally:
-        await server.stop(0)
 
 
 @pytest.fixture

@@ -3,9 +3,12 @@ the processes' log filter stamps it)."""
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import TypeVar
 
 from common.logs import ContextFilter
+
+H = TypeVar("H", bound=logging.Handler)
 
 
 class Callers(logging.Handler):
@@ -20,10 +23,15 @@ class Callers(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def callers_of(name: str, level: int = logging.DEBUG) -> AbstractContextManager[Callers]:
+    return listening(name, Callers(), level)
+
+
 @contextmanager
-def callers_of(name: str, level: int = logging.DEBUG) -> Iterator[Callers]:
+def listening(name: str, handler: H, level: int = logging.DEBUG) -> Iterator[H]:
+    """`handler` on logger `name`, which logs from `level` meanwhile."""
     logger = logging.getLogger(name)
-    handler, previous = Callers(), logger.level
+    previous = logger.level
     logger.setLevel(level)
     logger.addHandler(handler)
     try:

@@ -29,8 +29,9 @@ from edge.app import create_app
 from edge.config import EdgeSettings
 from fakes.microservice import FakeService
 from orchestrator.config import OrchestratorSettings
-from orchestrator.server import Orchestrator, create_server
+from orchestrator.server import Orchestrator
 from orchestrator.store.base import Store
+from tests.integration.callers import listening
 from tests.integration.helpers import (
     FRONTEND,
     SERVICES,
@@ -40,6 +41,7 @@ from tests.integration.helpers import (
     Fakes,
     RequestIds,
 )
+from tests.integration.running import running
 
 
 @pytest.fixture
@@ -59,12 +61,8 @@ async def orchestrator(
     tmp_path: Path, clock: FakeClock, store: Store | None
 ) -> AsyncIterator[Orchestrator]:
     settings = OrchestratorSettings(orchestrator_address="127.0.0.1:0", data_dir=tmp_path)
-    server = await create_server(settings, clock=clock, store=store)
-    await server.start()
-    try:
+    async with running(settings, clock, store) as server:
         yield server
-    finally:
-        await server.stop(0)
 
 
 class _TickAfterEachCall(grpc.aio.UnaryUnaryClientInterceptor):
@@ -129,16 +127,9 @@ def api(client: TestClient) -> Api:
 @pytest.fixture
 def rpc_request_ids() -> Iterator[RequestIds]:
     """The request ids the orchestrator's RPCs ran under."""
-    logger = logging.getLogger("orchestrator.rpc")
-    handler = RequestIds()
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)  # successful RPCs log at DEBUG
-    logger.addHandler(handler)
-    try:
+    # Successful RPCs log at DEBUG.
+    with listening("orchestrator.rpc", RequestIds(), logging.DEBUG) as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
 
 
 @pytest.fixture
@@ -168,9 +159,5 @@ async def stack(
         data_dir=tmp_path,
         **{**urls, **STACK_SETTINGS, **stack_settings},
     )
-    server = await create_server(settings)
-    await server.start()
-    try:
+    async with running(settings) as server:
         yield server
-    finally:
-        await server.stop(0)

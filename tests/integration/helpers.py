@@ -150,6 +150,21 @@ EVERYTHING: dict[str, Any] = {
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
+async def preflight(
+    client: TestClient, path: str, origin: str, method: str, headers: str
+) -> ClientResponse:
+    """A browser's CORS preflight for `method` on `path` from `origin`, asking to send
+    `headers` (comma-separated)."""
+    return await client.options(
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": headers,
+        },
+    )
+
+
 class Api:
     """The REST edge, through a real HTTP client; each helper asserts its happy answer."""
 

@@ -80,6 +80,22 @@ def dumps(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
+async def assert_refused(
+    api: Api,
+    sentinel: dict[str, Any],
+    method: str,
+    path: str,
+    body: bytes,
+    code: str,
+    fields: list[str] | None = None,
+) -> None:
+    """`body` sent to `path` (its {id}: the sentinel's) is a 400 `code` naming `fields`,
+    and nothing changes."""
+    async with nothing_changes(api, sentinel):
+        resp = await send(api.client, method, path.format(id=sentinel["id"]), body)
+        await assert_error(resp, 400, code, fields)
+
+
 # -- bodies that are not JSON -------------------------------------------------------------
 
 
@@ -99,9 +115,7 @@ def dumps(value: Any) -> bytes:
 async def test_a_body_that_is_not_valid_utf8_json_is_a_400(
     api: Api, sentinel: dict, method: str, path: str, raw: bytes
 ) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), raw)
-        await assert_error(resp, 400, "MALFORMED_JSON")
+    await assert_refused(api, sentinel, method, path, raw, "MALFORMED_JSON")
 
 
 # -- Content-Type ---------------------------------------------------------------------------
@@ -210,9 +224,7 @@ async def test_a_body_of_exactly_1_mib_is_read(api: Api) -> None:
 async def test_json_nested_100000_deep_is_a_400(
     api: Api, sentinel: dict, method: str, path: str, raw: bytes
 ) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), raw)
-        await assert_error(resp, 400, "MALFORMED_JSON")
+    await assert_refused(api, sentinel, method, path, raw, "MALFORMED_JSON")
 
 
 TEN_THOUSAND = 10_000
@@ -282,9 +294,7 @@ async def test_arrays_of_10000_items_are_a_400(
 async def test_dollar_prefixed_keys_are_a_400(
     api: Api, sentinel: dict, method: str, path: str, body: dict, field: str
 ) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), dumps(body))
-        await assert_error(resp, 400, "VALIDATION_ERROR", [field])
+    await assert_refused(api, sentinel, method, path, dumps(body), "VALIDATION_ERROR", [field])
 
 
 @pytest.mark.parametrize(
@@ -307,9 +317,7 @@ async def test_dollar_prefixed_keys_are_a_400(
 async def test_operator_objects_as_values_are_a_400(
     api: Api, sentinel: dict, method: str, path: str, body: dict, field: str
 ) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), dumps(body))
-        await assert_error(resp, 400, "VALIDATION_ERROR", [field])
+    await assert_refused(api, sentinel, method, path, dumps(body), "VALIDATION_ERROR", [field])
 
 
 @BY_BODY

@@ -23,10 +23,11 @@ from edge.app import create_app
 from edge.config import EdgeSettings
 from orchestrator import healthcheck
 from orchestrator.config import OrchestratorSettings
-from orchestrator.server import Orchestrator, create_server
+from orchestrator.server import Orchestrator
 from tests.fakes.identity import AUDIENCE, served
 from tests.integration.callers import Callers, callers_of
 from tests.integration.helpers import assert_error, rpc_failure
+from tests.integration.running import running
 
 CI_KEY = "ci-key-0123456789abcdef"
 EDGE_KEY = "edge-key-0123456789abcdef"
@@ -78,12 +79,8 @@ def serve(tmp_path: Path) -> Serve:
         settings = OrchestratorSettings(
             orchestrator_address="127.0.0.1:0", data_dir=tmp_path, metrics_port=0, **values
         )
-        server = await create_server(settings)
-        await server.start()
-        try:
+        async with running(settings) as server:
             yield server
-        finally:
-            await server.stop(0)
 
     return started
 

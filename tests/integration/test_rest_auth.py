@@ -16,7 +16,7 @@ from edge.config import EdgeSettings
 from orchestrator.server import Orchestrator
 from tests.fakes.identity import AUDIENCE, IdentityProvider, served
 from tests.integration.callers import Callers, callers_of
-from tests.integration.helpers import FRONTEND, assert_error
+from tests.integration.helpers import FRONTEND, assert_error, preflight
 from tests.integration.test_openapi import DOCUMENT, operations
 
 CI_KEY = "ci-key-0123456789abcdef"
@@ -153,14 +153,7 @@ async def test_health_metrics_and_docs_stay_open(client: TestClient, path: str) 
 
 
 async def test_a_preflight_needs_no_credential(client: TestClient) -> None:
-    resp = await client.options(
-        "/projects",
-        headers={
-            "Origin": FRONTEND,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization, content-type",
-        },
-    )
+    resp = await preflight(client, "/projects", FRONTEND, "POST", "authorization, content-type")
     assert resp.status == 200
     assert resp.headers["Access-Control-Allow-Origin"] == FRONTEND
     assert "AUTHORIZATION" in resp.headers["Access-Control-Allow-Headers"].upper()

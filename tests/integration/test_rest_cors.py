@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from edge.app import create_app
 from edge.config import EdgeSettings
-from tests.integration.helpers import FRONTEND, JSON_HEADERS, Api, RequestIds
+from tests.integration.helpers import FRONTEND, JSON_HEADERS, Api, RequestIds, preflight
 
 EVIL = "http://evil.example"
 EXPOSED = {"x-total-count", "link", "location", "x-request-id"}
@@ -55,13 +55,8 @@ async def project(api: Api) -> dict[str, Any]:
 async def test_preflight_from_the_frontend_is_allowed(
     client: TestClient, project: dict, path: str, method: str
 ) -> None:
-    resp = await client.options(
-        path.format(id=project["id"]),
-        headers={
-            "Origin": FRONTEND,
-            "Access-Control-Request-Method": method,
-            "Access-Control-Request-Headers": "content-type, x-request-id",
-        },
+    resp = await preflight(
+        client, path.format(id=project["id"]), FRONTEND, method, "content-type, x-request-id"
     )
     assert resp.status == 200, await resp.text()
     assert_cors_allowed(resp)
@@ -71,14 +66,7 @@ async def test_preflight_from_the_frontend_is_allowed(
 
 @pytest.mark.parametrize("origin", [EVIL, "null", FRONTEND + ".evil.example", "http://localhost"])
 async def test_preflight_from_another_origin_is_refused(client: TestClient, origin: str) -> None:
-    resp = await client.options(
-        "/projects",
-        headers={
-            "Origin": origin,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        },
-    )
+    resp = await preflight(client, "/projects", origin, "POST", "content-type")
     assert resp.status >= 400
     assert_no_cors(resp)
     assert "Access-Control-Allow-Methods" not in resp.headers

@@ -485,18 +485,19 @@ async def test_an_unknown_scene_calls_no_service(
 # -- writes that land while a service works ------------------------------------------------
 
 
-def slow_step(api: Api, fakes: Fakes, project_id: str, step: Step) -> asyncio.Task:
-    """The step, started; its service takes a while to answer."""
+async def slow_step(api: Api, fakes: Fakes, project_id: str, step: Step) -> asyncio.Task:
+    """The step, started and called its service, which takes a while to answer."""
     fakes[step.service].delay = 0.3
-    return asyncio.create_task(post(api, project_id, step.route))
+    running = asyncio.create_task(post(api, project_id, step.route))
+    await fakes[step.service].called()
+    return running
 
 
 @pytest.mark.parametrize("step", STEPS.values(), ids=str)
 async def test_a_step_keeps_what_was_written_meanwhile(
     api: Api, fakes: Fakes, project: dict, step: Step
 ) -> None:
-    running = slow_step(api, fakes, project["id"], step)
-    await fakes[step.service].called()
+    running = await slow_step(api, fakes, project["id"], step)
     resp = await api.client.patch(f"/projects/{project['id']}", json={"description": "Meanwhile"})
     assert resp.status == 200, await resp.text()
     resp = await running
@@ -508,8 +509,7 @@ async def test_a_step_keeps_what_was_written_meanwhile(
 async def test_a_project_deleted_while_its_service_works_stays_deleted(
     api: Api, fakes: Fakes, project: dict, step: Step
 ) -> None:
-    running = slow_step(api, fakes, project["id"], step)
-    await fakes[step.service].called()
+    running = await slow_step(api, fakes, project["id"], step)
     assert (await api.client.delete(f"/projects/{project['id']}")).status == 204
     await assert_error(await running, 404, "PROJECT_NOT_FOUND")
     assert await api.all() == []
@@ -518,8 +518,7 @@ async def test_a_project_deleted_while_its_service_works_stays_deleted(
 async def test_a_scene_cut_while_its_image_is_drawn_is_not_found(
     api: Api, fakes: Fakes, project: dict
 ) -> None:
-    running = slow_step(api, fakes, project["id"], STEPS["image"])  # scene 1 of 3
-    await fakes.image.called()
+    running = await slow_step(api, fakes, project["id"], STEPS["image"])  # scene 1 of 3
     resp = await api.client.patch(f"/projects/{project['id']}", json={"images": SCENES[:1]})
     assert resp.status == 200, await resp.text()
     await assert_error(await running, 404, "SCENE_NOT_FOUND")

@@ -7,7 +7,6 @@ import array
 import asyncio
 import hashlib
 import itertools
-import logging
 import math
 import operator
 import re
@@ -18,16 +17,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
-import imageio_ffmpeg
 import pytest
 
-from common.logs import ContextFilter
 from microservices.audio import speech
 from microservices.audio.app import create_app
 from microservices.audio.config import AudioSettings
 from microservices.audio.models import Language, VoiceId
 from microservices.audio.voices import LANGUAGES, VOICES, voice_for
+from tests.fakes.ffmpeg_runs import ffmpeg
 from tests.microservices.helpers_captions import assert_captions, fetch_captions
+from tests.microservices.helpers_logs import logged_for
 from tests.microservices.helpers_speech import (
     assert_error,
     fields_of,
@@ -35,7 +34,6 @@ from tests.microservices.helpers_speech import (
     service_process,
 )
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/audio/[0-9a-f]{32}\.mp3")
 VTT_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/captions/[0-9a-f]{32}\.vtt")
 
@@ -92,24 +90,9 @@ async def ffmpeg_duration(data: bytes, tmp_path: Path) -> float:
     """Decode the whole MP3 with ffmpeg; the duration it reports."""
     path = tmp_path / f"check-{hashlib.sha1(data).hexdigest()}.mp3"
     path.write_bytes(data)
-    process = await asyncio.create_subprocess_exec(
-        FFMPEG,
-        "-hide_banner",
-        "-nostdin",
-        "-v",
-        "info",
-        "-xerror",
-        "-i",
-        str(path),
-        "-f",
-        "null",
-        "-",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+    _, said = await ffmpeg(
+        *("-hide_banner", "-nostdin", "-v", "info", "-xerror", "-i", str(path), "-f", "null", "-")
     )
-    _, stderr = await process.communicate()
-    said = stderr.decode("utf-8", "replace")
-    assert process.returncode == 0, said
     assert "Audio: mp3" in said, said
     h, m, s = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", said).groups()
     return int(h) * 3600 + int(m) * 60 + float(s)
@@ -134,25 +117,10 @@ async def test_speaks_each_language_into_a_decodable_mp3(client, tmp_path, langu
 
 async def decoded(data: bytes, rate: int = 8000) -> array.array:
     """The MP3 decoded by ffmpeg to 16-bit mono PCM at `rate`."""
-    process = await asyncio.create_subprocess_exec(
-        FFMPEG,
-        "-v",
-        "error",
-        "-i",
-        "pipe:0",
-        "-f",
-        "s16le",
-        "-ac",
-        "1",
-        "-ar",
-        str(rate),
-        "-",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    pcm, _ = await ffmpeg(
+        *("-v", "error", "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"),
+        given=data,
     )
-    pcm, stderr = await process.communicate(data)
-    assert process.returncode == 0, stderr
     return array.array("h", pcm[: len(pcm) // 2 * 2])
 
 
@@ -457,12 +425,7 @@ async def test_healthz(client):
 
 
 async def test_log_lines_carry_the_forwarded_request_id(client, caplog):
-    caplog.handler.addFilter(ContextFilter())
-    caplog.set_level(logging.INFO)
-    rid = "req-audio-42"
-    response = await client.post("/generate", json=request(), headers={"X-Request-ID": rid})
-    assert response.status == 200
-    ours = [r for r in caplog.records if getattr(r, "request_id", None) == rid]
+    ours = await logged_for(client, caplog, request(), "req-audio-42")
     assert {"microservices.audio", "microservices.http"} <= {r.name for r in ours}
     assert any("spoke" in r.getMessage() for r in ours)
 

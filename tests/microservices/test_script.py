@@ -13,13 +13,13 @@ import orjson
 import pytest
 from aiohttp import web
 
-from common.logs import ContextFilter
 from microservices.script.app import create_app
 from microservices.script.config import ScriptSettings
 from microservices.script.models import Language, Style, UseCase
 from microservices.script.phrases import PHRASES, STYLES, USE_CASES
 from microservices.script.writer import count_words
 from tests.fakes.serving import served
+from tests.microservices.helpers_logs import logged_for
 from tests.microservices.helpers_speech import assert_error, fields_of, free_port, service_process
 
 LANGUAGES = typing.get_args(Language)
@@ -286,12 +286,7 @@ async def test_healthz(client):
 
 
 async def test_log_lines_carry_the_forwarded_request_id(client, caplog):
-    caplog.handler.addFilter(ContextFilter())
-    caplog.set_level(logging.INFO)
-    rid = "req-script-0123456789"
-    response = await client.post("/generate", json=request(), headers={"X-Request-ID": rid})
-    assert response.status == 200
-    ours = [r for r in caplog.records if getattr(r, "request_id", None) == rid]
+    ours = await logged_for(client, caplog, request(), "req-script-0123456789")
     names = {r.name for r in ours}
     assert {"microservices.script", "microservices.http"} <= names
     assert any("wrote" in r.getMessage() for r in ours)
