@@ -231,4 +231,5 @@ def project_json(p: Project) -> dict[str, Any]:
         "video_job": video_job_json(p.video_job) if p.HasField("video_job") else None,
         "created_at": rfc3339(p.create_time.seconds, p.create_time.nanos),
         "updated_at": rfc3339(p.update_time.seconds, p.update_time.nanos),
+        "revision": p.revision,
     }

@@ -96,6 +96,8 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> HttpError:
             violations = [Violation(v.field, v.description) for v in bad_request.field_violations]
     if code == StatusCode.UNKNOWN and reason == "UPSTREAM_ERROR":
         http_status = 502
+    elif code == StatusCode.FAILED_PRECONDITION and reason == "REVISION_MISMATCH":
+        http_status = 412  # If-Match named another revision than the project's
     else:
         http_status = HTTP_STATUS.get(code, 500)
     if reason is None:

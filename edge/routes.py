@@ -7,7 +7,7 @@ from edge.handlers import docs, generation, health, projects
 from edge.metrics import metrics
 
 # Headers the browser may read from our answers.
-EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID", "WWW-Authenticate")
+EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID", "WWW-Authenticate", "ETag")
 
 # Any id but an empty one or one with a slash, braces included (aiohttp's default
 # `{id}` refuses them): an unknown id is the orchestrator's 404, whatever its spelling.

@@ -20,6 +20,7 @@ from common.wire import MAX_REQUEST_ID, is_safe_request_id
 from orchestrator.errors import DomainError, status_of, to_status
 from orchestrator.metrics import RPC_SECONDS, RPCS
 from orchestrator.store.base import StoreError
+from orchestrator.store.revisions import RevisionError
 
 log = logging.getLogger("orchestrator.rpc")
 
@@ -46,7 +47,7 @@ def _wrap(method: str, behavior: Behavior) -> Behavior:
         code = "OK"
         try:
             return await behavior(request, context)
-        except (DomainError, StoreError) as exc:
+        except (DomainError, StoreError, RevisionError) as exc:
             code = code_pb2.Code.Name(status_of(exc)[0])
             if isinstance(exc, StoreError):
                 log.warning("%s failed: %s", method, exc)

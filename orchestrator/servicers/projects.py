@@ -87,13 +87,17 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         fields = mask_fields(request.update_mask.paths)
         patch = request.project
         clean_project(patch, fields)
-        return await projects.update_project(self.store, self.clock, patch.id, patch, fields)
+        expected = request.expected_revision if request.HasField("expected_revision") else None
+        return await projects.update_project(
+            self.store, self.clock, patch.id, patch, fields, expected
+        )
 
     async def DeleteProject(
         self, request: pb_service.DeleteProjectRequest, context: Context
     ) -> Empty:
         require("id", request.id)
-        await projects.delete_project(self.store, request.id)
+        expected = request.expected_revision if request.HasField("expected_revision") else None
+        await projects.delete_project(self.store, request.id, expected)
         return Empty()
 
     # -- generation ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from common import fields
 from orchestrator.store.jobs import Job
+from orchestrator.store.revisions import Change, ChangeLog
 
 # The fields a client may change; the rest (id, timestamps, video_job) are the server's.
 WRITABLE_FIELDS = fields.WRITABLE
@@ -77,9 +78,17 @@ class ProjectStore(Protocol):
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         """One page of the projects matching the query, and how many match in all."""
 
-    async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
+    async def update(
+        self,
+        project_id: str,
+        patch: Project,
+        paths: Sequence[str],
+        expected_revision: int | None = None,
+    ) -> Project | None:
         """Copy the top-level fields named by `paths` from `patch` (unset ones are cleared,
-        repeated ones replaced whole) and return the project after, or None when unknown."""
+        repeated ones replaced whole) and return the project after, or None when unknown.
+        With `expected_revision`, RevisionMismatch unless the project is at it (checked
+        in the same atomic write)."""
 
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
@@ -87,8 +96,9 @@ class ProjectStore(Protocol):
         """Replace images[index] alone, atomically, and return the project after; None
         when the project is unknown, IndexError when it has no scene `index`."""
 
-    async def delete(self, project_id: str) -> bool:
-        """Remove the project and its job; False when no project has that id."""
+    async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
+        """Remove the project and its job; False when no project has that id.
+        With `expected_revision`, RevisionMismatch unless the project is at it."""
 
 
 class JobStore(Protocol):
@@ -143,10 +153,13 @@ class Database(Protocol):
 
 class Store:
     """The one store the server, the services and the runner take: an adapter's project
-    part, job part and database, composed. The methods say what each part promises."""
+    part, job part, change log and database, composed. The methods say what each part
+    promises. Every write gives the project it changes a new revision (revisions.py)."""
 
-    def __init__(self, projects: ProjectStore, jobs: JobStore, db: Database) -> None:
-        self.projects, self.jobs, self.db = projects, jobs, db
+    def __init__(
+        self, projects: ProjectStore, jobs: JobStore, db: Database, changes: ChangeLog
+    ) -> None:
+        self.projects, self.jobs, self.db, self.changes = projects, jobs, db, changes
 
     # -- projects -------------------------------------------------------------------------
 
@@ -159,16 +172,22 @@ class Store:
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         return await self.projects.list(query)
 
-    async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
-        return await self.projects.update(project_id, patch, paths)
+    async def update(
+        self,
+        project_id: str,
+        patch: Project,
+        paths: Sequence[str],
+        expected_revision: int | None = None,
+    ) -> Project | None:
+        return await self.projects.update(project_id, patch, paths, expected_revision)
 
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
     ) -> Project | None:
         return await self.projects.update_scene(project_id, index, scene, update_time)
 
-    async def delete(self, project_id: str) -> bool:
-        return await self.projects.delete(project_id)
+    async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
+        return await self.projects.delete(project_id, expected_revision)
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -203,6 +222,14 @@ class Store:
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         return await self.jobs.count_jobs(states)
+
+    # -- the change log -------------------------------------------------------------------
+
+    async def current_revision(self) -> int:
+        return await self.changes.current_revision()
+
+    async def changes_after(self, revision: int, limit: int) -> Sequence[Change]:
+        return await self.changes.changes_after(revision, limit)
 
     # -- the database ---------------------------------------------------------------------
 

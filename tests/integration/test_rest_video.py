@@ -96,7 +96,8 @@ async def grew(state: str, before: float, within: float) -> None:
 
 
 def without_job(project: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in project.items() if k != "video_job"}
+    """The project's own fields: less its job, and the revision each job write bumps."""
+    return {k: v for k, v in project.items() if k not in ("video_job", "revision")}
 
 
 async def no_job(api: Api, stub: ProjectServiceStub, fakes: Fakes, project_id: str) -> None:
@@ -154,6 +155,7 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
 
     done = await settled_job(api, project["id"])
     assert done["updated_at"] != project["updated_at"]
+    assert done["revision"] > during["revision"] > project["revision"]
     base = fakes.video.base_url.rstrip("/")
     assert done == {
         **project,
@@ -172,6 +174,7 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
             "updated_at": done["video_job"]["updated_at"],
         },
         "updated_at": done["updated_at"],
+        "revision": done["revision"],
     }
 
     only_called(fakes, "video")

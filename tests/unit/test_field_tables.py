@@ -12,6 +12,7 @@ CONTRACT_FIELDS = {
     "script_style", "voice_id", "audio_speed", "audio_pitch", "audio_path", "image_style",
     "images", "resolution", "fps", "video_template_id", "background_music", "video_url",
     "thumbnail", "duration", "video_inspirations", "video_job", "created_at", "updated_at",
+    "revision",
 }  # fmt: skip
 
 

@@ -41,7 +41,7 @@ rendering it then finds its claim gone, and a queue_job that raced the delete re
 job it wrote when it no longer finds the project.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
@@ -168,9 +168,14 @@ class MongoJobs:
     """JobStore over the `video_jobs` collection; see base.py and store/jobs.py."""
 
     def __init__(
-        self, projects: AsyncIOMotorCollection, collection: AsyncIOMotorCollection
+        self,
+        projects: AsyncIOMotorCollection,
+        collection: AsyncIOMotorCollection,
+        touch: Callable[[str], Awaitable[None]],
     ) -> None:
-        self.projects, self.collection = projects, collection
+        # touch(project_id) gives the project a new revision after each write of its job
+        # (the job's view is part of the project): MongoProjects.touch.
+        self.projects, self.collection, self.touch = projects, collection, touch
 
     # -- finishing: the redo record --------------------------------------------------------
 
@@ -197,6 +202,7 @@ class MongoJobs:
                 },
                 {"$set": {"applied": True}},
             )
+        await self.touch(project_id)
         return True
 
     async def _recover(self) -> None:
@@ -228,6 +234,7 @@ class MongoJobs:
                 with translated_errors():
                     await self.collection.delete_one(by_id(project_id))
                 return None
+            await self.touch(project_id)
             return job
         raise StoreTimeout(f"the job of project {project_id} kept changing while queued")
 
@@ -300,12 +307,16 @@ class MongoJobs:
             written = await self.collection.update_one(
                 unchanged(before), {"$set": to_fields(after)}
             )
+        if written.matched_count:
+            await self.touch(before.id)
         return written.matched_count > 0
 
     async def _transition(self, claim: Job, after: Job) -> bool:
         """Write `after` if `claim` still holds the job."""
         with translated_errors():
             written = await self.collection.update_one(held(claim), {"$set": to_fields(after)})
+        if written.matched_count:
+            await self.touch(claim.id)
         return written.matched_count > 0
 
     async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:

@@ -16,8 +16,9 @@ from ai_studio.v1.project_pb2 import Project, VideoSettings
 from orchestrator.store import jobs
 from orchestrator.store.base import check_paths
 from orchestrator.store.jobs import ACTIVE, RECORD_FIELDS, STATE_LABELS, Job, JobActive
+from orchestrator.store.sqlite.changes import ChangeWriter
 from orchestrator.store.sqlite.connection import Connection, translated_errors
-from orchestrator.store.sqlite.projects import merge, read_doc, rewrite
+from orchestrator.store.sqlite.projects import merge, read_doc, rewrite, touch
 
 JOBS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS video_jobs (
@@ -57,7 +58,8 @@ def _read(conn: sqlite3.Connection, job_id: str) -> Job | None:
     )
 
 
-def _put(conn: sqlite3.Connection, job: Job) -> None:
+def _put(conn: sqlite3.Connection, log: ChangeWriter, job: Job) -> None:
+    """Write the job, and give its project (whose view it is) a new revision."""
     record = jobs.to_record(job)
     record["requested"] = job.requested.SerializeToString()
     record["payload"] = orjson.dumps(job.payload).decode()
@@ -66,13 +68,14 @@ def _put(conn: sqlite3.Connection, job: Job) -> None:
         f"INSERT OR REPLACE INTO video_jobs ({COLUMNS}, view) VALUES ({marks})",
         (job.id, *record.values(), job.view().SerializeToString()),
     )
+    touch(conn, log, job.id)
 
 
 class SqliteJobs:
     """JobStore over the `video_jobs` table; see base.py and store/jobs.py."""
 
-    def __init__(self, db: Connection) -> None:
-        self.db = db
+    def __init__(self, db: Connection, log: ChangeWriter) -> None:
+        self.db, self.log = db, log
 
     # -- on the writer thread -------------------------------------------------------
 
@@ -89,7 +92,7 @@ class SqliteJobs:
             if previous is not None and previous.state in ACTIVE:
                 raise JobActive(previous)
             job = jobs.new_job(project_id, requested, payload, now_ms, previous)
-            _put(conn, job)
+            _put(conn, self.log, job)
         return job
 
     def _claim(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
@@ -106,7 +109,7 @@ class SqliteJobs:
             if before is None:
                 return None
             job = jobs.claimed(before, owner, now_ms, lease_ms)
-            _put(conn, job)
+            _put(conn, self.log, job)
         return job
 
     def _transition(
@@ -123,7 +126,7 @@ class SqliteJobs:
                     return False
                 merge(patch, paths, project)
                 rewrite(conn, project)
-            _put(conn, after)
+            _put(conn, self.log, after)
         return True
 
     def _cancel(self, project_id: str, now_ms: int) -> Job | None:
@@ -132,7 +135,7 @@ class SqliteJobs:
             if job is None or job.state not in ACTIVE:
                 return job
             job = jobs.cancelled(job, now_ms)
-            _put(conn, job)
+            _put(conn, self.log, job)
         return job
 
     # -- the JobStore interface -----------------------------------------------------
