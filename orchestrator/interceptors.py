@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -25,6 +25,7 @@ from orchestrator.store.revisions import RevisionError
 log = logging.getLogger("orchestrator.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
+OWN_SERVICE = "/ai_studio.v1.ProjectService/"
 
 
 def _request_id(context: grpc.aio.ServicerContext) -> str:
@@ -70,6 +71,31 @@ def _wrap(method: str, behavior: Behavior) -> Behavior:
     return handle
 
 
+def _wrap_stream(method: str, behavior: Any) -> Any:
+    """The same for a server-streaming RPC (the watches): a failure before or between
+    messages becomes the status that ends the stream."""
+
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        token = request_id.set(_request_id(context))
+        code = "OK"
+        try:
+            async for message in behavior(request, context):
+                yield message
+        except (DomainError, StoreError, RevisionError) as exc:
+            code = code_pb2.Code.Name(status_of(exc)[0])
+            await context.abort_with_status(to_status(exc))
+        except Exception:
+            code = "INTERNAL"
+            log.exception("%s failed with an unexpected error", method)
+            await context.abort_with_status(to_status(Exception()))
+        finally:
+            RPCS.labels(method, code).inc()
+            log.log(logging.DEBUG if code == "OK" else logging.INFO, "%s %s", method, code)
+            request_id.reset(token)
+
+    return handle
+
+
 class ServerInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self) -> None:
         self._handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
@@ -86,13 +112,24 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         if cached is not None:
             return cached
         handler = await continuation(handler_call_details)
-        # Only unary-unary RPCs are ours; health watch and reflection streams pass through.
-        if handler is None or handler.unary_unary is None:
+        # Unary-unary RPCs and our watches are ours; the health service's watch and
+        # reflection's stream pass through.
+        if handler is None:
             return handler
-        wrapped = grpc.unary_unary_rpc_method_handler(
-            _wrap(method.rsplit("/", 1)[-1], handler.unary_unary),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        name = method.rsplit("/", 1)[-1]
+        if handler.unary_unary is not None:
+            wrapped = grpc.unary_unary_rpc_method_handler(
+                _wrap(name, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        elif handler.unary_stream is not None and method.startswith(OWN_SERVICE):
+            wrapped = grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(name, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        else:
+            return handler
         self._handlers[method] = wrapped
         return wrapped

@@ -14,6 +14,7 @@ from orchestrator.auth import AuthInterceptor, open_prefixes
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock, system_clock
 from orchestrator.config import OrchestratorSettings
+from orchestrator.feed import Feed
 from orchestrator.health import StoreWatcher
 from orchestrator.interceptors import ServerInterceptor
 from orchestrator.runner import JobRunner, RunnerPolicy
@@ -41,6 +42,7 @@ class Orchestrator:
     runner: JobRunner
     health: health.aio.HealthServicer
     watcher: StoreWatcher
+    feed: Feed
     port: int
     verifier: Verifier | None = None
 
@@ -48,6 +50,7 @@ class Orchestrator:
         if self.verifier is not None:
             await self.verifier.start()
         await self.clients.start()
+        await self.feed.start()
         await self.server.start()
         await self.watcher.start()
         self.runner.start()
@@ -57,6 +60,7 @@ class Orchestrator:
         """Refuse new RPCs, let in-flight ones finish within `grace`, then close the store."""
         await self.watcher.stop()
         await self.health.enter_graceful_shutdown()
+        await self.feed.stop()  # watch streams end cleanly rather than wait out the grace
         await asyncio.gather(self.server.stop(grace), self.runner.stop(grace))
         await self.clients.close()
         await self.store.close()
@@ -79,8 +83,9 @@ async def create_server(
         opened = open_prefixes(settings.grpc_auth_open_health, settings.grpc_auth_open_reflection)
         interceptors.insert(0, AuthInterceptor(verifier, opened))
     server = grpc.aio.server(interceptors=interceptors)
+    feed = Feed(store, settings.watch_poll_s)
     project_service_pb2_grpc.add_ProjectServiceServicer_to_server(
-        ProjectServicer(store, clients, clock, runner.wake), server
+        ProjectServicer(store, clients, clock, runner.wake, feed), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -98,7 +103,9 @@ async def create_server(
         port = server.add_insecure_port(settings.orchestrator_address)
     if not port and not settings.orchestrator_address.startswith("unix:"):
         raise OSError(f"cannot listen on {settings.orchestrator_address}")
-    return Orchestrator(server, store, clients, runner, health_servicer, watcher, port, verifier)
+    return Orchestrator(
+        server, store, clients, runner, health_servicer, watcher, feed, port, verifier
+    )
 
 
 def runner_policy(settings: OrchestratorSettings) -> RunnerPolicy:

@@ -2,7 +2,7 @@
 statuses by the interceptor (orchestrator/interceptors.py), so methods here just raise."""
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
+from orchestrator.feed import Feed
 from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
@@ -48,12 +49,18 @@ def _given(request: Message, names: dict[str, str], enums: dict[str, str]) -> di
 
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
     def __init__(
-        self, store: Store, clients: Clients, clock: Clock, wake_runner: Callable[[], None]
+        self,
+        store: Store,
+        clients: Clients,
+        clock: Clock,
+        wake_runner: Callable[[], None],
+        feed: Feed,
     ) -> None:
         self.store = store
         self.clients = clients
         self.clock = clock
         self.wake_runner = wake_runner
+        self.feed = feed
 
     # -- CRUD ----------------------------------------------------------------------------
 
@@ -223,3 +230,20 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
     ) -> VideoJob:
         require("id", request.id)
         return (await video.cancel_render(self.store, self.clock, request.id)).view()
+
+    # -- watches -------------------------------------------------------------------------
+
+    async def WatchProject(
+        self, request: pb_service.WatchProjectRequest, context: Context
+    ) -> AsyncIterator[pb_service.ProjectChange]:
+        require("id", request.id)
+        after = request.after_revision if request.HasField("after_revision") else None
+        async for change in self.feed.watch_one(request.id, after):
+            yield change
+
+    async def WatchProjects(
+        self, request: pb_service.WatchProjectsRequest, context: Context
+    ) -> AsyncIterator[pb_service.ProjectChange]:
+        after = request.after_revision if request.HasField("after_revision") else None
+        async for change in self.feed.watch_all(after):
+            yield change

@@ -7,7 +7,7 @@ Exceptions:
 """
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -160,11 +160,20 @@ class Store:
         self, projects: ProjectStore, jobs: JobStore, db: Database, changes: ChangeLog
     ) -> None:
         self.projects, self.jobs, self.db, self.changes = projects, jobs, db, changes
+        # Called after each write of this process (the change feed reads the log at once).
+        self.listeners: list[Callable[[], None]] = []
+
+    def _written(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     # -- projects -------------------------------------------------------------------------
 
     async def create(self, project: Project) -> Project:
-        return await self.projects.create(project)
+        try:
+            return await self.projects.create(project)
+        finally:
+            self._written()
 
     async def get(self, project_id: str) -> Project | None:
         return await self.projects.get(project_id)
@@ -179,46 +188,79 @@ class Store:
         paths: Sequence[str],
         expected_revision: int | None = None,
     ) -> Project | None:
-        return await self.projects.update(project_id, patch, paths, expected_revision)
+        try:
+            return await self.projects.update(project_id, patch, paths, expected_revision)
+        finally:
+            self._written()
 
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
     ) -> Project | None:
-        return await self.projects.update_scene(project_id, index, scene, update_time)
+        try:
+            return await self.projects.update_scene(project_id, index, scene, update_time)
+        finally:
+            self._written()
 
     async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
-        return await self.projects.delete(project_id, expected_revision)
+        try:
+            return await self.projects.delete(project_id, expected_revision)
+        finally:
+            self._written()
 
     # -- jobs -----------------------------------------------------------------------------
 
     async def queue_job(
         self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
     ) -> Job | None:
-        return await self.jobs.queue_job(project_id, requested, payload, now_ms)
+        try:
+            return await self.jobs.queue_job(project_id, requested, payload, now_ms)
+        finally:
+            self._written()
 
     async def get_job(self, project_id: str) -> Job | None:
         return await self.jobs.get_job(project_id)
 
     async def claim_job(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
-        return await self.jobs.claim_job(owner, now_ms, lease_ms)
+        try:
+            return await self.jobs.claim_job(owner, now_ms, lease_ms)
+        finally:
+            self._written()
 
     async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
-        return await self.jobs.renew_lease(job, until_ms, now_ms)
+        try:
+            return await self.jobs.renew_lease(job, until_ms, now_ms)
+        finally:
+            self._written()
 
     async def requeue_job(self, job: Job, due_ms: int, error: str, now_ms: int) -> bool:
-        return await self.jobs.requeue_job(job, due_ms, error, now_ms)
+        try:
+            return await self.jobs.requeue_job(job, due_ms, error, now_ms)
+        finally:
+            self._written()
 
     async def release_job(self, job: Job, now_ms: int) -> bool:
-        return await self.jobs.release_job(job, now_ms)
+        try:
+            return await self.jobs.release_job(job, now_ms)
+        finally:
+            self._written()
 
     async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
-        return await self.jobs.fail_job(job, error, now_ms)
+        try:
+            return await self.jobs.fail_job(job, error, now_ms)
+        finally:
+            self._written()
 
     async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
-        return await self.jobs.finish_job(job, patch, paths, now_ms)
+        try:
+            return await self.jobs.finish_job(job, patch, paths, now_ms)
+        finally:
+            self._written()
 
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
-        return await self.jobs.cancel_job(project_id, now_ms)
+        try:
+            return await self.jobs.cancel_job(project_id, now_ms)
+        finally:
+            self._written()
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         return await self.jobs.count_jobs(states)
