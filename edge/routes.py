@@ -3,7 +3,7 @@
 import aiohttp_cors
 from aiohttp import web
 
-from edge.handlers import docs, generation, health, projects
+from edge.handlers import docs, events, generation, health, projects
 from edge.metrics import metrics
 
 # Headers the browser may read from our answers.
@@ -24,6 +24,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_put(PROJECT, projects.update_project)
     app.router.add_patch(PROJECT, projects.update_project)
     app.router.add_delete(PROJECT, projects.delete_project)
+    app.router.add_get(f"{PROJECT}/events", events.project_events)
     app.router.add_post(f"{PROJECT}/generate-script", generation.generate_script)
     app.router.add_post(f"{PROJECT}/generate-audio", generation.generate_audio)
     app.router.add_post(f"{PROJECT}/generate-images", generation.generate_images)
