@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from microservices.common.media import Media
-from microservices.video import ffmpeg
+from microservices.video import ffmpeg, progress
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
 from microservices.video.fetch import Fetcher, prepare_image
@@ -70,6 +70,7 @@ class Renderer:
         started = time.perf_counter()
         workdir = Path(await asyncio.to_thread(self._new_workdir))
         try:
+            progress.stage("fetching")
             narration, images = await self.fetch(request, workdir)
             async with self.slots:
                 result = await self.render_files(request, narration, images, workdir)
@@ -178,7 +179,14 @@ class Renderer:
         )
         args = await asyncio.to_thread(self._write_inputs, job, images)
         try:
-            await ffmpeg.run(self.executable, args, ends - loop.time(), "render", cwd=workdir)
+            await ffmpeg.run(
+                self.executable,
+                args,
+                ends - loop.time(),
+                "render",
+                cwd=workdir,
+                on_progress=progress.encoding(timeline.duration),
+            )
         except ffmpeg.FfmpegFailed:
             raise RenderError(500, "RENDER_FAILED", "ffmpeg could not render the video") from None
         except ffmpeg.FfmpegTimeout:
