@@ -198,6 +198,8 @@ def video_job_json(job: pb.VideoJob) -> dict[str, Any]:
         },
         "created_at": rfc3339(job.create_time.seconds, job.create_time.nanos),
         "updated_at": rfc3339(job.update_time.seconds, job.update_time.nanos),
+        "progress": job.progress,
+        "stage": job.stage or None,
     }
 
 

@@ -116,4 +116,5 @@ def runner_policy(settings: OrchestratorSettings) -> RunnerPolicy:
         max_attempts=settings.video_max_attempts,
         retry_base_s=settings.video_retry_base_s,
         retry_max_s=settings.video_retry_max_s,
+        progress_s=settings.video_progress_s,
     )

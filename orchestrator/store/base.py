@@ -140,6 +140,10 @@ class JobStore(Protocol):
     async def count_jobs(self, states: Sequence[int]) -> int:
         """How many jobs are in these states (the queue depth)."""
 
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        """Show the progress (0-1) and stage of the claim's render on the job's view while
+        it renders (not a transition); False when the claim is no longer ours."""
+
 
 class Database(Protocol):
     """The connection both parts share."""
@@ -264,6 +268,12 @@ class Store:
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         return await self.jobs.count_jobs(states)
+
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        try:
+            return await self.jobs.report_progress(job, progress, stage, now_ms)
+        finally:
+            self._written()
 
     # -- the change log -------------------------------------------------------------------
 

@@ -144,6 +144,8 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
             "requested": requested,
             "created_at": job["created_at"],
             "updated_at": job["updated_at"],
+            "progress": 0.0,
+            "stage": None,
         },
     }
     assert TIMESTAMP.fullmatch(job["created_at"]) and TIMESTAMP.fullmatch(job["updated_at"])

@@ -81,6 +81,9 @@ JOB_INDEXES = [
 # On a project: the epoch of the render whose result it holds (see the module docstring).
 APPLIED_EPOCH = "video_job_epoch"
 
+# On a job: the epoch of the claim whose render's progress and stage it holds.
+PROGRESS_EPOCH = "progress_epoch"
+
 # How many unapplied results one claim_job applies before claiming.
 RECOVERY_BATCH = 100
 
@@ -145,7 +148,12 @@ def unchanged(job: Job) -> dict[str, Any]:
 def _view(document: Mapping[str, Any]) -> VideoJob:
     job = to_job({**document, "payload": {}})
     assert job is not None
-    return job.view()
+    view = job.view()
+    # The render's progress, while it renders, as its current claim reported it.
+    if job.state == RENDERING and document.get(PROGRESS_EPOCH) == job.epoch:
+        view.progress = float(document.get("progress") or 0.0)
+        view.stage = str(document.get("stage") or "")
+    return view
 
 
 async def job_view(collection: AsyncIOMotorCollection, project_id: str) -> VideoJob | None:
@@ -343,6 +351,16 @@ class MongoJobs:
         if document is None:
             return False
         return await self._apply(document)
+
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        with translated_errors():
+            written = await self.collection.update_one(
+                held(job),
+                {"$set": {"progress": progress, "stage": stage, PROGRESS_EPOCH: job.epoch}},
+            )
+        if written.matched_count:
+            await self.touch(job.id)
+        return written.matched_count > 0
 
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
         for _ in range(WRITE_TRIES):

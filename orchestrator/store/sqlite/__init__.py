@@ -11,6 +11,7 @@ from orchestrator.store.revisions import LOG_SIZE
 from orchestrator.store.sqlite.changes import CHANGES_SCHEMA, ChangeWriter, SqliteChanges
 from orchestrator.store.sqlite.connection import Connection
 from orchestrator.store.sqlite.jobs import JOBS_SCHEMA, SqliteJobs
+from orchestrator.store.sqlite.progress import PROGRESS_SCHEMA
 from orchestrator.store.sqlite.projects import PROJECTS_SCHEMA, SqliteProjects
 
 
@@ -22,7 +23,7 @@ class SqliteStore(Store):
         cache_mb: int = 64,
         change_log_size: int = LOG_SIZE,
     ) -> None:
-        schema = PROJECTS_SCHEMA + JOBS_SCHEMA + CHANGES_SCHEMA
+        schema = PROJECTS_SCHEMA + JOBS_SCHEMA + CHANGES_SCHEMA + PROGRESS_SCHEMA
         db = Connection(data_dir, schema, busy_timeout_ms, cache_mb)
         log = ChangeWriter(change_log_size)
         super().__init__(SqliteProjects(db, log), SqliteJobs(db, log), db, SqliteChanges(db))

@@ -18,6 +18,7 @@ from orchestrator.store.base import check_paths
 from orchestrator.store.jobs import ACTIVE, RECORD_FIELDS, STATE_LABELS, Job, JobActive
 from orchestrator.store.sqlite.changes import ChangeWriter
 from orchestrator.store.sqlite.connection import Connection, translated_errors
+from orchestrator.store.sqlite.progress import record, with_progress
 from orchestrator.store.sqlite.projects import merge, read_doc, rewrite, touch
 
 JOBS_SCHEMA = """
@@ -66,7 +67,7 @@ def _put(conn: sqlite3.Connection, log: ChangeWriter, job: Job) -> None:
     marks = ", ".join("?" * (len(RECORD_FIELDS) + 2))
     conn.execute(
         f"INSERT OR REPLACE INTO video_jobs ({COLUMNS}, view) VALUES ({marks})",
-        (job.id, *record.values(), job.view().SerializeToString()),
+        (job.id, *record.values(), with_progress(conn, job, job.view()).SerializeToString()),
     )
     touch(conn, log, job.id)
 
@@ -129,6 +130,15 @@ class SqliteJobs:
             _put(conn, self.log, after)
         return True
 
+    def _progress(self, claim: Job, progress: float, stage: str) -> bool:
+        with self.db.immediate() as conn:
+            stored = _read(conn, claim.id)
+            if stored is None or not jobs.holds(stored, claim):
+                return False
+            record(conn, claim, progress, stage)
+            _put(conn, self.log, stored)  # the view shows it; the project's revision moves
+        return True
+
     def _cancel(self, project_id: str, now_ms: int) -> Job | None:
         with self.db.immediate() as conn:
             job = _read(conn, project_id)
@@ -172,6 +182,9 @@ class SqliteJobs:
 
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
         return await self.db.write(self._cancel, project_id, now_ms)
+
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        return await self.db.write(self._progress, job, progress, stage)
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         marks = ", ".join("?" * len(states))
