@@ -6,6 +6,7 @@ from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from edge.cache import cached, forget, generation, remember
 from edge.codec import project_from_body, project_json
 from edge.conditional import etag, expected_revision, not_modified
 from edge.handlers.body import json_object
@@ -39,7 +40,10 @@ async def _current_revision(request: web.Request) -> int:
 
 
 async def get_project(request: web.Request) -> web.Response:
-    project = await _fetch(request)
+    project = cached(request, request.match_info["id"])
+    if project is None:
+        since = generation(request)
+        project = remember(request, await _fetch(request), since)
     if not_modified(request, project.revision):
         return web.Response(status=304, headers={"ETag": etag(project.revision)})
     return project_response(project)
@@ -48,7 +52,9 @@ async def get_project(request: web.Request) -> web.Response:
 async def create_project(request: web.Request) -> web.Response:
     project, _ = project_from_body(await json_object(request))
     message = pb_service.CreateProjectRequest(project=project)
+    since = generation(request)
     created = await request.app[PROJECTS].CreateProject(message, **_call_options(request))
+    remember(request, created, since)
     return project_response(created, 201, {"Location": f"/projects/{created.id}"})
 
 
@@ -60,9 +66,9 @@ async def update_project(request: web.Request) -> web.Response:
     expected = await expected_revision(request, lambda: _current_revision(request))
     if expected is not None:
         message.expected_revision = expected
-    return project_response(
-        await request.app[PROJECTS].UpdateProject(message, **_call_options(request))
-    )
+    since = generation(request)
+    updated = await request.app[PROJECTS].UpdateProject(message, **_call_options(request))
+    return project_response(remember(request, updated, since))
 
 
 async def delete_project(request: web.Request) -> web.Response:
@@ -71,4 +77,5 @@ async def delete_project(request: web.Request) -> web.Response:
     if expected is not None:
         message.expected_revision = expected
     await request.app[PROJECTS].DeleteProject(message, **_call_options(request))
+    forget(request, message.id)
     return web.Response(status=204)
