@@ -41,6 +41,17 @@ def _request_id(context: grpc.aio.ServicerContext) -> str:
 Behavior = Callable[[Any, Any], Any]
 
 
+def _failure(method: str, exc: Exception) -> tuple[str, grpc.Status]:
+    """The name of the code and the status a failed RPC ends with (logged when it is not
+    the caller's doing). Taken before aborting: abort_with_status raises."""
+    if isinstance(exc, DomainError | StoreError | RevisionError):
+        if isinstance(exc, StoreError):
+            log.warning("%s failed: %s", method, exc)
+        return code_pb2.Code.Name(status_of(exc)[0]), to_status(exc)
+    log.error("%s failed with an unexpected error", method, exc_info=exc)
+    return "INTERNAL", to_status(Exception())
+
+
 def _wrap(method: str, behavior: Behavior) -> Behavior:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         token = request_id.set(_request_id(context))
@@ -48,15 +59,9 @@ def _wrap(method: str, behavior: Behavior) -> Behavior:
         code = "OK"
         try:
             return await behavior(request, context)
-        except (DomainError, StoreError, RevisionError) as exc:
-            code = code_pb2.Code.Name(status_of(exc)[0])
-            if isinstance(exc, StoreError):
-                log.warning("%s failed: %s", method, exc)
-            await context.abort_with_status(to_status(exc))
-        except Exception:
-            code = "INTERNAL"
-            log.exception("%s failed with an unexpected error", method)
-            await context.abort_with_status(to_status(Exception()))
+        except Exception as exc:
+            code, status = _failure(method, exc)
+            await context.abort_with_status(status)
         finally:
             elapsed = time.perf_counter() - started
             RPCS.labels(method, code).inc()
@@ -81,13 +86,9 @@ def _wrap_stream(method: str, behavior: Any) -> Any:
         try:
             async for message in behavior(request, context):
                 yield message
-        except (DomainError, StoreError, RevisionError) as exc:
-            code = code_pb2.Code.Name(status_of(exc)[0])
-            await context.abort_with_status(to_status(exc))
-        except Exception:
-            code = "INTERNAL"
-            log.exception("%s failed with an unexpected error", method)
-            await context.abort_with_status(to_status(Exception()))
+        except Exception as exc:
+            code, status = _failure(method, exc)
+            await context.abort_with_status(status)
         finally:
             RPCS.labels(method, code).inc()
             log.log(logging.DEBUG if code == "OK" else logging.INFO, "%s %s", method, code)
