@@ -12,15 +12,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import generation, load, video_jobs
+from bench import cache, generation, load, video_jobs
 from bench.settings import BenchSettings
 
-ORDER = ("generation", "video_jobs", "load", "render")
+ORDER = ("generation", "video_jobs", "load", "render", "cache")
 TITLES = {
     "generation": "GENERATION OVERHEAD",
     "video_jobs": "VIDEO JOBS",
     "load": "LOAD TEST",
     "render": "VIDEO RENDER",
+    "cache": "EDGE CACHE",
 }
 
 
@@ -55,6 +56,7 @@ def _plan(settings: BenchSettings, workdir: Path, say) -> dict[str, Callable[[],
             if settings.render_seconds > 0 and settings.render_repeats > 0
             else None
         ),
+        "cache": (lambda: cache.measure(settings, workdir, say)) if settings.cache else None,
     }
 
 
@@ -100,6 +102,7 @@ REPORTS = {
     "video_jobs": video_jobs.report,
     "load": load.report,
     "render": _render_report,
+    "cache": cache.report,
 }
 
 

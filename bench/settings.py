@@ -41,6 +41,8 @@ class BenchSettings:
     load_warmup_s: float = 5.0
     render_seconds: float = 30.0
     render_repeats: int = 3
+    # The edge cache section: GET /projects/{id} with the cache on and off.
+    cache: bool = True
 
     @classmethod
     def from_env(cls) -> "BenchSettings":
@@ -57,4 +59,5 @@ class BenchSettings:
             load_warmup_s=_float("BENCH_LOAD_WARMUP", 5.0),
             render_seconds=_float("BENCH_RENDER_SECONDS", 30.0),
             render_repeats=_int("BENCH_RENDER_REPEATS", 3),
+            cache=os.environ.get("BENCH_CACHE", "1") not in ("", "0"),
         )
