@@ -9,8 +9,6 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from edge.errors import HttpError
-
 
 def etag(revision: int) -> str:
     return f'"{revision}"'
@@ -37,10 +35,10 @@ def _revision(tag: str) -> int | None:
     return None
 
 
-def mismatch() -> HttpError:
-    return HttpError(
-        412, "REVISION_MISMATCH", "the project has changed since the ETag given in If-Match"
-    )
+# A revision no project is ever at: an If-Match that can match nothing still goes to the
+# orchestrator, which validates the request first (a 400 before a 412) and then refuses
+# the revision (or answers 404 for an unknown project).
+NO_REVISION = -1
 
 
 async def expected_revision(
@@ -48,7 +46,7 @@ async def expected_revision(
 ) -> int | None:
     """The revision an If-Match asks a write to be made at; None without one (or with *).
     Several tags: the one that is the project's current revision, if any (`current`
-    reads it); the store still checks it atomically. No usable tag can match: 412."""
+    reads it); the store still checks it atomically. No usable tag: NO_REVISION (a 412)."""
     header = request.headers.get("If-Match")
     if header is None:
         return None
@@ -62,4 +60,4 @@ async def expected_revision(
         revision = await current()
         if revision in revisions:
             return revision
-    raise mismatch()
+    return NO_REVISION
