@@ -45,7 +45,13 @@ async def inputs(aiohttp_server, tmp_path: Path):
 
 
 async def test_a_renders_progress_is_answered_by_its_key(inputs, tmp_path: Path) -> None:
-    settings = VideoSettings(host="127.0.0.1", port=0, media_dir=tmp_path / "media")
+    settings = VideoSettings(
+        host="127.0.0.1",
+        port=0,
+        media_dir=tmp_path / "media",
+        # The inputs' server is on loopback, which the fetch policy trusts only when told.
+        fetch_trusted_origins=str(inputs.make_url("/").origin()),
+    )
     body = {
         "audio_path": str(inputs.make_url("/files/narration.mp3")),
         "images": [{"prompt": "a scene", "url": str(inputs.make_url("/files/scene.png"))}],
