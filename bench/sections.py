@@ -14,16 +14,17 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import generation, listing, load, video_jobs
+from bench import cache, generation, listing, load, video_jobs
 from bench.settings import BenchSettings
 
-ORDER = ("generation", "video_jobs", "load", "render", "listing")
+ORDER = ("generation", "video_jobs", "load", "render", "listing", "cache")
 TITLES = {
     "generation": "GENERATION OVERHEAD",
     "video_jobs": "VIDEO JOBS",
     "load": "LOAD TEST",
     "render": "VIDEO RENDER",
     "listing": "LIST QUERIES",
+    "cache": "EDGE CACHE",
 }
 
 
@@ -65,6 +66,7 @@ def _plan(settings: BenchSettings, workdir: Path, say) -> dict[str, Callable[[],
             if settings.list_sizes and settings.list_requests > 0
             else None
         ),
+        "cache": (lambda: cache.measure(settings, workdir, say)) if settings.cache else None,
     }
 
 
@@ -122,6 +124,7 @@ REPORTS = {
     "load": load.report,
     "render": _render_report,
     "listing": listing.report,
+    "cache": cache.report,
 }
 
 

@@ -46,6 +46,8 @@ class BenchSettings:
     list_sizes: tuple[int, ...] = (1000, 10000, 100000)
     list_requests: int = 100
     only: tuple[str, ...] = ()
+    # The edge cache section: GET /projects/{id} with the cache on and off.
+    cache: bool = True
 
     @classmethod
     def from_env(cls) -> "BenchSettings":
@@ -67,4 +69,5 @@ class BenchSettings:
             only=tuple(
                 name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
             ),
+            cache=os.environ.get("BENCH_CACHE", "1") not in ("", "0"),
         )

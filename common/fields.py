@@ -78,6 +78,7 @@ PROJECT_FIELDS = (
     Field("video_job", "server"),
     Field("create_time", "server", rest="created_at"),
     Field("update_time", "server", rest="updated_at"),
+    Field("revision", "server"),
 )
 
 BY_NAME = {f.name: f for f in PROJECT_FIELDS}

@@ -8,11 +8,13 @@ from grpc_health.v1.health_pb2_grpc import HealthStub
 
 from common.auth.verifier import Verifier
 from common.tls import open_channel
-from edge.auth import auth_middleware, channel_interceptors, verifier_context
+from edge.auth import auth_middleware, channel_interceptors, has_own_credential, verifier_context
+from edge.cache import ProjectCache, cache_ctx
 from edge.config import EdgeSettings
-from edge.keys import HEALTH, PROJECTS, SETTINGS
+from edge.keys import CACHE, EVENT_STREAMS, HEALTH, PROJECTS, SETTINGS
 from edge.middleware import middleware
 from edge.routes import setup_cors, setup_routes
+from edge.streams import EventStreams
 
 # Reconnect fast after the orchestrator restarts: gRPC's default backoff grows to 120 s,
 # and every request in that window would fail with a 503. Not "min_reconnect_backoff_ms":
@@ -49,9 +51,17 @@ def create_app(settings: EdgeSettings) -> web.Application:
         handler_args={"max_line_size": PARSER_MAX_LINE},
     )
     app[SETTINGS] = settings
+    app[EVENT_STREAMS] = EventStreams(settings.sse_max_streams, settings.sse_retry_after_s)
+    app.on_shutdown.append(app[EVENT_STREAMS].on_shutdown)
     if verifier is not None:
         app.cleanup_ctx.append(verifier_context(verifier))
     app.cleanup_ctx.append(_grpc_channel)
+    # The cache follows a stream of its own, which needs a credential of the edge's own
+    # when access is controlled (forwarded callers' credentials are per request).
+    caching = settings.edge_cache and has_own_credential(settings)
+    app[CACHE] = ProjectCache(settings.edge_cache_size) if caching else None
+    if caching:
+        app.cleanup_ctx.append(cache_ctx)  # after the channel: it follows a stream on it
     setup_routes(app)
     setup_cors(app, settings.origins)
     return app

@@ -92,18 +92,14 @@ def verifier_context(
     return lifecycle
 
 
-class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor):
-    """Adds `authorization` and `x-caller` to every call to the orchestrator."""
+class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+    """Adds `authorization` and `x-caller` to every call to the orchestrator (the watch
+    streams of the event streams and the cache included)."""
 
     def __init__(self, service_token: str) -> None:
         self._service = f"Bearer {service_token}" if service_token else None
 
-    async def intercept_unary_unary(
-        self,
-        continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
-        client_call_details: ClientCallDetails,
-        request: Any,
-    ) -> Any:
+    def _details(self, client_call_details: ClientCallDetails) -> ClientCallDetails:
         extra: list[tuple[str, str]] = []
         credential = self._service or forwarded.get()
         if credential:
@@ -111,16 +107,38 @@ class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor):
         who = caller.get()
         if who is not None:
             extra.append(("x-caller", UNSAFE.sub("?", who)[:128]))
-        if extra:
-            metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()), *extra)
-            client_call_details = ClientCallDetails(
-                method=client_call_details.method,
-                timeout=client_call_details.timeout,
-                metadata=metadata,
-                credentials=client_call_details.credentials,
-                wait_for_ready=client_call_details.wait_for_ready,
-            )
-        return await continuation(client_call_details, request)
+        if not extra:
+            return client_call_details
+        metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()), *extra)
+        return ClientCallDetails(
+            method=client_call_details.method,
+            timeout=client_call_details.timeout,
+            metadata=metadata,
+            credentials=client_call_details.credentials,
+            wait_for_ready=client_call_details.wait_for_ready,
+        )
+
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
+        client_call_details: ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        return await continuation(self._details(client_call_details), request)
+
+    async def intercept_unary_stream(
+        self,
+        continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
+        client_call_details: ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        return await continuation(self._details(client_call_details), request)
+
+
+def has_own_credential(settings: EdgeSettings) -> bool:
+    """Whether the edge can call the orchestrator for nobody in particular (its cache's
+    stream): with no access control, or with a credential of its own."""
+    return not settings.auth_on or bool(settings.orchestrator_token.get_secret_value())
 
 
 def channel_interceptors(settings: EdgeSettings) -> list[grpc.aio.ClientInterceptor]:

@@ -217,6 +217,8 @@ def video_job_json(job: pb.VideoJob) -> dict[str, Any]:
         },
         "created_at": rfc3339(job.create_time.seconds, job.create_time.nanos),
         "updated_at": rfc3339(job.update_time.seconds, job.update_time.nanos),
+        "progress": job.progress,
+        "stage": job.stage or None,
     }
 
 
@@ -253,4 +255,5 @@ def project_json(p: Project) -> dict[str, Any]:
         "video_job": video_job_json(p.video_job) if p.HasField("video_job") else None,
         "created_at": rfc3339(p.create_time.seconds, p.create_time.nanos),
         "updated_at": rfc3339(p.update_time.seconds, p.update_time.nanos),
+        "revision": p.revision,
     }

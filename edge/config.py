@@ -29,6 +29,16 @@ class EdgeSettings(AuthSettings, OrchestratorClientSettings, ProcessSettings):
     generation_timeout_s: float = Field(150.0, gt=0)
     # How long GET /readyz waits for the orchestrator's health check.
     ready_timeout_s: float = Field(1.0, gt=0)
+    # Server-Sent Events (GET /projects/{id}/events): how many streams one edge keeps open
+    # (past it: 503 with Retry-After, in seconds), and how often an idle stream gets a
+    # heartbeat comment.
+    sse_max_streams: int = Field(1000, ge=1)
+    sse_retry_after_s: int = Field(5, ge=1)
+    sse_heartbeat_s: float = Field(15.0, gt=0)
+    # The read cache of GET /projects/{id}, kept coherent by the orchestrator's change
+    # feed (WatchProjects): on or off, and how many projects it holds.
+    edge_cache: bool = True
+    edge_cache_size: int = Field(10_000, ge=1)
 
     @property
     def origins(self) -> list[str]:

@@ -41,6 +41,8 @@ REASON_STATUS = {
     # cannot speak): the client can change it, and errors[] names the field.
     (StatusCode.INVALID_ARGUMENT, "CONTENT_REFUSED"): 422,
     (StatusCode.INVALID_ARGUMENT, "PROMPT_REJECTED"): 422,
+    # If-Match named another revision than the project's.
+    (StatusCode.FAILED_PRECONDITION, "REVISION_MISMATCH"): 412,
 }
 
 # What to say when a status carries no ErrorInfo: it came from gRPC itself, not from

@@ -3,11 +3,11 @@
 import aiohttp_cors
 from aiohttp import web
 
-from edge.handlers import docs, generation, health, projects
+from edge.handlers import docs, events, generation, health, projects
 from edge.metrics import metrics
 
 # Headers the browser may read from our answers.
-EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID", "WWW-Authenticate")
+EXPOSED = ("X-Total-Count", "Link", "Location", "X-Request-ID", "WWW-Authenticate", "ETag")
 
 # Any id but an empty one or one with a slash, braces included (aiohttp's default
 # `{id}` refuses them): an unknown id is the orchestrator's 404, whatever its spelling.
@@ -24,6 +24,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_put(PROJECT, projects.update_project)
     app.router.add_patch(PROJECT, projects.update_project)
     app.router.add_delete(PROJECT, projects.delete_project)
+    app.router.add_get(f"{PROJECT}/events", events.project_events)
     app.router.add_post(f"{PROJECT}/generate-script", generation.generate_script)
     app.router.add_post(f"{PROJECT}/generate-audio", generation.generate_audio)
     app.router.add_post(f"{PROJECT}/generate-images", generation.generate_images)

@@ -45,6 +45,10 @@ class FakeService:
         self._arrival = asyncio.Event()
         self.app = web.Application(client_max_size=8 * 1024 * 1024)
         self.app.router.add_post("/{path:.*}", self._handle)
+        # The video service's progress of a render, by Idempotency-Key, as a test sets it
+        # ({progress, stage}); unknown keys are a 404. These reads are not recorded.
+        self.progress: dict[str, dict[str, Any]] = {}
+        self.app.router.add_get("/renders/{key}", self._progress)
 
     # -- what tests say -------------------------------------------------------------
 
@@ -102,6 +106,12 @@ class FakeService:
         if how.body is not None:
             return web.Response(status=status, body=how.body, headers=how.headers)
         return web.json_response({"error": "told to fail"}, status=status, headers=how.headers)
+
+    async def _progress(self, request: web.Request) -> web.Response:
+        report = self.progress.get(request.match_info["key"])
+        if report is None:
+            return web.json_response({"detail": "unknown render"}, status=404)
+        return web.json_response(report)
 
     def _url(self, kind: str, extension: str) -> str:
         return f"{self.base_url.rstrip('/')}/media/{kind}-{next(self._counter)}.{extension}"

@@ -74,6 +74,13 @@ class OrchestratorSettings(
     # callers without a credential.
     grpc_auth_open_health: bool = True
     grpc_auth_open_reflection: bool = True
+    # Live projects: how many recent changes the store's change log keeps (a watcher that
+    # fell further behind must re-list), and how often a watch reads the log for changes
+    # made by other orchestrators sharing the store (this process's own wake it at once).
+    change_log_size: int = Field(10_000, ge=100)
+    watch_poll_s: float = Field(0.05, gt=0)
+    # How often a render's progress is read from the video service and shown on its job.
+    video_progress_s: float = Field(1.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

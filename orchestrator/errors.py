@@ -19,6 +19,8 @@ Exceptions (the gRPC code and ErrorInfo reason each becomes):
         ├── UpstreamError        UNKNOWN            UPSTREAM_ERROR (an error or unusable answer)
         ├── UpstreamUnavailable  UNAVAILABLE        UPSTREAM_UNAVAILABLE (could not be reached)
         └── UpstreamTimeout      DEADLINE_EXCEEDED  UPSTREAM_TIMEOUT (did not answer in time)
+    RevisionMismatch         FAILED_PRECONDITION  REVISION_MISMATCH (metadata: expected, actual)
+    RevisionExpired          OUT_OF_RANGE       REVISION_EXPIRED (metadata: oldest): re-list
     StoreUnavailable         UNAVAILABLE        STORE_UNAVAILABLE
     StoreTimeout             DEADLINE_EXCEEDED  STORE_TIMEOUT
 Anything else is a bug: INTERNAL, INTERNAL, logged with its traceback.
@@ -33,6 +35,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from orchestrator.store.base import StoreTimeout, StoreUnavailable
+from orchestrator.store.revisions import RevisionExpired, RevisionMismatch
 
 DOMAIN = "ai_studio"
 
@@ -211,6 +214,15 @@ def status_of(exc: Exception) -> tuple[int, str, str]:
     """The code, reason and message an exception stands for."""
     if isinstance(exc, DomainError):
         return exc.code, exc.reason, exc.message
+    if isinstance(exc, RevisionMismatch):
+        message = f"the project is at revision {exc.actual}, not {exc.expected}"
+        return code_pb2.FAILED_PRECONDITION, "REVISION_MISMATCH", message
+    if isinstance(exc, RevisionExpired):
+        message = (
+            f"revision {exc.revision} is older than the change log keeps:"
+            " list the projects again, then watch from the revision they show"
+        )
+        return code_pb2.OUT_OF_RANGE, "REVISION_EXPIRED", message
     if isinstance(exc, StoreUnavailable):
         return code_pb2.UNAVAILABLE, "STORE_UNAVAILABLE", "the store is unavailable"
     if isinstance(exc, StoreTimeout):
@@ -222,6 +234,10 @@ def to_status(exc: Exception) -> grpc.Status:
     """The rich status a failed RPC answers with."""
     code, reason, message = status_of(exc)
     metadata = exc.metadata if isinstance(exc, DomainError) else {}
+    if isinstance(exc, RevisionMismatch):
+        metadata = {"expected": str(exc.expected), "actual": str(exc.actual)}
+    elif isinstance(exc, RevisionExpired):
+        metadata = {"oldest": str(exc.oldest)}
     info = error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)
     details = [_packed(info)]
     if isinstance(exc, InvalidArgument | InputURLRefused | NothingToUse | ContentRefused):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -23,10 +23,12 @@ from common.wire import MAX_REQUEST_ID, is_safe_request_id
 from orchestrator.errors import DomainError, InvalidArgument, Violation, status_of, to_status
 from orchestrator.metrics import RPC_SECONDS, RPCS
 from orchestrator.store.base import StoreError
+from orchestrator.store.revisions import RevisionError
 
 log = logging.getLogger("orchestrator.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
+OWN_SERVICE = "/ai_studio.v1.ProjectService/"
 
 
 def _request_id(context: grpc.aio.ServicerContext) -> str:
@@ -66,6 +68,17 @@ def _lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], A
     return deserialize
 
 
+def _failure(method: str, exc: Exception) -> tuple[str, grpc.Status]:
+    """The name of the code and the status a failed RPC ends with (logged when it is not
+    the caller's doing). Taken before aborting: abort_with_status raises."""
+    if isinstance(exc, DomainError | StoreError | RevisionError):
+        if isinstance(exc, StoreError):
+            log.warning("%s failed: %s", method, exc)
+        return code_pb2.Code.Name(status_of(exc)[0]), to_status(exc)
+    log.error("%s failed with an unexpected error", method, exc_info=exc)
+    return "INTERNAL", to_status(Exception())
+
+
 def _wrap(method: str, behavior: Behavior) -> Behavior:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         token = request_id.set(_request_id(context))
@@ -75,15 +88,9 @@ def _wrap(method: str, behavior: Behavior) -> Behavior:
             if request is UNDECODABLE:
                 raise InvalidArgument([Violation("request", NOT_A_MESSAGE)])
             return await behavior(request, context)
-        except (DomainError, StoreError) as exc:
-            code = code_pb2.Code.Name(status_of(exc)[0])
-            if isinstance(exc, StoreError):
-                log.warning("%s failed: %s", method, exc)
-            await context.abort_with_status(to_status(exc))
-        except Exception:
-            code = "INTERNAL"
-            log.exception("%s failed with an unexpected error", method)
-            await context.abort_with_status(to_status(Exception()))
+        except Exception as exc:
+            code, status = _failure(method, exc)
+            await context.abort_with_status(status)
         finally:
             elapsed = time.perf_counter() - started
             RPCS.labels(method, code).inc()
@@ -93,6 +100,29 @@ def _wrap(method: str, behavior: Behavior) -> Behavior:
             # (make bench). Failures stay at INFO; metrics count every RPC.
             log.log(logging.DEBUG if code == "OK" else logging.INFO,
                     "%s %s %.1fms", method, code, elapsed * 1000)  # fmt: skip
+            request_id.reset(token)
+
+    return handle
+
+
+def _wrap_stream(method: str, behavior: Any) -> Any:
+    """The same for a server-streaming RPC (the watches): a failure before or between
+    messages becomes the status that ends the stream."""
+
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        token = request_id.set(_request_id(context))
+        code = "OK"
+        try:
+            if request is UNDECODABLE:
+                raise InvalidArgument([Violation("request", NOT_A_MESSAGE)])
+            async for message in behavior(request, context):
+                yield message
+        except Exception as exc:
+            code, status = _failure(method, exc)
+            await context.abort_with_status(status)
+        finally:
+            RPCS.labels(method, code).inc()
+            log.log(logging.DEBUG if code == "OK" else logging.INFO, "%s %s", method, code)
             request_id.reset(token)
 
     return handle
@@ -114,13 +144,24 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         if cached is not None:
             return cached
         handler = await continuation(handler_call_details)
-        # Only unary-unary RPCs are ours; health watch and reflection streams pass through.
-        if handler is None or handler.unary_unary is None:
+        # Unary-unary RPCs and our watches are ours; the health service's watch and
+        # reflection's stream pass through.
+        if handler is None:
             return handler
-        wrapped = grpc.unary_unary_rpc_method_handler(
-            _wrap(method.rsplit("/", 1)[-1], handler.unary_unary),
-            request_deserializer=_lenient(handler.request_deserializer),
-            response_serializer=handler.response_serializer,
-        )
+        name = method.rsplit("/", 1)[-1]
+        if handler.unary_unary is not None:
+            wrapped = grpc.unary_unary_rpc_method_handler(
+                _wrap(name, handler.unary_unary),
+                request_deserializer=_lenient(handler.request_deserializer),
+                response_serializer=handler.response_serializer,
+            )
+        elif handler.unary_stream is not None and method.startswith(OWN_SERVICE):
+            wrapped = grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(name, handler.unary_stream),
+                request_deserializer=_lenient(handler.request_deserializer),
+                response_serializer=handler.response_serializer,
+            )
+        else:
+            return handler
         self._handlers[method] = wrapped
         return wrapped

@@ -49,6 +49,7 @@ class RunnerPolicy:
     max_attempts: int = 3
     retry_base_s: float = 2.0
     retry_max_s: float = 60.0
+    progress_s: float = 1.0  # how often a render's progress is read and shown
 
 
 def owner_id() -> str:
@@ -172,6 +173,7 @@ class JobRunner:
         render = asyncio.current_task()
         assert render is not None  # a job is rendered in a task of its own
         renewer = asyncio.create_task(self._keep_lease(job, render))
+        reporter = asyncio.create_task(self._report_progress(job))
         try:
             answer = await self.video.render(
                 job.payload, idempotency_key=job.idempotency_key, deadline=None
@@ -188,6 +190,7 @@ class JobRunner:
                 log.warning("job %s lost its claim: its result is dropped", job.id)
         finally:
             renewer.cancel()
+            reporter.cancel()
 
     async def _keep_lease(self, job: Job, render: asyncio.Task) -> None:
         lease_ms = round(self.policy.lease_s * 1000)
@@ -204,6 +207,26 @@ class JobRunner:
                 log.warning("job %s is no longer ours (deleted, cancelled or taken over)", job.id)
                 render.cancel()
                 return
+
+    async def _report_progress(self, job: Job) -> None:
+        """While the render runs, read its progress from the video service every
+        progress_s and show it on the job (so it flows through the change feed) when it
+        moved: at most one write per interval."""
+        shown: tuple[float, str] | None = None
+        while True:
+            await asyncio.sleep(self.policy.progress_s)
+            answer = await self.video.progress(job.idempotency_key)
+            if answer is None or (answer.progress, answer.stage) == shown:
+                continue
+            try:
+                if not await self.store.report_progress(
+                    job, answer.progress, answer.stage, self._now_ms()
+                ):
+                    return  # the claim is gone; the lease keeper cancels the render
+            except StoreError as exc:
+                log.warning("could not show the progress of job %s: %s", job.id, exc)
+                continue
+            shown = (answer.progress, answer.stage)
 
     async def _failed(self, job: Job, failure: UpstreamFailure) -> None:
         now = self._now_ms()

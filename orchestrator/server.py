@@ -14,6 +14,7 @@ from orchestrator.auth import AuthInterceptor, open_prefixes
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock, system_clock
 from orchestrator.config import OrchestratorSettings
+from orchestrator.feed import Feed
 from orchestrator.health import StoreWatcher
 from orchestrator.interceptors import ServerInterceptor
 from orchestrator.media_urls import media_origins
@@ -42,6 +43,7 @@ class Orchestrator:
     runner: JobRunner
     health: health.aio.HealthServicer
     watcher: StoreWatcher
+    feed: Feed
     port: int
     verifier: Verifier | None = None
 
@@ -49,6 +51,7 @@ class Orchestrator:
         if self.verifier is not None:
             await self.verifier.start()
         await self.clients.start()
+        await self.feed.start()
         await self.server.start()
         await self.watcher.start()
         self.runner.start()
@@ -58,6 +61,7 @@ class Orchestrator:
         """Refuse new RPCs, let in-flight ones finish within `grace`, then close the store."""
         await self.watcher.stop()
         await self.health.enter_graceful_shutdown()
+        await self.feed.stop()  # watch streams end cleanly rather than wait out the grace
         await asyncio.gather(self.server.stop(grace), self.runner.stop(grace))
         await self.clients.close()
         await self.store.close()
@@ -80,8 +84,10 @@ async def create_server(
         opened = open_prefixes(settings.grpc_auth_open_health, settings.grpc_auth_open_reflection)
         interceptors.insert(0, AuthInterceptor(verifier, opened))
     server = grpc.aio.server(interceptors=interceptors)
+    feed = Feed(store, settings.watch_poll_s)
     project_service_pb2_grpc.add_ProjectServiceServicer_to_server(
-        ProjectServicer(store, clients, clock, runner.wake, media_origins(settings)), server
+        ProjectServicer(store, clients, clock, runner.wake, feed, media_origins(settings)),
+        server,
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -99,7 +105,9 @@ async def create_server(
         port = server.add_insecure_port(settings.orchestrator_address)
     if not port and not settings.orchestrator_address.startswith("unix:"):
         raise OSError(f"cannot listen on {settings.orchestrator_address}")
-    return Orchestrator(server, store, clients, runner, health_servicer, watcher, port, verifier)
+    return Orchestrator(
+        server, store, clients, runner, health_servicer, watcher, feed, port, verifier
+    )
 
 
 def runner_policy(settings: OrchestratorSettings) -> RunnerPolicy:
@@ -110,4 +118,5 @@ def runner_policy(settings: OrchestratorSettings) -> RunnerPolicy:
         max_attempts=settings.video_max_attempts,
         retry_base_s=settings.video_retry_base_s,
         retry_max_s=settings.video_retry_max_s,
+        progress_s=settings.video_progress_s,
     )

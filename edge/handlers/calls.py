@@ -9,6 +9,7 @@ from aiohttp import web
 
 from common.logs import request_id
 from edge.codec import project_json
+from edge.conditional import etag
 
 JSON = "application/json"
 
@@ -21,6 +22,10 @@ def call_options(timeout: float) -> dict[str, Any]:
 def project_response(
     project: Project, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
+    """A project's JSON, with its revision as the ETag."""
     return web.Response(
-        status=status, body=orjson.dumps(project_json(project)), content_type=JSON, headers=headers
+        status=status,
+        body=orjson.dumps(project_json(project)),
+        content_type=JSON,
+        headers={**(headers or {}), "ETag": etag(project.revision)},
     )

@@ -7,6 +7,7 @@ import orjson
 from ai_studio.v1 import project_service_pb2 as pb_service
 from aiohttp import web
 
+from edge.cache import forget, generation, remember
 from edge.codec import (
     AUDIO_BODY,
     IMAGE_BODY,
@@ -31,15 +32,17 @@ def _options(request: web.Request) -> dict:
 async def generate_script(request: web.Request) -> web.Response:
     fields = step_fields(await json_object(request, optional=True), SCRIPT_BODY)
     message = pb_service.GenerateScriptRequest(id=request.match_info["id"], **fields)
-    return project_response(
-        await request.app[PROJECTS].GenerateScript(message, **_options(request))
-    )
+    since = generation(request)
+    reply = await request.app[PROJECTS].GenerateScript(message, **_options(request))
+    return project_response(remember(request, reply, since))
 
 
 async def generate_audio(request: web.Request) -> web.Response:
     fields = step_fields(await json_object(request, optional=True), AUDIO_BODY)
     message = pb_service.GenerateAudioRequest(id=request.match_info["id"], **fields)
-    return project_response(await request.app[PROJECTS].GenerateAudio(message, **_options(request)))
+    since = generation(request)
+    reply = await request.app[PROJECTS].GenerateAudio(message, **_options(request))
+    return project_response(remember(request, reply, since))
 
 
 async def generate_images(request: web.Request) -> web.Response:
@@ -47,9 +50,9 @@ async def generate_images(request: web.Request) -> web.Response:
     if "images" in fields:
         fields["images"] = pb_service.SceneList(scenes=fields["images"])
     message = pb_service.GenerateImagesRequest(id=request.match_info["id"], **fields)
-    return project_response(
-        await request.app[PROJECTS].GenerateImages(message, **_options(request))
-    )
+    since = generation(request)
+    reply = await request.app[PROJECTS].GenerateImages(message, **_options(request))
+    return project_response(remember(request, reply, since))
 
 
 def _scene_index(text: str) -> int:
@@ -66,6 +69,7 @@ async def generate_image(request: web.Request) -> web.Response:
         id=request.match_info["id"], scene_index=index, **fields
     )
     reply = await request.app[PROJECTS].GenerateImage(message, **_options(request))
+    forget(request, message.id)  # no project in the answer: the next read fetches it
     body = {"image_url": reply.image_url, "scene_index": reply.scene_index}
     return web.Response(body=orjson.dumps(body), content_type=JSON)
 
@@ -77,6 +81,7 @@ async def generate_video(request: web.Request) -> web.Response:
     # Queueing is quick, whatever the render takes: the CRUD deadline applies.
     options = call_options(request.app[SETTINGS].grpc_timeout_s)
     job = await request.app[PROJECTS].GenerateVideo(message, **options)
+    forget(request, project_id)
     body = {
         "message": "Video generation started",
         "status": "processing",

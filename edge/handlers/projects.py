@@ -2,10 +2,13 @@
 
 import orjson
 from ai_studio.v1 import project_service_pb2 as pb_service
+from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from edge.cache import cached, forget, generation, remember
 from edge.codec import project_from_body, project_json
+from edge.conditional import etag, expected_revision, not_modified
 from edge.handlers.body import json_object
 from edge.handlers.calls import JSON, call_options, project_response
 from edge.keys import PROJECTS, SETTINGS
@@ -30,17 +33,32 @@ async def list_projects(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type=JSON, headers=headers)
 
 
-async def get_project(request: web.Request) -> web.Response:
+async def _fetch(request: web.Request) -> Project:
     message = pb_service.GetProjectRequest(id=request.match_info["id"])
-    return project_response(
-        await request.app[PROJECTS].GetProject(message, **_call_options(request))
-    )
+    project: Project = await request.app[PROJECTS].GetProject(message, **_call_options(request))
+    return project
+
+
+async def _current_revision(request: web.Request) -> int:
+    return (await _fetch(request)).revision
+
+
+async def get_project(request: web.Request) -> web.Response:
+    project = cached(request, request.match_info["id"])
+    if project is None:
+        since = generation(request)
+        project = remember(request, await _fetch(request), since)
+    if not_modified(request, project.revision):
+        return web.Response(status=304, headers={"ETag": etag(project.revision)})
+    return project_response(project)
 
 
 async def create_project(request: web.Request) -> web.Response:
     project, _ = project_from_body(await json_object(request))
     message = pb_service.CreateProjectRequest(project=project)
+    since = generation(request)
     created = await request.app[PROJECTS].CreateProject(message, **_call_options(request))
+    remember(request, created, since)
     return project_response(created, 201, {"Location": f"/projects/{created.id}"})
 
 
@@ -49,12 +67,19 @@ async def update_project(request: web.Request) -> web.Response:
     project, fields = project_from_body(await json_object(request))
     project.id = request.match_info["id"]
     message = pb_service.UpdateProjectRequest(project=project, update_mask=FieldMask(paths=fields))
-    return project_response(
-        await request.app[PROJECTS].UpdateProject(message, **_call_options(request))
-    )
+    expected = await expected_revision(request, lambda: _current_revision(request))
+    if expected is not None:
+        message.expected_revision = expected
+    since = generation(request)
+    updated = await request.app[PROJECTS].UpdateProject(message, **_call_options(request))
+    return project_response(remember(request, updated, since))
 
 
 async def delete_project(request: web.Request) -> web.Response:
     message = pb_service.DeleteProjectRequest(id=request.match_info["id"])
+    expected = await expected_revision(request, lambda: _current_revision(request))
+    if expected is not None:
+        message.expected_revision = expected
     await request.app[PROJECTS].DeleteProject(message, **_call_options(request))
+    forget(request, message.id)
     return web.Response(status=204)

@@ -16,6 +16,7 @@ from microservices.video.errors import RenderError
 from microservices.video.fetch import refuse_url
 from microservices.video.idempotency import Renders, check_key
 from microservices.video.models import RenderRequest
+from microservices.video.progress import REPORTS, Reports, render_progress
 from microservices.video.render import Renderer
 
 log = logging.getLogger("microservices.video")
@@ -60,9 +61,12 @@ async def render(request: web.Request) -> web.Response:
             # which checks the URL then.)
             if media.key_of(url) is None:
                 refuse_url(policy, url, field)
+        report = request.app[REPORTS].start(key) if key else None
         result = await request.app[RENDERS].run(body, key)
     except RenderError as exc:
         raise ServiceError(exc.status, exc.code, exc.detail) from None
+    if report is not None:
+        report.set("done", 1.0)
     return json_response(
         {
             "url": media.url(result.video),
@@ -79,4 +83,6 @@ def create_app(
     app[MAKE_FETCHER] = make_fetcher
     app.cleanup_ctx.append(resources_ctx)
     app.router.add_post("/render", render)
+    app[REPORTS] = Reports()
+    app.router.add_get("/renders/{key}", render_progress)
     return app

@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -53,6 +53,15 @@ async def _drain(stream: asyncio.StreamReader, tail: deque[str]) -> None:
         tail.append(line.decode("utf-8", "replace").rstrip())
 
 
+async def _follow(stream: asyncio.StreamReader, on_progress: Callable[[float], None]) -> None:
+    """Read `-progress pipe:1` (key=value lines) and report the seconds encoded so far.
+    out_time_us (out_time_ms, despite its name, is microseconds too) may be N/A."""
+    while line := await stream.readline():
+        key, _, value = line.decode("ascii", "replace").strip().partition("=")
+        if key in ("out_time_us", "out_time_ms") and value.isdigit():
+            on_progress(int(value) / 1_000_000)
+
+
 async def run(
     executable: str,
     args: list[str],
@@ -60,21 +69,25 @@ async def run(
     what: str,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> None:
     """Run `executable` with `args` (in directory `cwd`, with `env` added to this
-    process's environment) to completion within `timeout_s` s.
+    process's environment) to completion within `timeout_s` s; with `on_progress`, tell it
+    the seconds of output written as ffmpeg reports them.
 
     Raises FfmpegTimeout (after killing it) or FfmpegFailed (non-zero exit, with the end
     of its stderr); on cancellation kills it and re-raises."""
     if timeout_s <= 0:
         raise FfmpegTimeout(f"no time was left to {what}")
     started = time.perf_counter()
+    following = ("-progress", "pipe:1") if on_progress else ()
     process = await asyncio.create_subprocess_exec(
         executable,
         *BASE_ARGS,
+        *following,
         *args,
         stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE if on_progress else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         cwd=cwd,
         env={**os.environ, **env} if env else None,
@@ -84,6 +97,10 @@ async def run(
     tail: deque[str] = deque(maxlen=20)
     assert process.stderr is not None
     drain = asyncio.create_task(_drain(process.stderr, tail))
+    if on_progress is not None:
+        assert process.stdout is not None
+        follow = asyncio.create_task(_follow(process.stdout, on_progress))
+        drain = asyncio.create_task(_both(drain, follow))
     try:
         async with asyncio.timeout(timeout_s):
             await process.wait()
@@ -102,6 +119,15 @@ async def run(
         log.error("ffmpeg failed to %s (exit %s): %s", what, process.returncode, " | ".join(tail))
         raise FfmpegFailed(process.returncode or -1, " | ".join(tail))
     log.info("ffmpeg did %s in %.2f s", what, elapsed)
+
+
+async def _both(first: asyncio.Task[None], second: asyncio.Task[None]) -> None:
+    """Both readers as one task: cancelled together, awaited together."""
+    try:
+        await asyncio.gather(first, second)
+    finally:
+        first.cancel()
+        second.cancel()
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from microservices.common.fetch import Fetcher
 from microservices.common.media import MediaStore
-from microservices.video import ffmpeg, subtitles
+from microservices.video import ffmpeg, progress, subtitles
 from microservices.video.captions import CaptionsInvalid, Cue, parse
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
@@ -85,6 +85,7 @@ class Renderer:
         started = time.perf_counter()
         workdir = Path(await asyncio.to_thread(self._new_workdir))
         try:
+            progress.stage("fetching")
             narration, images, captions = await self.fetch(request, workdir)
             cues = await asyncio.to_thread(_read_captions, captions) if captions else None
             async with self.slots:
@@ -247,6 +248,7 @@ class Renderer:
                 "render",
                 cwd=workdir,
                 env=burned.environment() if burned else None,
+                on_progress=progress.encoding(timeline.duration),
             )
         except ffmpeg.FfmpegFailed:
             raise RenderError(500, "RENDER_FAILED", "ffmpeg could not render the video") from None

@@ -2,7 +2,7 @@
 statuses by the interceptor (orchestrator/interceptors.py), so methods here just raise."""
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -16,6 +16,7 @@ from common.origins import Origin
 from orchestrator import paging
 from orchestrator.clients import Clients
 from orchestrator.clock import Clock
+from orchestrator.feed import Feed
 from orchestrator.listing import list_query
 from orchestrator.services import generation, projects, video
 from orchestrator.store.base import WRITABLE_FIELDS, Store
@@ -56,6 +57,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         clients: Clients,
         clock: Clock,
         wake_runner: Callable[[], None],
+        feed: Feed,
         media_origins: frozenset[Origin] = frozenset(),
     ) -> None:
         self.store = store
@@ -63,6 +65,7 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         self.clock = clock
         self.wake_runner = wake_runner
         self.media_origins = media_origins
+        self.feed = feed
 
     # -- CRUD ----------------------------------------------------------------------------
 
@@ -96,13 +99,17 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
         fields = mask_fields(request.update_mask.paths)
         patch = request.project
         clean_project(patch, fields)
-        return await projects.update_project(self.store, self.clock, patch.id, patch, fields)
+        expected = request.expected_revision if request.HasField("expected_revision") else None
+        return await projects.update_project(
+            self.store, self.clock, patch.id, patch, fields, expected
+        )
 
     async def DeleteProject(
         self, request: pb_service.DeleteProjectRequest, context: Context
     ) -> Empty:
         require("id", request.id)
-        await projects.delete_project(self.store, request.id)
+        expected = request.expected_revision if request.HasField("expected_revision") else None
+        await projects.delete_project(self.store, request.id, expected)
         return Empty()
 
     # -- generation ----------------------------------------------------------------------
@@ -244,3 +251,20 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
     ) -> VideoJob:
         require("id", request.id)
         return (await video.cancel_render(self.store, self.clock, request.id)).view()
+
+    # -- watches -------------------------------------------------------------------------
+
+    async def WatchProject(
+        self, request: pb_service.WatchProjectRequest, context: Context
+    ) -> AsyncIterator[pb_service.ProjectChange]:
+        require("id", request.id)
+        after = request.after_revision if request.HasField("after_revision") else None
+        async for change in self.feed.watch_one(request.id, after):
+            yield change
+
+    async def WatchProjects(
+        self, request: pb_service.WatchProjectsRequest, context: Context
+    ) -> AsyncIterator[pb_service.ProjectChange]:
+        after = request.after_revision if request.HasField("after_revision") else None
+        async for change in self.feed.watch_all(after):
+            yield change

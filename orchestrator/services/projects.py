@@ -8,6 +8,7 @@ from common import fields
 from orchestrator.clock import Clock, stamp
 from orchestrator.errors import ProjectNotFound
 from orchestrator.store.base import ProjectQuery, Store
+from orchestrator.store.revisions import check_expected
 
 # The contract's defaults. Merging a request onto them fills exactly its gaps: enums
 # have no valid zero, and the numbers whose zero is invalid (speeds, fps) have presence,
@@ -42,15 +43,22 @@ async def list_projects(store: Store, query: ProjectQuery) -> tuple[list[Project
 
 
 async def update_project(
-    store: Store, clock: Clock, project_id: str, patch: Project, paths: Sequence[str]
+    store: Store,
+    clock: Clock,
+    project_id: str,
+    patch: Project,
+    paths: Sequence[str],
+    expected_revision: int | None = None,
 ) -> Project:
     if not paths:
         # Nothing to change: answer the project as it is, as a JSON Server PATCH {} does.
-        return await get_project(store, project_id)
+        project = await get_project(store, project_id)
+        check_expected(project_id, expected_revision, project.revision)
+        return project
     if "audio_path" in paths and "captions_url" not in paths:
         paths = await _with_captions_reset(store, project_id, patch, paths)
     stamp(patch.update_time, clock)
-    updated = await store.update(project_id, patch, [*paths, "update_time"])
+    updated = await store.update(project_id, patch, [*paths, "update_time"], expected_revision)
     if updated is None:
         raise ProjectNotFound(project_id)
     return updated
@@ -73,6 +81,8 @@ async def _with_captions_reset(
     return [*paths, "captions_url"]
 
 
-async def delete_project(store: Store, project_id: str) -> None:
-    if not await store.delete(project_id):
+async def delete_project(
+    store: Store, project_id: str, expected_revision: int | None = None
+) -> None:
+    if not await store.delete(project_id, expected_revision):
         raise ProjectNotFound(project_id)

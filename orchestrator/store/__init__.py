@@ -11,7 +11,9 @@ async def open_store(settings: OrchestratorSettings) -> Store:
         from orchestrator.store.mongo import MongoStore
 
         store = MongoStore.from_url(
-            settings.database_url, timeout_ms=int(settings.store_timeout_s * 1000)
+            settings.database_url,
+            timeout_ms=int(settings.store_timeout_s * 1000),
+            change_log_size=settings.change_log_size,
         )
         await store.setup()
         return store
@@ -21,4 +23,5 @@ async def open_store(settings: OrchestratorSettings) -> Store:
         settings.data_dir,
         busy_timeout_ms=int(settings.store_timeout_s * 1000),
         cache_mb=settings.sqlite_cache_mb,
+        change_log_size=settings.change_log_size,
     )

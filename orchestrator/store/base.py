@@ -7,7 +7,7 @@ Exceptions:
 """
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -16,6 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from common import fields
 from orchestrator.store.jobs import Job
+from orchestrator.store.revisions import Change, ChangeLog
 
 # The fields a client may change; the rest (id, timestamps, video_job) are the server's.
 WRITABLE_FIELDS = fields.WRITABLE
@@ -108,9 +109,17 @@ class ProjectStore(Protocol):
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         """One page of the projects matching the query, and how many match in all."""
 
-    async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
+    async def update(
+        self,
+        project_id: str,
+        patch: Project,
+        paths: Sequence[str],
+        expected_revision: int | None = None,
+    ) -> Project | None:
         """Copy the top-level fields named by `paths` from `patch` (unset ones are cleared,
-        repeated ones replaced whole) and return the project after, or None when unknown."""
+        repeated ones replaced whole) and return the project after, or None when unknown.
+        With `expected_revision`, RevisionMismatch unless the project is at it (checked
+        in the same atomic write)."""
 
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
@@ -118,8 +127,9 @@ class ProjectStore(Protocol):
         """Replace images[index] alone, atomically, and return the project after; None
         when the project is unknown, IndexError when it has no scene `index`."""
 
-    async def delete(self, project_id: str) -> bool:
-        """Remove the project and its job; False when no project has that id."""
+    async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
+        """Remove the project and its job; False when no project has that id.
+        With `expected_revision`, RevisionMismatch unless the project is at it."""
 
 
 class JobStore(Protocol):
@@ -161,6 +171,10 @@ class JobStore(Protocol):
     async def count_jobs(self, states: Sequence[int]) -> int:
         """How many jobs are in these states (the queue depth)."""
 
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        """Show the progress (0-1) and stage of the claim's render on the job's view while
+        it renders (not a transition); False when the claim is no longer ours."""
+
 
 class Database(Protocol):
     """The connection both parts share."""
@@ -174,15 +188,27 @@ class Database(Protocol):
 
 class Store:
     """The one store the server, the services and the runner take: an adapter's project
-    part, job part and database, composed. The methods say what each part promises."""
+    part, job part, change log and database, composed. The methods say what each part
+    promises. Every write gives the project it changes a new revision (revisions.py)."""
 
-    def __init__(self, projects: ProjectStore, jobs: JobStore, db: Database) -> None:
-        self.projects, self.jobs, self.db = projects, jobs, db
+    def __init__(
+        self, projects: ProjectStore, jobs: JobStore, db: Database, changes: ChangeLog
+    ) -> None:
+        self.projects, self.jobs, self.db, self.changes = projects, jobs, db, changes
+        # Called after each write of this process (the change feed reads the log at once).
+        self.listeners: list[Callable[[], None]] = []
+
+    def _written(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     # -- projects -------------------------------------------------------------------------
 
     async def create(self, project: Project) -> Project:
-        return await self.projects.create(project)
+        try:
+            return await self.projects.create(project)
+        finally:
+            self._written()
 
     async def get(self, project_id: str) -> Project | None:
         return await self.projects.get(project_id)
@@ -190,50 +216,103 @@ class Store:
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         return await self.projects.list(query)
 
-    async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
-        return await self.projects.update(project_id, patch, paths)
+    async def update(
+        self,
+        project_id: str,
+        patch: Project,
+        paths: Sequence[str],
+        expected_revision: int | None = None,
+    ) -> Project | None:
+        try:
+            return await self.projects.update(project_id, patch, paths, expected_revision)
+        finally:
+            self._written()
 
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
     ) -> Project | None:
-        return await self.projects.update_scene(project_id, index, scene, update_time)
+        try:
+            return await self.projects.update_scene(project_id, index, scene, update_time)
+        finally:
+            self._written()
 
-    async def delete(self, project_id: str) -> bool:
-        return await self.projects.delete(project_id)
+    async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
+        try:
+            return await self.projects.delete(project_id, expected_revision)
+        finally:
+            self._written()
 
     # -- jobs -----------------------------------------------------------------------------
 
     async def queue_job(
         self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
     ) -> Job | None:
-        return await self.jobs.queue_job(project_id, requested, payload, now_ms)
+        try:
+            return await self.jobs.queue_job(project_id, requested, payload, now_ms)
+        finally:
+            self._written()
 
     async def get_job(self, project_id: str) -> Job | None:
         return await self.jobs.get_job(project_id)
 
     async def claim_job(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
-        return await self.jobs.claim_job(owner, now_ms, lease_ms)
+        try:
+            return await self.jobs.claim_job(owner, now_ms, lease_ms)
+        finally:
+            self._written()
 
     async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
-        return await self.jobs.renew_lease(job, until_ms, now_ms)
+        try:
+            return await self.jobs.renew_lease(job, until_ms, now_ms)
+        finally:
+            self._written()
 
     async def requeue_job(self, job: Job, due_ms: int, error: str, now_ms: int) -> bool:
-        return await self.jobs.requeue_job(job, due_ms, error, now_ms)
+        try:
+            return await self.jobs.requeue_job(job, due_ms, error, now_ms)
+        finally:
+            self._written()
 
     async def release_job(self, job: Job, now_ms: int) -> bool:
-        return await self.jobs.release_job(job, now_ms)
+        try:
+            return await self.jobs.release_job(job, now_ms)
+        finally:
+            self._written()
 
     async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
-        return await self.jobs.fail_job(job, error, now_ms)
+        try:
+            return await self.jobs.fail_job(job, error, now_ms)
+        finally:
+            self._written()
 
     async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
-        return await self.jobs.finish_job(job, patch, paths, now_ms)
+        try:
+            return await self.jobs.finish_job(job, patch, paths, now_ms)
+        finally:
+            self._written()
 
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
-        return await self.jobs.cancel_job(project_id, now_ms)
+        try:
+            return await self.jobs.cancel_job(project_id, now_ms)
+        finally:
+            self._written()
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         return await self.jobs.count_jobs(states)
+
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        try:
+            return await self.jobs.report_progress(job, progress, stage, now_ms)
+        finally:
+            self._written()
+
+    # -- the change log -------------------------------------------------------------------
+
+    async def current_revision(self) -> int:
+        return await self.changes.current_revision()
+
+    async def changes_after(self, revision: int, limit: int) -> Sequence[Change]:
+        return await self.changes.changes_after(revision, limit)
 
     # -- the database ---------------------------------------------------------------------
 

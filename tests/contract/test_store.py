@@ -72,10 +72,10 @@ async def test_create_assigns_distinct_ids(store: Store) -> None:
 @pytest.mark.parametrize("build", [full_project, minimal_project])
 async def test_create_round_trips_every_field(store: Store, build) -> None:
     created = await store.create(build())
-    expected = with_id(build(), created.id)
+    expected = with_id(build(), created.id, created.revision)
 
-    assert created.id and not created.HasField("video_job")
-    assert with_id(created, created.id) == expected
+    assert created.id and not created.HasField("video_job") and created.revision > 0
+    assert with_id(created, created.id, created.revision) == expected
     assert await store.get(created.id) == expected
     assert (await store.list(query()))[0] == [expected]
 
@@ -313,7 +313,7 @@ async def test_update_changes_only_the_given_paths(store: Store) -> None:
         project_id, patch, ["title", "audio_speed", "fps", "status", "update_time"]
     )
 
-    expected = with_id(full_project(), project_id)
+    expected = with_id(full_project(), project_id, updated.revision)
     expected.title = "Renamed"
     expected.audio_speed = 0.9
     expected.fps = 60
@@ -351,9 +351,10 @@ async def test_update_replaces_repeated_fields_whole(store: Store) -> None:
 async def test_update_with_no_paths_changes_nothing(store: Store) -> None:
     (project_id,) = await create_all(store, full_project())
 
-    assert await store.update(project_id, Project(title="x"), []) == with_id(
-        full_project(), project_id
-    )
+    before = await store.get(project_id)
+
+    assert await store.update(project_id, Project(title="x"), []) == before
+    assert before == with_id(full_project(), project_id, before.revision)
 
 
 async def test_update_keeps_search_and_order_in_step(store: Store) -> None:
@@ -435,9 +436,10 @@ async def test_delete_of_an_unknown_id_removes_nothing(store, project_id: str) -
 async def test_a_new_store_object_sees_the_data(backend, store: Store) -> None:
     (project_id,) = await create_all(store, full_project())
 
+    revision = (await store.get(project_id)).revision
     reopened = await backend.open()
 
-    assert await reopened.get(project_id) == with_id(full_project(), project_id)
+    assert await reopened.get(project_id) == with_id(full_project(), project_id, revision)
     assert await listed(reopened) == ([project_id], 1)
 
 
@@ -445,12 +447,13 @@ async def test_sqlite_data_outlives_a_closed_store(backend, store: Store) -> Non
     if backend.name != "sqlite":
         pytest.skip("only the embedded store keeps data across a close of its own")
     (project_id,) = await create_all(store, full_project())
+    revision = (await store.get(project_id)).revision
     await store.close()
     backend.opened.remove(store)
 
     reopened = await backend.open()
 
-    assert await reopened.get(project_id) == with_id(full_project(), project_id)
+    assert await reopened.get(project_id) == with_id(full_project(), project_id, revision)
 
 
 async def test_ping_succeeds_on_a_working_store(store: Store) -> None:
@@ -512,6 +515,7 @@ async def test_mongo_document_is_readable_by_an_operator(mock_store) -> None:
         "video_inspirations": ["https://example.org/one", "a note, not a link"],
         "create_time": utc(1_234),
         "update_time": utc(98_765),
+        "revision": created.revision,
         "title_fold": "full — école",
         "description_fold": "every field set.\nwith a second line.",
     }

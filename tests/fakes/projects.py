@@ -119,12 +119,13 @@ def full_project() -> Project:
     )
 
 
-def with_id(message: Project, project_id: str) -> Project:
-    """The project as stored under `project_id`: a video_job is never kept in a project
-    (jobs have their own table; see test_jobs.py), so it is not read back."""
+def with_id(message: Project, project_id: str, revision: int = 0) -> Project:
+    """The project as stored under `project_id` at `revision`: a video_job is never kept
+    in a project (jobs have their own table; see test_jobs.py), so it is not read back."""
     copy = Project()
     copy.CopyFrom(message)
     copy.id = project_id
+    copy.revision = revision
     copy.ClearField("video_job")
     return copy
 

@@ -8,6 +8,10 @@ schemathesis.toml): what the OpenAPI document says in words but cannot say as a 
   `_end`; a slice with a page; `_end` with `_limit`), a slice over 1000 items, and more
   `_order` directions than `_sort` keys are 400s the document states in words only:
   such cases are dropped too.
+- If-Match names a revision no schema can tie to the stored project's: a schema-valid
+  one is a 412 nearly always, and the stateful phase's chains (create, fill, render) would
+  stop there. Positive cases send `If-Match: *` instead (any existing project); negative
+  cases keep what was generated.
 - A generation step whose precondition fails (no script before the audio, a prompt
   with nothing to draw...) answers
   400 to a body the schema allows. schemathesis.toml lets those steps' positive cases
@@ -90,3 +94,12 @@ def precondition_400s_only(ctx, response, case) -> bool | None:
     if code not in PRECONDITION_CODES:
         raise AssertionError(f"a valid request refused with {code}, not a precondition")
     return None
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs) -> None:
+    """Positive cases' If-Match becomes `*`, so that chains of calls go on (see above)."""
+    headers = case.headers or {}
+    positive = case.meta is None or case.meta.generation.mode.is_positive
+    if positive and "If-Match" in headers:
+        headers["If-Match"] = "*"

@@ -86,6 +86,7 @@ FIELDS = (
     "video_job",
     "created_at",
     "updated_at",
+    "revision",
 )
 
 # The documented defaults of a project created with a title only.

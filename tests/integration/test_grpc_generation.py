@@ -186,6 +186,8 @@ async def test_a_step_sends_the_payload_and_the_request_id_and_stores_the_result
     expected = changed(project, **stored(lambda name: f"{base}/media/{name}"))
     assert after.update_time != project.update_time
     expected.update_time.CopyFrom(after.update_time)
+    assert after.revision > project.revision
+    expected.revision = after.revision
     assert after == expected
     if step == "image":
         assert reply == pbs.GenerateImageResponse(image_url=after.images[1].url, scene_index=1)

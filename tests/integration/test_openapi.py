@@ -120,6 +120,7 @@ def test_the_project_has_every_field_required_and_only_the_nullable_ones_take_nu
     assert project["additionalProperties"] is False
     full = {"id": "p1", "title": "t", **DEFAULTS}
     full |= {"created_at": "2025-11-29T10:00:00Z", "updated_at": "2025-11-29T10:00:01.250Z"}
+    full |= {"revision": 1}
     assert_valid("Project", full)
     for name in FIELDS:
         assert not is_valid("Project", {k: v for k, v in full.items() if k != name}), name
@@ -281,7 +282,7 @@ def test_every_error_answer_is_the_error_shape_with_a_request_id() -> None:
     assert "409" in statuses["POST /projects/{id}/generate-video"]
     for step in ("audio", "images", "images/{scene_index}"):  # a service refusing the content
         assert "422" in statuses[f"POST /projects/{{id}}/generate-{step}"], step
-    assert statuses["DELETE /projects/{id}"] == {"204", "401", "404", "414", "503", "504"}
+    assert statuses["DELETE /projects/{id}"] == {"204", "401", "404", "412", "414", "503", "504"}
 
 
 def test_the_headers_the_frontend_reads_are_documented() -> None:

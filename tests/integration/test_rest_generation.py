@@ -71,7 +71,8 @@ def media(fakes: Fakes, service: str) -> Callable[[str], str]:
 
 
 def untimed(project: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in project.items() if k != "updated_at"}
+    """The project less what every write changes: its update time and revision."""
+    return {k: v for k, v in project.items() if k not in ("updated_at", "revision")}
 
 
 # -- the happy path: payloads, stored results, answers -------------------------------------

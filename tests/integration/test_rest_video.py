@@ -111,7 +111,8 @@ async def grew(state: str, before: float, within: float) -> None:
 
 
 def without_job(project: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in project.items() if k != "video_job"}
+    """The project's own fields: less its job, and the revision each job write bumps."""
+    return {k: v for k, v in project.items() if k not in ("video_job", "revision")}
 
 
 async def no_job(api: Api, stub: ProjectServiceStub, fakes: Fakes, project_id: str) -> None:
@@ -162,6 +163,8 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
             "requested": requested,
             "created_at": job["created_at"],
             "updated_at": job["updated_at"],
+            "progress": 0.0,
+            "stage": None,
         },
     }
     assert TIMESTAMP.fullmatch(job["created_at"]) and TIMESTAMP.fullmatch(job["updated_at"])
@@ -173,6 +176,7 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
 
     done = await settled_job(api, project["id"])
     assert done["updated_at"] != project["updated_at"]
+    assert done["revision"] > during["revision"] > project["revision"]
     base = fakes.video.base_url.rstrip("/")
     assert done == {
         **project,
@@ -193,6 +197,7 @@ async def test_a_render_is_queued_at_once_then_the_project_gets_the_video(
             "updated_at": done["video_job"]["updated_at"],
         },
         "updated_at": done["updated_at"],
+        "revision": done["revision"],
     }
 
     only_called(fakes, "video")

@@ -13,6 +13,7 @@ CONTRACT_FIELDS = {
     "images", "resolution", "fps", "video_template_id", "background_music", "video_url",
     "thumbnail", "duration", "video_inspirations", "video_job", "created_at", "updated_at",
     "captions_url", "aspect_ratio", "subtitles",
+    "revision",
 }  # fmt: skip
 
 

@@ -13,9 +13,11 @@ from typing import Any
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from orchestrator.store.base import Store
+from orchestrator.store.mongo.changes import MongoChanges
 from orchestrator.store.mongo.codec import translated_errors
 from orchestrator.store.mongo.jobs import JOB_INDEXES, JOBS_COLLECTION, MongoJobs
 from orchestrator.store.mongo.projects import COLLECTION, INDEXES, MongoProjects
+from orchestrator.store.revisions import LOG_SIZE
 
 DEFAULT_DATABASE = "ai_studio"
 
@@ -38,16 +40,23 @@ class MongoClient:
 
 
 class MongoStore(Store):
-    def __init__(self, client: AsyncIOMotorClient, database_name: str) -> None:
+    def __init__(
+        self, client: AsyncIOMotorClient, database_name: str, change_log_size: int = LOG_SIZE
+    ) -> None:
         self.client = client
         self.database = client[database_name]
         projects, jobs = self.database[COLLECTION], self.database[JOBS_COLLECTION]
+        changes = MongoChanges(self.database, change_log_size)
+        project_part = MongoProjects(projects, jobs, changes)
         super().__init__(
-            MongoProjects(projects, jobs), MongoJobs(projects, jobs), MongoClient(client)
+            project_part,
+            MongoJobs(projects, jobs, project_part.touch),
+            MongoClient(client),
+            changes,
         )
 
     @classmethod
-    def from_url(cls, url: str, timeout_ms: int) -> "MongoStore":
+    def from_url(cls, url: str, timeout_ms: int, change_log_size: int = LOG_SIZE) -> "MongoStore":
         """A store on a real server; the database is the URL's path, else ai_studio."""
         client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(
             url,
@@ -59,7 +68,7 @@ class MongoStore(Store):
             tz_aware=True,
             appname="ai-studio-orchestrator",
         )
-        return cls(client, client.get_default_database(DEFAULT_DATABASE).name)
+        return cls(client, client.get_default_database(DEFAULT_DATABASE).name, change_log_size)
 
     async def setup(self) -> None:
         """Create the indexes the list queries and the job claims use; idempotent, run once

@@ -41,7 +41,7 @@ rendering it then finds its claim gone, and a queue_job that raced the delete re
 job it wrote when it no longer finds the project.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
@@ -80,6 +80,9 @@ JOB_INDEXES = [
 
 # On a project: the epoch of the render whose result it holds (see the module docstring).
 APPLIED_EPOCH = "video_job_epoch"
+
+# On a job: the epoch of the claim whose render's progress and stage it holds.
+PROGRESS_EPOCH = "progress_epoch"
 
 # How many unapplied results one claim_job applies before claiming.
 RECOVERY_BATCH = 100
@@ -145,7 +148,12 @@ def unchanged(job: Job) -> dict[str, Any]:
 def _view(document: Mapping[str, Any]) -> VideoJob:
     job = to_job({**document, "payload": {}})
     assert job is not None
-    return job.view()
+    view = job.view()
+    # The render's progress, while it renders, as its current claim reported it.
+    if job.state == RENDERING and document.get(PROGRESS_EPOCH) == job.epoch:
+        view.progress = float(document.get("progress") or 0.0)
+        view.stage = str(document.get("stage") or "")
+    return view
 
 
 async def job_view(collection: AsyncIOMotorCollection, project_id: str) -> VideoJob | None:
@@ -168,9 +176,14 @@ class MongoJobs:
     """JobStore over the `video_jobs` collection; see base.py and store/jobs.py."""
 
     def __init__(
-        self, projects: AsyncIOMotorCollection, collection: AsyncIOMotorCollection
+        self,
+        projects: AsyncIOMotorCollection,
+        collection: AsyncIOMotorCollection,
+        touch: Callable[[str], Awaitable[None]],
     ) -> None:
-        self.projects, self.collection = projects, collection
+        # touch(project_id) gives the project a new revision after each write of its job
+        # (the job's view is part of the project): MongoProjects.touch.
+        self.projects, self.collection, self.touch = projects, collection, touch
 
     # -- finishing: the redo record --------------------------------------------------------
 
@@ -197,6 +210,7 @@ class MongoJobs:
                 },
                 {"$set": {"applied": True}},
             )
+        await self.touch(project_id)
         return True
 
     async def _recover(self) -> None:
@@ -228,6 +242,7 @@ class MongoJobs:
                 with translated_errors():
                     await self.collection.delete_one(by_id(project_id))
                 return None
+            await self.touch(project_id)
             return job
         raise StoreTimeout(f"the job of project {project_id} kept changing while queued")
 
@@ -300,12 +315,16 @@ class MongoJobs:
             written = await self.collection.update_one(
                 unchanged(before), {"$set": to_fields(after)}
             )
+        if written.matched_count:
+            await self.touch(before.id)
         return written.matched_count > 0
 
     async def _transition(self, claim: Job, after: Job) -> bool:
         """Write `after` if `claim` still holds the job."""
         with translated_errors():
             written = await self.collection.update_one(held(claim), {"$set": to_fields(after)})
+        if written.matched_count:
+            await self.touch(claim.id)
         return written.matched_count > 0
 
     async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
@@ -332,6 +351,16 @@ class MongoJobs:
         if document is None:
             return False
         return await self._apply(document)
+
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        with translated_errors():
+            written = await self.collection.update_one(
+                held(job),
+                {"$set": {"progress": progress, "stage": stage, PROGRESS_EPOCH: job.epoch}},
+            )
+        if written.matched_count:
+            await self.touch(job.id)
+        return written.matched_count > 0
 
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
         for _ in range(WRITE_TRIES):

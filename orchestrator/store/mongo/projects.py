@@ -14,7 +14,8 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from common.labels import STATUS
-from orchestrator.store.base import SORTABLE_FIELDS, ProjectQuery
+from orchestrator.store.base import SORTABLE_FIELDS, ProjectQuery, StoreTimeout
+from orchestrator.store.mongo.changes import MongoChanges
 from orchestrator.store.mongo.codec import (
     by_id,
     encode_message,
@@ -26,7 +27,8 @@ from orchestrator.store.mongo.codec import (
     with_job,
 )
 from orchestrator.store.mongo.filters import list_filter
-from orchestrator.store.mongo.jobs import job_view, job_views
+from orchestrator.store.mongo.jobs import WRITE_TRIES, job_view, job_views
+from orchestrator.store.revisions import check_expected
 
 COLLECTION = "projects"
 STATUS_LABELS = STATUS.label
@@ -46,18 +48,72 @@ INDEXES = [
 ]
 
 
-class MongoProjects:
-    """ProjectStore over the `projects` collection; see base.py for the contract."""
+def at_revision(project_id: str, revision: int) -> dict[str, Any]:
+    """Matches the project only while it is at `revision` (a project stored before
+    revisions existed has none, and is at 0)."""
+    return {**by_id(project_id), "revision": revision if revision else {"$in": [0, None]}}
 
-    def __init__(self, collection: AsyncIOMotorCollection, jobs: AsyncIOMotorCollection) -> None:
-        self.collection, self.jobs = collection, jobs
+
+class MongoProjects:
+    """ProjectStore over the `projects` collection; see base.py for the contract.
+
+    Every write is a compare-and-set on the project's revision (changes.py says why):
+    read the revision, take the next one, write guarded on the one read, log the result.
+    """
+
+    def __init__(
+        self,
+        collection: AsyncIOMotorCollection,
+        jobs: AsyncIOMotorCollection,
+        changes: MongoChanges,
+    ) -> None:
+        self.collection, self.jobs, self.changes = collection, jobs, changes
+
+    async def _revision(self, project_id: str) -> int | None:
+        """The project's revision now, or None when it does not exist."""
+        with translated_errors():
+            found = await self.collection.find_one(by_id(project_id), {"revision": True})
+        return None if found is None else int(found.get("revision") or 0)
+
+    async def _set(
+        self, project_id: str, changes: dict[str, Any], expected: int | None, where: dict[str, Any]
+    ) -> Project | None:
+        """$set `changes` with the next revision, as a compare-and-set; the project after,
+        logged; None when the project (or what `where` asks of it) is not there."""
+        for _ in range(WRITE_TRIES):
+            revision = await self._revision(project_id)
+            if revision is None:
+                return None
+            check_expected(project_id, expected, revision)
+            new = await self.changes.next_revision()
+            with translated_errors():
+                document = await self.collection.find_one_and_update(
+                    {**at_revision(project_id, revision), **where},
+                    {"$set": {**changes, "revision": new}},
+                    return_document=ReturnDocument.AFTER,
+                )
+            if document is not None:
+                project = await self._read_back(document)
+                await self.changes.log(new, project_id, project)
+                return project
+            await self.changes.skip(new, project_id)
+            if where and await self._revision(project_id) == revision:
+                return None  # the project is as read, but not as `where` asks
+        raise StoreTimeout(f"project {project_id} kept changing while written")
+
+    async def touch(self, project_id: str) -> None:
+        """A change made to the project elsewhere (its job): a new revision, logged."""
+        await self._set(project_id, {}, None, {})
 
     async def create(self, project: Project) -> Project:
         project.id = str(ObjectId())
+        project.revision = await self.changes.next_revision()
         document = to_document(project)
         with translated_errors():
             await self.collection.insert_one(document)
-        return to_project(document)
+        created = to_project(document)
+        await self.changes.log(created.revision, created.id, created)
+        return created
 
     async def get(self, project_id: str) -> Project | None:
         with translated_errors():
@@ -87,15 +143,20 @@ class MongoProjects:
             views = await job_views(self.jobs, [document["_id"] for document in documents])
         return [with_job(to_project(d), views.get(d["_id"])) for d in documents], total
 
-    async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
+    async def update(
+        self,
+        project_id: str,
+        patch: Project,
+        paths: Sequence[str],
+        expected_revision: int | None = None,
+    ) -> Project | None:
         changes = update_set(patch, paths)
-        if not changes:  # MongoDB refuses an empty $set; merging nothing changes nothing
-            return await self.get(project_id)
-        with translated_errors():
-            document = await self.collection.find_one_and_update(
-                by_id(project_id), {"$set": changes}, return_document=ReturnDocument.AFTER
-            )
-        return None if document is None else await self._read_back(document)
+        if not changes:  # merging nothing changes nothing: no new revision
+            project = await self.get(project_id)
+            if project is not None:
+                check_expected(project_id, expected_revision, project.revision)
+            return project
+        return await self._set(project_id, changes, expected_revision, {})
 
     async def _read_back(self, document: Mapping[str, Any]) -> Project:
         """The project a write returns, as a read shows it: with its job's view."""
@@ -114,24 +175,29 @@ class MongoProjects:
                 slot: encode_message(scene),
                 "update_time": to_datetime(update_time.ToMilliseconds()),
             }
-            with translated_errors():
-                document = await self.collection.find_one_and_update(
-                    {**by_id(project_id), slot: {"$exists": True}},
-                    {"$set": changes},
-                    return_document=ReturnDocument.AFTER,
-                )
-            if document is not None:
-                return await self._read_back(document)
+            project = await self._set(project_id, changes, None, {slot: {"$exists": True}})
+            if project is not None:
+                return project
         if await self.get(project_id) is None:
             return None
         raise IndexError(index)
 
-    async def delete(self, project_id: str) -> bool:
+    async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
         # The job goes with the project, after it: a queue_job that read the project before
         # this delete finds it gone when it checks again, and removes the job it wrote.
         # A runner rendering the job finds its claim gone and its result is dropped.
-        with translated_errors():
-            result = await self.collection.delete_one(by_id(project_id))
-            await self.jobs.delete_one(by_id(project_id))
-        deleted: int = result.deleted_count
-        return deleted > 0
+        for _ in range(WRITE_TRIES):
+            revision = await self._revision(project_id)
+            if revision is None:
+                return False
+            check_expected(project_id, expected_revision, revision)
+            new = await self.changes.next_revision()
+            with translated_errors():
+                result = await self.collection.delete_one(at_revision(project_id, revision))
+                if result.deleted_count:
+                    await self.jobs.delete_one(by_id(project_id))
+            if result.deleted_count:
+                await self.changes.log(new, project_id, None)
+                return True
+            await self.changes.skip(new, project_id)
+        raise StoreTimeout(f"project {project_id} kept changing while deleted")

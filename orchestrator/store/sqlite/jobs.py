@@ -16,8 +16,10 @@ from ai_studio.v1.project_pb2 import Project, VideoSettings
 from orchestrator.store import jobs
 from orchestrator.store.base import check_paths
 from orchestrator.store.jobs import ACTIVE, RECORD_FIELDS, STATE_LABELS, Job, JobActive
+from orchestrator.store.sqlite.changes import ChangeWriter
 from orchestrator.store.sqlite.connection import Connection, translated_errors
-from orchestrator.store.sqlite.projects import merge, read_doc, rewrite
+from orchestrator.store.sqlite.progress import record, with_progress
+from orchestrator.store.sqlite.projects import merge, read_doc, rewrite, touch
 
 JOBS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS video_jobs (
@@ -57,22 +59,24 @@ def _read(conn: sqlite3.Connection, job_id: str) -> Job | None:
     )
 
 
-def _put(conn: sqlite3.Connection, job: Job) -> None:
+def _put(conn: sqlite3.Connection, log: ChangeWriter, job: Job) -> None:
+    """Write the job, and give its project (whose view it is) a new revision."""
     record = jobs.to_record(job)
     record["requested"] = job.requested.SerializeToString()
     record["payload"] = orjson.dumps(job.payload).decode()
     marks = ", ".join("?" * (len(RECORD_FIELDS) + 2))
     conn.execute(
         f"INSERT OR REPLACE INTO video_jobs ({COLUMNS}, view) VALUES ({marks})",
-        (job.id, *record.values(), job.view().SerializeToString()),
+        (job.id, *record.values(), with_progress(conn, job, job.view()).SerializeToString()),
     )
+    touch(conn, log, job.id)
 
 
 class SqliteJobs:
     """JobStore over the `video_jobs` table; see base.py and store/jobs.py."""
 
-    def __init__(self, db: Connection) -> None:
-        self.db = db
+    def __init__(self, db: Connection, log: ChangeWriter) -> None:
+        self.db, self.log = db, log
 
     # -- on the writer thread -------------------------------------------------------
 
@@ -89,7 +93,7 @@ class SqliteJobs:
             if previous is not None and previous.state in ACTIVE:
                 raise JobActive(previous)
             job = jobs.new_job(project_id, requested, payload, now_ms, previous)
-            _put(conn, job)
+            _put(conn, self.log, job)
         return job
 
     def _claim(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
@@ -106,7 +110,7 @@ class SqliteJobs:
             if before is None:
                 return None
             job = jobs.claimed(before, owner, now_ms, lease_ms)
-            _put(conn, job)
+            _put(conn, self.log, job)
         return job
 
     def _transition(
@@ -123,7 +127,16 @@ class SqliteJobs:
                     return False
                 merge(patch, paths, project)
                 rewrite(conn, project)
-            _put(conn, after)
+            _put(conn, self.log, after)
+        return True
+
+    def _progress(self, claim: Job, progress: float, stage: str) -> bool:
+        with self.db.immediate() as conn:
+            stored = _read(conn, claim.id)
+            if stored is None or not jobs.holds(stored, claim):
+                return False
+            record(conn, claim, progress, stage)
+            _put(conn, self.log, stored)  # the view shows it; the project's revision moves
         return True
 
     def _cancel(self, project_id: str, now_ms: int) -> Job | None:
@@ -132,7 +145,7 @@ class SqliteJobs:
             if job is None or job.state not in ACTIVE:
                 return job
             job = jobs.cancelled(job, now_ms)
-            _put(conn, job)
+            _put(conn, self.log, job)
         return job
 
     # -- the JobStore interface -----------------------------------------------------
@@ -169,6 +182,9 @@ class SqliteJobs:
 
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
         return await self.db.write(self._cancel, project_id, now_ms)
+
+    async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
+        return await self.db.write(self._progress, job, progress, stage)
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         marks = ", ".join("?" * len(states))

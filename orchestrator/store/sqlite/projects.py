@@ -22,6 +22,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import SCALAR_KINDS, ProjectQuery, check_paths, fold
+from orchestrator.store.revisions import check_expected
+from orchestrator.store.sqlite.changes import ChangeWriter, next_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
 from orchestrator.store.sqlite.filters import (
     INDEXED,
@@ -235,11 +237,26 @@ def read_doc(conn: sqlite3.Connection, project_id: str) -> Project | None:
     return None if row is None else Project.FromString(row[0])
 
 
+def changed(conn: sqlite3.Connection, log: ChangeWriter, project: Project) -> Project:
+    """Give a changed project (as a read shows it, with its job's view) the next revision,
+    write it back and log it: every write ends here, inside its transaction."""
+    project.revision = next_revision(conn)
+    rewrite(conn, project)
+    log.log(conn, project.revision, project.id, project.SerializeToString())
+    return project
+
+
+def touch(conn: sqlite3.Connection, log: ChangeWriter, project_id: str) -> Project | None:
+    """A change to the project made elsewhere (its job): a new revision, logged."""
+    row = conn.execute(f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)).fetchone()
+    return None if row is None else changed(conn, log, _project(*row))
+
+
 class SqliteProjects:
     """ProjectStore over the `projects` table; see base.py for the contract."""
 
-    def __init__(self, db: Connection) -> None:
-        self.db = db
+    def __init__(self, db: Connection, log: ChangeWriter) -> None:
+        self.db, self.log = db, log
         # Case-insensitive comparisons of the texts that keep no folded column.
         db.reader.create_function("fold", 1, fold_or_null, deterministic=True)
 
@@ -249,19 +266,25 @@ class SqliteProjects:
         project.id = uuid.uuid4().hex
         project.ClearField("video_job")  # a new project has no job yet
         with self.db.immediate() as conn:
+            project.revision = next_revision(conn)
             insert(conn, project)
+            self.log.log(conn, project.revision, project.id, project.SerializeToString())
         return project
 
-    def _update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
+    def _update(
+        self, project_id: str, patch: Project, paths: Sequence[str], expected: int | None
+    ) -> Project | None:
         check_paths(paths)
         with self.db.immediate() as conn:
             row = conn.execute(f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)).fetchone()
             if row is None:
                 return None
             project = _project(*row)
+            check_expected(project_id, expected, project.revision)
+            if not paths:  # merging nothing changes nothing: no new revision
+                return project
             merge(patch, paths, project)
-            rewrite(conn, project)
-        return project
+            return changed(conn, self.log, project)
 
     def _update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
@@ -275,30 +298,42 @@ class SqliteProjects:
                 raise IndexError(index)
             project.images[index].CopyFrom(scene)
             project.update_time.CopyFrom(update_time)
-            rewrite(conn, project)
-        return project
+            return changed(conn, self.log, project)
 
-    def _delete(self, project_id: str) -> bool:
+    def _delete(self, project_id: str, expected: int | None) -> bool:
         # The job goes with the project: a runner rendering it finds its claim gone and
         # its result is dropped.
         with self.db.immediate() as conn:
+            if expected is not None:
+                found = read_doc(conn, project_id)
+                if found is None:
+                    return False
+                check_expected(project_id, expected, found.revision)
             conn.execute("DELETE FROM video_jobs WHERE id = ?", (project_id,))
             deleted: int = conn.execute("DELETE FROM projects WHERE id = ?", (project_id,)).rowcount
+            if deleted:
+                self.log.log(conn, next_revision(conn), project_id, None)
             return deleted > 0
 
     async def create(self, project: Project) -> Project:
         return await self.db.write(self._insert, project)
 
-    async def update(self, project_id: str, patch: Project, paths: Sequence[str]) -> Project | None:
-        return await self.db.write(self._update, project_id, patch, paths)
+    async def update(
+        self,
+        project_id: str,
+        patch: Project,
+        paths: Sequence[str],
+        expected_revision: int | None = None,
+    ) -> Project | None:
+        return await self.db.write(self._update, project_id, patch, paths, expected_revision)
 
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
     ) -> Project | None:
         return await self.db.write(self._update_scene, project_id, index, scene, update_time)
 
-    async def delete(self, project_id: str) -> bool:
-        return await self.db.write(self._delete, project_id)
+    async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
+        return await self.db.write(self._delete, project_id, expected_revision)
 
     # -- reads, inline on the loop -------------------------------------------------------
 

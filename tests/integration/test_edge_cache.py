@@ -1,0 +1,119 @@
+"""The edge's read cache, kept coherent by the change feed: two edges and a direct gRPC
+writer interleave writes and reads in a random order; every edge reads its own writes,
+each client's reads never go back in revisions, both edges converge on the store's
+projects, and once the orchestrator is stopped reads fail rather than go stale."""
+
+import asyncio
+import random
+from pathlib import Path
+
+import grpc
+import pytest
+from ai_studio.v1 import project_service_pb2 as pbs
+from ai_studio.v1.project_pb2 import Project
+from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
+from aiohttp.test_utils import TestClient
+from google.protobuf.field_mask_pb2 import FieldMask
+
+from edge.app import create_app
+from edge.config import EdgeSettings
+from edge.keys import CACHE
+from orchestrator.config import OrchestratorSettings
+from orchestrator.server import create_server
+
+# Bounds on waiting, so that a broken cache fails the test rather than hang it; not
+# measures of speed (make bench measures how soon a change is served).
+PATIENCE_S = 10
+
+
+async def live(client: TestClient) -> None:
+    cache = client.app[CACHE]
+    assert cache is not None
+    async with asyncio.timeout(PATIENCE_S):
+        while True:  # the stream sets no event the test can wait on: poll it
+            if cache.usable():
+                return
+            await asyncio.sleep(0.01)
+
+
+async def revision_read(client: TestClient, project_id: str) -> int:
+    resp = await client.get(f"/projects/{project_id}")
+    assert resp.status == 200, await resp.text()
+    return int((await resp.json())["revision"])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_two_edges_and_a_grpc_writer_stay_coherent(
+    seed: int, tmp_path: Path, aiohttp_client
+) -> None:
+    rng = random.Random(seed)
+    server = await create_server(
+        OrchestratorSettings(orchestrator_address="127.0.0.1:0", data_dir=tmp_path)
+    )
+    await server.start()
+    stopped = False
+    try:
+        settings = EdgeSettings(orchestrator_address=f"127.0.0.1:{server.port}")
+        edges = [await aiohttp_client(create_app(settings)) for _ in range(2)]
+        for edge in edges:
+            await live(edge)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stub = ProjectServiceStub(channel)
+            ids = []
+            for k in range(3):
+                resp = await edges[k % 2].post("/projects", json={"title": f"p{k}"})
+                ids.append((await resp.json())["id"])
+            seen = [dict.fromkeys(ids, 0) for _ in edges]  # per edge: the last revision read
+
+            for step in range(150):
+                project_id = rng.choice(ids)
+                actor = rng.randrange(3)
+                if rng.random() < 0.4:  # a write
+                    title = f"step {step}"
+                    if actor == 2:
+                        await stub.UpdateProject(
+                            pbs.UpdateProjectRequest(
+                                project=Project(id=project_id, title=title),
+                                update_mask=FieldMask(paths=["title"]),
+                            )
+                        )
+                        continue
+                    edge = edges[actor]
+                    resp = await edge.patch(f"/projects/{project_id}", json={"title": title})
+                    written = int((await resp.json())["revision"])
+                    read = await revision_read(edge, project_id)
+                    assert read >= written, "an edge reads its own writes"
+                    seen[actor][project_id] = max(seen[actor][project_id], read)
+                else:
+                    reader = actor % 2
+                    read = await revision_read(edges[reader], project_id)
+                    assert read >= seen[reader][project_id], "reads never go back"
+                    seen[reader][project_id] = read
+
+            for project_id in ids:
+                truth = await stub.GetProject(pbs.GetProjectRequest(id=project_id))
+                for edge in edges:
+                    async with asyncio.timeout(PATIENCE_S):
+                        while True:  # converges once the edge's stream brings it
+                            if await revision_read(edge, project_id) == truth.revision:
+                                break
+                            await asyncio.sleep(0.01)
+            assert all(edge.app[CACHE].entries for edge in edges), "the cache was used"
+
+        await server.stop(0)
+        stopped = True
+        for edge in edges:
+            for project_id in ids:
+                resp = await edge.get(f"/projects/{project_id}")
+                assert resp.status == 503, "never a stale project from a dead stream"
+    finally:
+        if not stopped:
+            await server.stop(0)
+
+
+async def test_the_cache_can_be_turned_off(orchestrator, aiohttp_client) -> None:
+    settings = EdgeSettings(orchestrator_address=f"127.0.0.1:{orchestrator.port}", edge_cache=False)
+    client = await aiohttp_client(create_app(settings))
+    assert client.app[CACHE] is None
+    resp = await client.post("/projects", json={"title": "Uncached"})
+    assert (await client.get(f"/projects/{(await resp.json())['id']}")).status == 200
