@@ -58,11 +58,17 @@ class Painters:
 
     async def make(self, prompt: str, style: str, aspect: str, field: str, work: Path) -> None:
         pool = self.pool
-        loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(
-                pool, render_to_file, prompt, style, str(work), self.compress_level, SIZES[aspect]
+            drawing = pool.submit(
+                render_to_file, prompt, style, str(work), self.compress_level, SIZES[aspect]
             )
+            await asyncio.wrap_future(drawing)
+        except asyncio.CancelledError:
+            # A request that timed out cancels a drawing still queued, but one already
+            # running finishes in its worker and writes its file after the request has
+            # cleaned up: remove that file once the drawing is done.
+            drawing.add_done_callback(lambda _: work.unlink(missing_ok=True))
+            raise
         except BrokenProcessPool:
             if self.pool is pool:
                 log.error("the drawing pool broke; starting a new one")

@@ -15,7 +15,7 @@ from PIL import Image, ImageFilter, ImageStat
 
 from common.logs import ContextFilter
 from microservices.image import caption
-from microservices.image.app import create_app
+from microservices.image.app import Painters, create_app
 from microservices.image.config import ImageSettings
 from microservices.image.draw import render
 from microservices.image.models import STYLES
@@ -289,3 +289,18 @@ def test_a_narrow_frame_keeps_the_shapes_and_shows_fewer_things_across():
     assert tall.buildings[0].width * 1080 / 1920 == pytest.approx(
         wide.buildings[0].width * 1920 / 1080
     )
+
+
+async def test_a_drawing_that_outlives_its_request_leaves_no_work_file(tmp_path):
+    """A timed-out request cancels its drawing, but one already running in a worker
+    finishes later: its work file must not be left behind in the scratch directory."""
+    painters = Painters(workers=1, compress_level=1)
+    try:
+        await painters.make(PROMPT, "realistic", "16:9", "prompt", tmp_path / "warm.png")
+        assert (tmp_path / "warm.png").stat().st_size > 0  # the worker is up
+        late = tmp_path / "late.png"
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(painters.make(PROMPT, "anime", "16:9", "prompt", late), 0.001)
+    finally:
+        await painters.close()  # waits for the running drawing
+    assert not (tmp_path / "late.png").exists()
