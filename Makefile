@@ -34,7 +34,13 @@ stubs:
 
 # Orchestrator and edge with the embedded store; Ctrl-C stops both.
 run: install
-	PATH="$(abspath $(BIN)):$$PATH" LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/honcho start -f Procfile
+	@# Text logs at make run unless told otherwise, for the services as for edge and orchestrator.
+	PATH="$(abspath $(BIN)):$$PATH" LOG_FORMAT=$${LOG_FORMAT:-text} \
+	  SCRIPT_SERVICE_LOG_FORMAT=$${SCRIPT_SERVICE_LOG_FORMAT:-$${LOG_FORMAT:-text}} \
+	  AUDIO_SERVICE_LOG_FORMAT=$${AUDIO_SERVICE_LOG_FORMAT:-$${LOG_FORMAT:-text}} \
+	  IMAGE_SERVICE_LOG_FORMAT=$${IMAGE_SERVICE_LOG_FORMAT:-$${LOG_FORMAT:-text}} \
+	  VIDEO_SERVICE_LOG_FORMAT=$${VIDEO_SERVICE_LOG_FORMAT:-$${LOG_FORMAT:-text}} \
+	  $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/python -m pytest
