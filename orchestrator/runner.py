@@ -32,12 +32,14 @@ from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
 from orchestrator.errors import UpstreamFailure
 from orchestrator.metrics import LEASE_TAKEOVERS, QUEUE_DEPTH, RENDER_JOBS
+from orchestrator.services.video import SETTINGS_FIELDS
 from orchestrator.store.base import Store, StoreError
 from orchestrator.store.jobs import ACTIVE, Job
 
 log = logging.getLogger(__name__)
 
-# What a render writes on its project.
+# What a render writes on its project: the video's fields, and the settings it was made
+# at (each on its project field).
 RESULT_PATHS = [*written_by("video"), "update_time"]
 
 
@@ -62,13 +64,8 @@ def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
         video_url=answer.url,
         thumbnail=answer.thumbnail,
         duration=answer.duration,
-        resolution=job.requested.resolution,
-        fps=job.requested.fps,
-        video_template_id=job.requested.template,
-        background_music=job.requested.background_music,
-        aspect_ratio=job.requested.aspect_ratio,
-        subtitles=job.requested.subtitles,
         status=pb.PROJECT_STATUS_VIDEO_READY,
+        **{field: getattr(job.requested, name) for field, name in SETTINGS_FIELDS.items()},
     )
     patch.update_time.FromMilliseconds(round(clock() * 1000))
     return patch
