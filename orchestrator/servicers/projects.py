@@ -3,6 +3,7 @@ statuses by the interceptor (orchestrator/interceptors.py), so methods here just
 
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -77,22 +78,16 @@ def _call(request: StepRequest, step: Step, context: Context) -> StepCall:
     return StepCall(request.id, overrides, given, deadline_of(context))
 
 
+@dataclass(eq=False)
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
-    def __init__(
-        self,
-        store: Store,
-        clients: Clients,
-        clock: Clock,
-        wake_runner: Callable[[], None],
-        feed: Feed,
-        media_origins: frozenset[Origin] = frozenset(),
-    ) -> None:
-        self.store = store
-        self.clients = clients
-        self.clock = clock
-        self.wake_runner = wake_runner
-        self.media_origins = media_origins
-        self.feed = feed
+    """The RPCs, over what the server gives them (server.py)."""
+
+    store: Store
+    clients: Clients
+    clock: Clock
+    wake_runner: Callable[[], None]
+    feed: Feed
+    media_origins: frozenset[Origin] = frozenset()
 
     # -- CRUD ----------------------------------------------------------------------------
 
