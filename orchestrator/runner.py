@@ -45,13 +45,16 @@ RESULT_PATHS = [*written_by("video"), "update_time"]
 
 @dataclass(frozen=True, slots=True)
 class RunnerPolicy:
-    concurrency: int = 2
-    lease_s: float = 30.0
-    poll_s: float = 0.5
-    max_attempts: int = 3
-    retry_base_s: float = 2.0
-    retry_max_s: float = 60.0
-    progress_s: float = 1.0  # how often a render's progress is read and shown
+    """How the runner works; the settings' VIDEO_* (config.py) say what each is, and
+    hold the defaults."""
+
+    concurrency: int
+    lease_s: float
+    poll_s: float
+    max_attempts: int
+    retry_base_s: float
+    retry_max_s: float
+    progress_s: float  # how often a render's progress is read and shown
 
 
 def owner_id() -> str:

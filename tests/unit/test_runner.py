@@ -20,7 +20,13 @@ from orchestrator.services.steps import StepCall
 from orchestrator.store.jobs import FAILED, QUEUED, SUCCEEDED
 
 FAST = RunnerPolicy(
-    concurrency=2, lease_s=0.6, poll_s=0.05, max_attempts=3, retry_base_s=0.01, retry_max_s=0.05
+    concurrency=2,
+    lease_s=0.6,
+    poll_s=0.05,
+    max_attempts=3,
+    retry_base_s=0.01,
+    retry_max_s=0.05,
+    progress_s=1.0,
 )
 
 
