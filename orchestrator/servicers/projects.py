@@ -61,12 +61,14 @@ def _overrides(request: Message, step: Step) -> tuple[Project, dict[str, str]]:
     values: dict[str, Any] = {}
     given: dict[str, str] = {}
     for descriptor in request.DESCRIPTOR.fields:
-        field, name = names.get(descriptor.name), descriptor.name
-        value = getattr(request, name)
-        if field is None or not (request.HasField(name) if descriptor.has_presence else value):
+        name = descriptor.name
+        field = names.get(name)
+        if field is None:  # the id, the scene index, the prompt
             continue
-        values[field] = value.scenes if isinstance(value, SceneList) else value
-        given[field] = name
+        value = getattr(request, name)
+        if request.HasField(name) if descriptor.has_presence else value:
+            values[field] = value.scenes if isinstance(value, SceneList) else value
+            given[field] = name
     return Project(**values), given
 
 
