@@ -126,13 +126,8 @@ class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamC
     ) -> Any:
         return await continuation(self._details(client_call_details), request)
 
-    async def intercept_unary_stream(
-        self,
-        continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
-        client_call_details: ClientCallDetails,
-        request: Any,
-    ) -> Any:
-        return await continuation(self._details(client_call_details), request)
+    # The streaming calls (the watches) get the same metadata, the same way.
+    intercept_unary_stream = intercept_unary_unary
 
 
 def has_own_credential(settings: EdgeSettings) -> bool:

@@ -144,28 +144,17 @@ def parse_body(
 
 
 # The bodies of the generation steps: every field optional, named as in the contract
-# and as in the request messages. null is the same as leaving a field out.
-SCRIPT_BODY = {
-    "title": _string,
-    "description": _string,
-    "use_case": PARSERS["use_case"],
-    "language": PARSERS["language"],
-    "style": _enum(labels.SCRIPT_STYLE.number),
-}
-AUDIO_BODY = {
-    name: PARSERS[name]
-    for name in ("script_text", "voice_id", "audio_speed", "audio_pitch", "language")
-}
-IMAGES_BODY = {"images": _scenes, "style": PARSERS["image_style"]}
+# and as in the request messages (common/fields.py: given_to). null is the same as
+# leaving a field out.
+def _step_body(step: fields.Step) -> dict[str, Callable[[str, Any], Any]]:
+    return {name: PARSERS[field] for field, name in fields.given_to(step).items()}
+
+
+SCRIPT_BODY = _step_body("script")
+AUDIO_BODY = _step_body("audio")
+IMAGES_BODY = _step_body("images")
 IMAGE_BODY = {"prompt": _string, "style": PARSERS["image_style"]}
-VIDEO_BODY = {
-    "resolution": PARSERS["resolution"],
-    "fps": _integer,
-    "template": _enum(labels.TEMPLATE.number),
-    "background_music": PARSERS["background_music"],
-    "aspect_ratio": PARSERS["aspect_ratio"],
-    "subtitles": _boolean,
-}
+VIDEO_BODY = _step_body("video")
 
 
 def step_fields(body: dict[str, Any], parsers: dict[str, Callable[[str, Any], Any]]) -> dict:

@@ -32,24 +32,29 @@ from orchestrator.clients.video import RenderAnswer, VideoClient
 from orchestrator.clock import Clock
 from orchestrator.errors import UpstreamFailure
 from orchestrator.metrics import LEASE_TAKEOVERS, QUEUE_DEPTH, RENDER_JOBS
+from orchestrator.services.video import SETTINGS_FIELDS
 from orchestrator.store.base import Store, StoreError
 from orchestrator.store.jobs import ACTIVE, Job
 
 log = logging.getLogger(__name__)
 
-# What a render writes on its project.
+# What a render writes on its project: the video's fields, and the settings it was made
+# at (each on its project field).
 RESULT_PATHS = [*written_by("video"), "update_time"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunnerPolicy:
-    concurrency: int = 2
-    lease_s: float = 30.0
-    poll_s: float = 0.5
-    max_attempts: int = 3
-    retry_base_s: float = 2.0
-    retry_max_s: float = 60.0
-    progress_s: float = 1.0  # how often a render's progress is read and shown
+    """How the runner works; the settings' VIDEO_* (config.py) say what each is, and
+    hold the defaults."""
+
+    concurrency: int
+    lease_s: float
+    poll_s: float
+    max_attempts: int
+    retry_base_s: float
+    retry_max_s: float
+    progress_s: float  # how often a render's progress is read and shown
 
 
 def owner_id() -> str:
@@ -62,13 +67,8 @@ def result_patch(job: Job, answer: RenderAnswer, clock: Clock) -> Project:
         video_url=answer.url,
         thumbnail=answer.thumbnail,
         duration=answer.duration,
-        resolution=job.requested.resolution,
-        fps=job.requested.fps,
-        video_template_id=job.requested.template,
-        background_music=job.requested.background_music,
-        aspect_ratio=job.requested.aspect_ratio,
-        subtitles=job.requested.subtitles,
         status=pb.PROJECT_STATUS_VIDEO_READY,
+        **{field: getattr(job.requested, name) for field, name in SETTINGS_FIELDS.items()},
     )
     patch.update_time.FromMilliseconds(round(clock() * 1000))
     return patch

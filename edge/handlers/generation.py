@@ -3,9 +3,14 @@
 Bodies are optional; absent fields take the project's values (the orchestrator fills
 them in)."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import orjson
 from ai_studio.v1 import project_service_pb2 as pb_service
+from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
+from google.protobuf.message import Message
 
 from edge.cache import forget, generation, remember
 from edge.codec import (
@@ -29,30 +34,41 @@ def _options(request: web.Request) -> dict:
     return call_options(request.app[SETTINGS].generation_timeout_s)
 
 
-async def generate_script(request: web.Request) -> web.Response:
-    fields = step_fields(await json_object(request, optional=True), SCRIPT_BODY)
-    message = pb_service.GenerateScriptRequest(id=request.match_info["id"], **fields)
+async def _fields(
+    request: web.Request, parsers: dict[str, Callable[[str, Any], Any]]
+) -> dict[str, Any]:
+    """The fields of the step's optional body, parsed."""
+    return step_fields(await json_object(request, optional=True), parsers)
+
+
+async def _project_step(
+    request: web.Request, rpc: Callable[..., Awaitable[Project]], message: Message
+) -> web.Response:
+    """Make a step's call whose answer is the project, and render it; the answer is
+    offered to the cache as of before the call."""
     since = generation(request)
-    reply = await request.app[PROJECTS].GenerateScript(message, **_options(request))
+    reply = await rpc(message, **_options(request))
     return project_response(remember(request, reply, since))
+
+
+async def generate_script(request: web.Request) -> web.Response:
+    fields = await _fields(request, SCRIPT_BODY)
+    message = pb_service.GenerateScriptRequest(id=request.match_info["id"], **fields)
+    return await _project_step(request, request.app[PROJECTS].GenerateScript, message)
 
 
 async def generate_audio(request: web.Request) -> web.Response:
-    fields = step_fields(await json_object(request, optional=True), AUDIO_BODY)
+    fields = await _fields(request, AUDIO_BODY)
     message = pb_service.GenerateAudioRequest(id=request.match_info["id"], **fields)
-    since = generation(request)
-    reply = await request.app[PROJECTS].GenerateAudio(message, **_options(request))
-    return project_response(remember(request, reply, since))
+    return await _project_step(request, request.app[PROJECTS].GenerateAudio, message)
 
 
 async def generate_images(request: web.Request) -> web.Response:
-    fields = step_fields(await json_object(request, optional=True), IMAGES_BODY)
+    fields = await _fields(request, IMAGES_BODY)
     if "images" in fields:
         fields["images"] = pb_service.SceneList(scenes=fields["images"])
     message = pb_service.GenerateImagesRequest(id=request.match_info["id"], **fields)
-    since = generation(request)
-    reply = await request.app[PROJECTS].GenerateImages(message, **_options(request))
-    return project_response(remember(request, reply, since))
+    return await _project_step(request, request.app[PROJECTS].GenerateImages, message)
 
 
 def _scene_index(text: str) -> int:
@@ -64,7 +80,7 @@ def _scene_index(text: str) -> int:
 
 async def generate_image(request: web.Request) -> web.Response:
     index = _scene_index(request.match_info["scene_index"])
-    fields = step_fields(await json_object(request, optional=True), IMAGE_BODY)
+    fields = await _fields(request, IMAGE_BODY)
     message = pb_service.GenerateImageRequest(
         id=request.match_info["id"], scene_index=index, **fields
     )
@@ -76,7 +92,7 @@ async def generate_image(request: web.Request) -> web.Response:
 
 async def generate_video(request: web.Request) -> web.Response:
     project_id = request.match_info["id"]
-    fields = step_fields(await json_object(request, optional=True), VIDEO_BODY)
+    fields = await _fields(request, VIDEO_BODY)
     message = pb_service.GenerateVideoRequest(id=project_id, **fields)
     # Queueing is quick, whatever the render takes: the CRUD deadline applies.
     options = call_options(request.app[SETTINGS].grpc_timeout_s)

@@ -3,15 +3,18 @@ statuses by the interceptor (orchestrator/interceptors.py), so methods here just
 
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1 import project_service_pb2_grpc as pb_grpc
-from ai_studio.v1.project_pb2 import Project, VideoJob, VideoSettings
+from ai_studio.v1.project_pb2 import Project, VideoJob
+from ai_studio.v1.project_service_pb2 import SceneList
 from google.protobuf.empty_pb2 import Empty
 from google.protobuf.message import Message
 
+from common.fields import Step, given_to
 from common.origins import Origin
 from orchestrator import paging
 from orchestrator.clients import Clients
@@ -19,6 +22,7 @@ from orchestrator.clock import Clock
 from orchestrator.feed import Feed
 from orchestrator.listing import list_query
 from orchestrator.services import generation, projects, video
+from orchestrator.services.steps import StepCall
 from orchestrator.store.base import WRITABLE_FIELDS, Store
 from orchestrator.validation import (
     check_overrides,
@@ -30,6 +34,12 @@ from orchestrator.validation import (
 )
 
 Context = grpc.aio.ServicerContext[Any, Any]
+StepRequest = (
+    pb_service.GenerateScriptRequest
+    | pb_service.GenerateAudioRequest
+    | pb_service.GenerateImagesRequest
+    | pb_service.GenerateVideoRequest
+)
 
 # Answer a little before the caller's deadline, so that a slow microservice is reported
 # as such (UPSTREAM_TIMEOUT) instead of the caller's own deadline passing first.
@@ -42,30 +52,44 @@ def deadline_of(context: Context) -> float | None:
     return None if left is None else time.monotonic() + left - DEADLINE_MARGIN_S
 
 
-def _given(request: Message, names: dict[str, str], enums: dict[str, str]) -> dict[str, str]:
-    """The proto fields a generation request gives, each with the request's name for it:
-    `names` are fields with presence, `enums` are enum fields where 0 means "not given"."""
-    given = {field: name for field, name in names.items() if request.HasField(name)}
-    given.update({field: name for field, name in enums.items() if getattr(request, name)})
-    return given
+def _overrides(request: Message, step: Step) -> tuple[Project, dict[str, str]]:
+    """What a generation request gives of the project's fields (common/fields.py:
+    given_to): a partial Project, and the fields it gives, each with the request's name
+    for it, in the request's order. A field with presence is given when set, an enum
+    when specified (not 0); scenes come in a SceneList, so that an empty list is given."""
+    names = {name: field for field, name in given_to(step).items()}
+    values: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    for descriptor in request.DESCRIPTOR.fields:
+        name = descriptor.name
+        field = names.get(name)
+        if field is None:  # the id, the scene index, the prompt
+            continue
+        value = getattr(request, name)
+        if request.HasField(name) if descriptor.has_presence else value:
+            values[field] = value.scenes if isinstance(value, SceneList) else value
+            given[field] = name
+    return Project(**values), given
 
 
+def _call(request: StepRequest, step: Step, context: Context) -> StepCall:
+    """A generation request, checked by the resource's rules before any I/O."""
+    require("id", request.id)
+    overrides, given = _overrides(request, step)
+    check_overrides(overrides, given)
+    return StepCall(request.id, overrides, given, deadline_of(context))
+
+
+@dataclass(eq=False)
 class ProjectServicer(pb_grpc.ProjectServiceServicer):
-    def __init__(
-        self,
-        store: Store,
-        clients: Clients,
-        clock: Clock,
-        wake_runner: Callable[[], None],
-        feed: Feed,
-        media_origins: frozenset[Origin] = frozenset(),
-    ) -> None:
-        self.store = store
-        self.clients = clients
-        self.clock = clock
-        self.wake_runner = wake_runner
-        self.media_origins = media_origins
-        self.feed = feed
+    """The RPCs, over what the server gives them (server.py)."""
+
+    store: Store
+    clients: Clients
+    clock: Clock
+    wake_runner: Callable[[], None]
+    feed: Feed
+    media_origins: frozenset[Origin] = frozenset()
 
     # -- CRUD ----------------------------------------------------------------------------
 
@@ -117,75 +141,32 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
     async def GenerateScript(
         self, request: pb_service.GenerateScriptRequest, context: Context
     ) -> Project:
-        require("id", request.id)
-        given = _given(
-            request,
-            {"title": "title", "description": "description"},
-            {"use_case": "use_case", "language": "language", "script_style": "style"},
-        )
-        overrides = Project(
-            title=request.title,
-            description=request.description,
-            use_case=request.use_case,
-            language=request.language,
-            script_style=request.style,
-        )
-        check_overrides(overrides, given)
-        return await generation.generate_script(
-            self.store, self.clients.script, self.clock, request.id, overrides, given,
-            deadline_of(context),
-        )  # fmt: skip
+        call = _call(request, "script", context)
+        return await generation.generate_script(self.store, self.clients.script, self.clock, call)
 
     async def GenerateAudio(
         self, request: pb_service.GenerateAudioRequest, context: Context
     ) -> Project:
-        require("id", request.id)
-        given = _given(
-            request,
-            {
-                "script_text": "script_text",
-                "audio_speed": "audio_speed",
-                "audio_pitch": "audio_pitch",
-            },
-            {"voice_id": "voice_id", "language": "language"},
-        )
-        overrides = Project(
-            script_text=request.script_text,
-            voice_id=request.voice_id,
-            audio_speed=request.audio_speed,
-            audio_pitch=request.audio_pitch,
-            language=request.language,
-        )
-        check_overrides(overrides, given)
+        call = _call(request, "audio", context)
         if request.script_text.strip():  # a blank one is SCRIPT_REQUIRED, as stored
             check_script("script_text", request.script_text)
-        return await generation.generate_audio(
-            self.store, self.clients.audio, self.clock, request.id, overrides, given,
-            deadline_of(context),
-        )  # fmt: skip
+        return await generation.generate_audio(self.store, self.clients.audio, self.clock, call)
 
     async def GenerateImages(
         self, request: pb_service.GenerateImagesRequest, context: Context
     ) -> Project:
-        require("id", request.id)
-        given = _given(request, {"images": "images"}, {"image_style": "style"})
-        overrides = Project(images=request.images.scenes, image_style=request.style)
-        check_overrides(overrides, given)
-        prompts = {f"images[{i}].prompt": s.prompt for i, s in enumerate(overrides.images)}
-        check_prompts(prompts)
-        return await generation.generate_images(
-            self.store, self.clients.image, self.clock, request.id, overrides, given,
-            deadline_of(context),
-        )  # fmt: skip
+        call = _call(request, "images", context)
+        images = call.overrides.images
+        check_prompts({f"images[{i}].prompt": scene.prompt for i, scene in enumerate(images)})
+        return await generation.generate_images(self.store, self.clients.image, self.clock, call)
 
     async def GenerateImage(
         self, request: pb_service.GenerateImageRequest, context: Context
     ) -> pb_service.GenerateImageResponse:
         require("id", request.id)
+        overrides, given = _overrides(request, "images")  # the style alone
         prompt = check_overrides(
-            Project(image_style=request.style),
-            _given(request, {}, {"image_style": "style"}),
-            prompt=request.prompt if request.HasField("prompt") else None,
+            overrides, given, prompt=request.prompt if request.HasField("prompt") else None
         )
         if prompt is not None:
             check_prompts({"prompt": prompt})
@@ -200,43 +181,9 @@ class ProjectServicer(pb_grpc.ProjectServiceServicer):
     async def GenerateVideo(
         self, request: pb_service.GenerateVideoRequest, context: Context
     ) -> VideoJob:
-        require("id", request.id)
-        given = _given(
-            request,
-            {"fps": "fps"},
-            {
-                "resolution": "resolution",
-                "video_template_id": "template",
-                "background_music": "background_music",
-                "aspect_ratio": "aspect_ratio",
-            },
-        )
-        check_overrides(
-            Project(
-                resolution=request.resolution,
-                fps=request.fps,
-                video_template_id=request.template,
-                background_music=request.background_music,
-                aspect_ratio=request.aspect_ratio,
-            ),
-            given,
-        )
-        settings = VideoSettings(
-            resolution=request.resolution,
-            fps=request.fps,
-            template=request.template,
-            background_music=request.background_music,
-            aspect_ratio=request.aspect_ratio,
-        )
-        subtitles = request.subtitles if request.HasField("subtitles") else None
+        call = _call(request, "video", context)
         job = await video.start_render(
-            self.store,
-            self.clock,
-            request.id,
-            settings,
-            self.wake_runner,
-            subtitles=subtitles,
-            media_origins=self.media_origins,
+            self.store, self.clock, call, self.wake_runner, media_origins=self.media_origins
         )
         return job.view()
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 
-from common.fields import DEFAULTS
+from common.fields import DEFAULTS, given_to
 from common.labels import JOB_STATE
 from common.origins import Origin
 from orchestrator.clients.video import render_body
@@ -17,25 +17,23 @@ from orchestrator.errors import (
     VideoJobNotFound,
 )
 from orchestrator.media_urls import check_render_inputs
-from orchestrator.services.projects import get_project
+from orchestrator.services.steps import StepCall, effective
 from orchestrator.store.base import Store
 from orchestrator.store.jobs import Job, JobActive
 
+# The render settings, each with the project field it is: the fields a video request may
+# give, which the settings name as the request does (template for video_template_id).
+SETTINGS_FIELDS = given_to("video")
 
-def settings_for(
-    project: Project, given: VideoSettings, subtitles: bool | None = None
-) -> VideoSettings:
-    """The render settings: what the request gives, the project's values for the rest.
-    `subtitles` is None when the request leaves it out (a bool has no "unset")."""
-    return VideoSettings(
-        resolution=given.resolution or project.resolution,
-        fps=given.fps or project.fps,  # 0: not given (a given 0 was refused before)
-        template=given.template or project.video_template_id,
-        background_music=given.background_music or project.background_music,
-        # Unspecified on a project stored before the field existed: the default, 16:9.
-        aspect_ratio=given.aspect_ratio or project.aspect_ratio or DEFAULTS["aspect_ratio"],
-        subtitles=project.subtitles if subtitles is None else subtitles,
+
+def settings_for(project: Project) -> VideoSettings:
+    """The render settings of the project (the request's values laid over it)."""
+    settings = VideoSettings(
+        **{name: getattr(project, field) for field, name in SETTINGS_FIELDS.items()}
     )
+    # Unspecified on a project stored before the field existed: the default, 16:9.
+    settings.aspect_ratio = settings.aspect_ratio or DEFAULTS["aspect_ratio"]
+    return settings
 
 
 def check_renderable(project: Project, settings: VideoSettings) -> None:
@@ -58,18 +56,17 @@ def check_renderable(project: Project, settings: VideoSettings) -> None:
 async def start_render(
     store: Store,
     clock: Clock,
-    project_id: str,
-    given: VideoSettings,
+    call: StepCall,
     wake: Callable[[], None],
     *,
-    subtitles: bool | None = None,
     media_origins: frozenset[Origin] = frozenset(),
 ) -> Job:
-    """Queue the project's render and wake the local runner; the job as queued.
-    `subtitles` is what the request gives, None when it leaves it out; `media_origins`
-    are where render inputs may come from though private (the media services')."""
-    project = await get_project(store, project_id)
-    settings = settings_for(project, given, subtitles)
+    """Queue the project's render at the settings the call gives (the project's for the
+    rest) and wake the local runner; the job as queued. `media_origins` are where render
+    inputs may come from though private (the media services')."""
+    project_id = call.project_id
+    project = await effective(store, call)
+    settings = settings_for(project)
     check_renderable(project, settings)
     check_render_inputs(project, settings, media_origins)
     try:

@@ -6,10 +6,11 @@ Exceptions:
     └── StoreTimeout       the database did not answer in time (-> DEADLINE_EXCEEDED)
 """
 
+import functools
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -186,6 +187,27 @@ class Database(Protocol):
         """Release connections and threads."""
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _notifies(
+    write: Callable[Concatenate["Store", P], Awaitable[R]],
+) -> Callable[Concatenate["Store", P], Awaitable[R]]:
+    """Make a Store method a write: once it is over, whether it returned or raised, the
+    store's listeners are told."""
+
+    @functools.wraps(write)
+    async def notifying(store: "Store", /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await write(store, *args, **kwargs)
+        finally:
+            for listener in store.listeners:
+                listener()
+
+    return notifying
+
+
 class Store:
     """The one store the server, the services and the runner take: an adapter's project
     part, job part, change log and database, composed. The methods say what each part
@@ -198,17 +220,11 @@ class Store:
         # Called after each write of this process (the change feed reads the log at once).
         self.listeners: list[Callable[[], None]] = []
 
-    def _written(self) -> None:
-        for listener in self.listeners:
-            listener()
-
     # -- projects -------------------------------------------------------------------------
 
+    @_notifies
     async def create(self, project: Project) -> Project:
-        try:
-            return await self.projects.create(project)
-        finally:
-            self._written()
+        return await self.projects.create(project)
 
     async def get(self, project_id: str) -> Project | None:
         return await self.projects.get(project_id)
@@ -216,6 +232,7 @@ class Store:
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         return await self.projects.list(query)
 
+    @_notifies
     async def update(
         self,
         project_id: str,
@@ -223,88 +240,63 @@ class Store:
         paths: Sequence[str],
         expected_revision: int | None = None,
     ) -> Project | None:
-        try:
-            return await self.projects.update(project_id, patch, paths, expected_revision)
-        finally:
-            self._written()
+        return await self.projects.update(project_id, patch, paths, expected_revision)
 
+    @_notifies
     async def update_scene(
         self, project_id: str, index: int, scene: Scene, update_time: Timestamp
     ) -> Project | None:
-        try:
-            return await self.projects.update_scene(project_id, index, scene, update_time)
-        finally:
-            self._written()
+        return await self.projects.update_scene(project_id, index, scene, update_time)
 
+    @_notifies
     async def delete(self, project_id: str, expected_revision: int | None = None) -> bool:
-        try:
-            return await self.projects.delete(project_id, expected_revision)
-        finally:
-            self._written()
+        return await self.projects.delete(project_id, expected_revision)
 
     # -- jobs -----------------------------------------------------------------------------
 
+    @_notifies
     async def queue_job(
         self, project_id: str, requested: VideoSettings, payload: dict[str, Any], now_ms: int
     ) -> Job | None:
-        try:
-            return await self.jobs.queue_job(project_id, requested, payload, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.queue_job(project_id, requested, payload, now_ms)
 
     async def get_job(self, project_id: str) -> Job | None:
         return await self.jobs.get_job(project_id)
 
+    @_notifies
     async def claim_job(self, owner: str, now_ms: int, lease_ms: int) -> Job | None:
-        try:
-            return await self.jobs.claim_job(owner, now_ms, lease_ms)
-        finally:
-            self._written()
+        return await self.jobs.claim_job(owner, now_ms, lease_ms)
 
+    @_notifies
     async def renew_lease(self, job: Job, until_ms: int, now_ms: int) -> bool:
-        try:
-            return await self.jobs.renew_lease(job, until_ms, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.renew_lease(job, until_ms, now_ms)
 
+    @_notifies
     async def requeue_job(self, job: Job, due_ms: int, error: str, now_ms: int) -> bool:
-        try:
-            return await self.jobs.requeue_job(job, due_ms, error, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.requeue_job(job, due_ms, error, now_ms)
 
+    @_notifies
     async def release_job(self, job: Job, now_ms: int) -> bool:
-        try:
-            return await self.jobs.release_job(job, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.release_job(job, now_ms)
 
+    @_notifies
     async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
-        try:
-            return await self.jobs.fail_job(job, error, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.fail_job(job, error, now_ms)
 
+    @_notifies
     async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
-        try:
-            return await self.jobs.finish_job(job, patch, paths, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.finish_job(job, patch, paths, now_ms)
 
+    @_notifies
     async def cancel_job(self, project_id: str, now_ms: int) -> Job | None:
-        try:
-            return await self.jobs.cancel_job(project_id, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.cancel_job(project_id, now_ms)
 
     async def count_jobs(self, states: Sequence[int]) -> int:
         return await self.jobs.count_jobs(states)
 
+    @_notifies
     async def report_progress(self, job: Job, progress: float, stage: str, now_ms: int) -> bool:
-        try:
-            return await self.jobs.report_progress(job, progress, stage, now_ms)
-        finally:
-            self._written()
+        return await self.jobs.report_progress(job, progress, stage, now_ms)
 
     # -- the change log -------------------------------------------------------------------
 

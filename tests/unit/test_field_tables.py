@@ -1,8 +1,9 @@
 """The per-field tables of the edge and the orchestrator cover exactly the resource."""
 
-from ai_studio.v1.project_pb2 import Project
+from ai_studio.v1 import project_service_pb2 as pb_service
+from ai_studio.v1.project_pb2 import Project, VideoSettings
 
-from common.fields import PROJECT_FIELDS
+from common.fields import PROJECT_FIELDS, given_to
 from edge.codec import IGNORED_FIELDS, PARSERS, project_json
 from orchestrator.store.base import WRITABLE_FIELDS
 from orchestrator.validation import RULES
@@ -30,3 +31,21 @@ def test_the_json_of_a_project_has_every_contract_field() -> None:
 def test_the_field_table_declares_every_proto_field_once() -> None:
     assert [f.name for f in PROJECT_FIELDS] == [f.name for f in Project.DESCRIPTOR.fields]
     assert set(project_json(Project())) == {f.rest or f.name for f in PROJECT_FIELDS}
+
+
+STEP_REQUESTS = {
+    "script": pb_service.GenerateScriptRequest,
+    "audio": pb_service.GenerateAudioRequest,
+    "images": pb_service.GenerateImagesRequest,
+    "video": pb_service.GenerateVideoRequest,
+}
+
+
+def test_what_a_step_request_may_give_is_every_field_of_its_message_but_the_id() -> None:
+    for step, request in STEP_REQUESTS.items():
+        names = set(given_to(step).values())
+        assert names == {f.name for f in request.DESCRIPTOR.fields} - {"id"}, step
+
+
+def test_the_render_settings_are_named_as_the_video_request_names_them() -> None:
+    assert list(given_to("video").values()) == [f.name for f in VideoSettings.DESCRIPTOR.fields]

@@ -20,6 +20,7 @@ from orchestrator.errors import (
 )
 from orchestrator.services import generation
 from orchestrator.services.projects import create_project, with_defaults
+from orchestrator.services.steps import StepCall
 
 
 class Clock:
@@ -58,9 +59,8 @@ async def test_script_sends_the_project_values_with_the_overrides(store, fake, c
     project = await new_project(store, description="Why bees matter", language=pb.LANGUAGE_FR)
     overrides = Project(title="Abeilles", script_style=pb.SCRIPT_STYLE_CASUAL)
 
-    saved = await generation.generate_script(
-        store, clients["script"], Clock(), project.id, overrides, ["title", "script_style"], None
-    )
+    call = StepCall(project.id, overrides, ["title", "script_style"])
+    saved = await generation.generate_script(store, clients["script"], Clock(), call)
 
     assert fake.received[0].body == {
         "title": "Abeilles",
@@ -84,7 +84,7 @@ async def test_a_failed_step_stores_nothing(store, fake, clients, how) -> None:
 
     with pytest.raises((UpstreamError, UpstreamTimeout)):
         await generation.generate_audio(
-            store, clients["audio"], Clock(), project.id, Project(), [], None
+            store, clients["audio"], Clock(), StepCall(project.id, Project(), [])
         )
 
     assert await store.get(project.id) == project
@@ -94,7 +94,7 @@ async def test_audio_needs_a_script_and_calls_nobody_without_one(store, fake, cl
     project = await new_project(store, script_text="   ")
     with pytest.raises(PreconditionFailed) as raised:
         await generation.generate_audio(
-            store, clients["audio"], Clock(), project.id, Project(), [], None
+            store, clients["audio"], Clock(), StepCall(project.id, Project(), [])
         )
     assert raised.value.reason == "SCRIPT_REQUIRED"
     assert fake.received == []
@@ -104,9 +104,8 @@ async def test_audio_stores_its_url_and_the_voice_used(store, fake, clients) -> 
     project = await new_project(store, script_text="Hello bees")
     overrides = Project(voice_id=pb.VOICE_NOVA, audio_speed=1.2)
 
-    saved = await generation.generate_audio(
-        store, clients["audio"], Clock(), project.id, overrides, ["voice_id", "audio_speed"], None
-    )
+    call = StepCall(project.id, overrides, ["voice_id", "audio_speed"])
+    saved = await generation.generate_audio(store, clients["audio"], Clock(), call)
 
     assert fake.received[0].body == {
         "script_text": "Hello bees",
@@ -127,7 +126,7 @@ async def test_audio_without_captions_clears_the_old_ones(store, fake, clients) 
     )
     fake.misbehave(body=b'{"url": "http://media.example/a.mp3", "duration": 1.0}')
     saved = await generation.generate_audio(
-        store, clients["audio"], Clock(), project.id, Project(), [], None
+        store, clients["audio"], Clock(), StepCall(project.id, Project(), [])
     )
     assert saved.audio_path == "http://media.example/a.mp3"
     assert not saved.HasField("captions_url")
@@ -140,7 +139,7 @@ async def test_audio_refuses_a_stored_script_with_nothing_to_speak(
     project = await new_project(store, script_text=script)
     with pytest.raises(PreconditionFailed) as raised:
         await generation.generate_audio(
-            store, clients["audio"], Clock(), project.id, Project(), [], None
+            store, clients["audio"], Clock(), StepCall(project.id, Project(), [])
         )
     assert raised.value.reason == "NOTHING_TO_SPEAK"
     assert raised.value.message.startswith("script_text: has nothing to speak")
@@ -162,7 +161,7 @@ async def test_both_image_calls_ask_for_the_project_aspect(
         project.aspect_ratio = aspect
         await store.update(project.id, project, ["aspect_ratio"])
     await generation.generate_images(
-        store, clients["image"], Clock(), project.id, Project(), [], None
+        store, clients["image"], Clock(), StepCall(project.id, Project(), [])
     )
     await generation.generate_image(store, clients["image"], Clock(), project.id, 1, None, 0, None)
     assert [c.body["aspect_ratio"] for c in fake.received] == [label, label]
@@ -173,7 +172,7 @@ async def test_images_refuse_stored_prompts_with_nothing_to_draw(store, fake, cl
     project = await new_project(store, images=scenes)
     with pytest.raises(PreconditionFailed) as raised:
         await generation.generate_images(
-            store, clients["image"], Clock(), project.id, Project(), [], None
+            store, clients["image"], Clock(), StepCall(project.id, Project(), [])
         )
     assert raised.value.reason == "NOTHING_TO_DRAW"
     assert [v.field for v in raised.value.violations] == ["images[1].prompt", "images[2].prompt"]
@@ -193,10 +192,8 @@ async def test_images_are_drawn_in_one_batch_and_stored_with_their_urls(
 ) -> None:
     project = await new_project(store, images=SCENES[:2])
 
-    saved = await generation.generate_images(
-        store, clients["image"], Clock(), project.id, Project(image_style=pb.IMAGE_STYLE_ANIME),
-        ["image_style"], None,
-    )  # fmt: skip
+    call = StepCall(project.id, Project(image_style=pb.IMAGE_STYLE_ANIME), ["image_style"])
+    saved = await generation.generate_images(store, clients["image"], Clock(), call)
 
     assert fake.received[0].path == "/generate-batch"
     assert fake.received[0].body == {
@@ -216,7 +213,7 @@ async def test_images_need_scenes(store, fake, clients) -> None:
     project = await new_project(store)
     with pytest.raises(PreconditionFailed) as raised:
         await generation.generate_images(
-            store, clients["image"], Clock(), project.id, Project(), [], None
+            store, clients["image"], Clock(), StepCall(project.id, Project(), [])
         )
     assert raised.value.reason == "IMAGES_REQUIRED" and fake.received == []
 
@@ -224,7 +221,7 @@ async def test_images_need_scenes(store, fake, clients) -> None:
 async def test_an_unknown_project_calls_nobody(store, fake, clients) -> None:
     with pytest.raises(ProjectNotFound):
         await generation.generate_script(
-            store, clients["script"], Clock(), "nope", Project(), [], None
+            store, clients["script"], Clock(), StepCall("nope", Project(), [])
         )
     assert fake.received == []
 

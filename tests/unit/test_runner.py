@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 from ai_studio.v1 import project_pb2 as pb
-from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
+from ai_studio.v1.project_pb2 import Project, Scene
 
 from common.origins import Origin
 from orchestrator.clients.http import CallPolicy
@@ -16,10 +16,17 @@ from orchestrator.errors import PreconditionFailed, RenderAlreadyActive
 from orchestrator.runner import JobRunner, RunnerPolicy
 from orchestrator.services import video
 from orchestrator.services.projects import create_project, with_defaults
+from orchestrator.services.steps import StepCall
 from orchestrator.store.jobs import FAILED, QUEUED, SUCCEEDED
 
 FAST = RunnerPolicy(
-    concurrency=2, lease_s=0.6, poll_s=0.05, max_attempts=3, retry_base_s=0.01, retry_max_s=0.05
+    concurrency=2,
+    lease_s=0.6,
+    poll_s=0.05,
+    max_attempts=3,
+    retry_base_s=0.01,
+    retry_max_s=0.05,
+    progress_s=1.0,
 )
 
 
@@ -50,14 +57,13 @@ async def renderable(store, **fields) -> Project:
     return await create_project(store, system_clock, with_defaults(project))
 
 
-async def queue(store, runner, project_id, subtitles=None, **settings):
+async def queue(store, runner, project_id, **given):
+    """Queue a render of the project, at the project fields `given` for this render."""
     return await video.start_render(
         store,
         system_clock,
-        project_id,
-        VideoSettings(**settings),
+        StepCall(project_id, Project(**given), list(given)),
         runner.wake,
-        subtitles=subtitles,
         # media.test: the tests' stand-in for a media service's origin.
         media_origins=frozenset({Origin("http", "media.test", 80)}),
     )
@@ -75,7 +81,7 @@ async def settled(store, project_id, states=(SUCCEEDED, FAILED)):
 
 async def test_a_queued_job_is_rendered_and_lands_on_the_project(store, fake, runner) -> None:
     project = await renderable(store)
-    await queue(store, runner, project.id, fps=60, template=pb.VIDEO_TEMPLATE_KEN_BURNS)
+    await queue(store, runner, project.id, fps=60, video_template_id=pb.VIDEO_TEMPLATE_KEN_BURNS)
 
     job = await settled(store, project.id)
 

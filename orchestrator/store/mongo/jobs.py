@@ -131,18 +131,14 @@ def held(claim: Job) -> dict[str, Any]:
     }
 
 
+# Every transition changes one of these fields of the job's record.
+TRANSITION_FIELDS = ("state", "owner", "epoch", "attempts", "due_ms", "lease_until_ms")
+
+
 def unchanged(job: Job) -> dict[str, Any]:
-    """Matches the job only while it is still as read: every transition changes one of
-    these fields."""
-    return {
-        **by_id(job.id),
-        "state": STATE_LABELS[job.state],
-        "owner": job.owner,
-        "epoch": job.epoch,
-        "attempts": job.attempts,
-        "due_ms": job.due_ms,
-        "lease_until_ms": job.lease_until_ms,
-    }
+    """Matches the job only while it is still as read (TRANSITION_FIELDS)."""
+    record = jobs.to_record(job)
+    return {**by_id(job.id), **{name: record[name] for name in TRANSITION_FIELDS}}
 
 
 def _view(document: Mapping[str, Any]) -> VideoJob:
