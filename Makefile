@@ -42,8 +42,12 @@ run: install
 	  VIDEO_SERVICE_LOG_FORMAT=$${VIDEO_SERVICE_LOG_FORMAT:-$${LOG_FORMAT:-text}} \
 	  $(BIN)/honcho start -f Procfile
 
+# In parallel, one pytest-xdist worker per core (TEST_WORKERS=0: in this process); each
+# test has its own ports, directories and processes. worksteal: the long e2e renders
+# do not leave one worker idle at the end.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/buf lint

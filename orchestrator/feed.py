@@ -139,8 +139,11 @@ class Feed:
                 for subscription in self._subscriptions:
                     subscription.put(Bookmark(self.cursor))
             self._woken.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+            # that lands just as the event is set, and stop() would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.poll_s)
+                async with asyncio.timeout(self.poll_s):
+                    await self._woken.wait()
 
     async def _current(self) -> int:
         try:

@@ -36,7 +36,10 @@ class StoreWatcher:
     async def check(self) -> bool:
         """Ping the store once and publish the result."""
         try:
-            await asyncio.wait_for(self.store.ping(), self.timeout_s)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+            # that lands just as the ping answers, and stop() would then wait forever.
+            async with asyncio.timeout(self.timeout_s):
+                await self.store.ping()
             healthy = True
         except (StoreError, TimeoutError) as exc:
             healthy = False

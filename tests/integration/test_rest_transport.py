@@ -138,15 +138,15 @@ async def test_the_edge_reconnects_soon_after_an_orchestrator_restart(
     await assert_error(resp, 503, "ORCHESTRATOR_UNAVAILABLE")
     second = await orchestrator_on(address)
     try:
-        loop = asyncio.get_running_loop()
-        started, status = loop.time(), 503
-        while status == 503 and loop.time() - started < 5:
+        # 503s until the channel reconnects (its backoff is capped at 1 s), then the
+        # data the first orchestrator stored. How soon is not asserted: no timed
+        # assertions; a reconnect that never comes fails on the per-test timeout.
+        status = 503
+        while status == 503:
             await asyncio.sleep(0.05)
             resp = await client.get("/projects")
             status = resp.status
         assert status == 200, await resp.text()
-        # The backoff is capped at 1 s: the edge is back well before gRPC's default 120 s.
-        assert loop.time() - started < 3
         assert [p["title"] for p in await resp.json()] == ["survives"]
     finally:
         await second.stop(0)

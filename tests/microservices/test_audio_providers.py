@@ -180,8 +180,7 @@ async def test_a_429_is_retried_after_its_retry_after(openai_client, openai):
     fake.answer_next(500, {"error": {"message": "boom", "type": "server_error"}})
     answer, _, _ = await generate(openai_client, request(script_text="One sentence only."))
     assert len(fake.received) == 3
-    first, second, _ = (r.at for r in fake.received)
-    assert second - first >= 0.95  # Retry-After honoured
+    # That the wait is at least the one asked for: tests/unit/test_provider_waits.py.
     assert answer["duration"] > 0
 
 

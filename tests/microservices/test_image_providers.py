@@ -12,7 +12,6 @@ import base64
 import io
 import logging
 import os
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -248,12 +247,11 @@ async def test_429_is_retried_after_the_time_it_asks(openai):
         body={"error": {"message": "slow down"}},
         headers={"Retry-After": "1"},
     )
-    started = time.monotonic()
     status, answer = await post_json(served, "/generate", {"prompt": "scene 0: a fox"})
     assert status == 200, answer
     first, second = fake.received
     assert first.body == second.body
-    assert time.monotonic() - started >= 1.0  # it waited as asked (a lower bound only)
+    # That the wait is at least the one asked for: tests/unit/test_provider_waits.py.
 
 
 async def test_a_wait_past_the_retry_budget_is_not_waited_for(openai):

@@ -143,15 +143,15 @@ async def test_a_refused_connection_is_unavailable() -> None:
 
 
 async def test_the_rpc_deadline_bounds_the_call(fake) -> None:
-    client = await started(ScriptClient(fake.base_url, 30.0, POLICY))
+    # The service's own timeout is an hour: only the deadline can end this call (were it
+    # ignored, the suite's per-test timeout would fail the test).
+    client = await started(ScriptClient(fake.base_url, 3600.0, POLICY))
     fake.misbehave(hang=True)
-    started_at = time.monotonic()
     try:
         with pytest.raises(UpstreamTimeout):
             await client.generate(**SCRIPT_ARGS, deadline=time.monotonic() + 0.3)
     finally:
         await client.close()
-    assert time.monotonic() - started_at < 10, "the 30 s service timeout was not cut short"
 
 
 async def test_a_batch_answer_must_match_the_prompts(fake) -> None:
