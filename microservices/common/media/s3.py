@@ -229,7 +229,10 @@ class S3Store(MediaStore):
     async def check(self) -> None:
         await self.client()  # made outside the timeout: never half-made
         try:
-            await asyncio.wait_for(self.call("head_bucket"), 5)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancel
+            # that lands as the call finishes, and a readiness probe must stop with its app.
+            async with asyncio.timeout(5):
+                await self.call("head_bucket")
         except TimeoutError:
             raise StoreUnavailable(
                 "the object store cannot be reached (no answer within 5 s)"
