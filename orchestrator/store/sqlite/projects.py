@@ -28,7 +28,7 @@ from orchestrator.store.revisions import check_expected
 from orchestrator.store.sqlite import insertion_order, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
-from orchestrator.store.sqlite.filters import LONG_TEXTS, Where, column, where_clause
+from orchestrator.store.sqlite.filters import LONG_TEXTS, TRIGRAMS, Where, column, where_clause
 from orchestrator.store.sqlite.insertion_order import INSERTION_ORDER_SCHEMA
 from orchestrator.store.sqlite.short_texts import SHORT_TEXTS_SCHEMA
 
@@ -418,8 +418,9 @@ def _plan(
     """Count the matches and make the query of the page's seqs (in the page's order,
     without its LIMIT) and its parameters. The page is found on the indexes alone (the
     sort key and seq, or a text index), then only its own documents are read."""
-    # A text index drives the query: its matches, each row tested for the rest.
-    drivers = list(where.matches)
+    # A text index drives the query: its matches, each row tested for the rest. The
+    # trigram index's, when there are both: a longer text is found in fewer projects.
+    drivers = sorted(where.matches, key=lambda index: index != TRIGRAMS)
     driver = drivers[0] if drivers else ""
     tests, params = list(where.tests), list(where.params)
     for other in drivers[1:]:
