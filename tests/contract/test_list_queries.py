@@ -13,7 +13,7 @@ from ai_studio.v1 import project_pb2 as pb
 
 from orchestrator.store.base import Condition, ProjectQuery, Store
 from orchestrator.store.sqlite import SqliteStore
-from orchestrator.store.sqlite import projects as sqlite_projects
+from orchestrator.store.sqlite import listing as sqlite_listing
 from tests.fakes.projects import T0, project
 
 T0_MS = int(T0.timestamp() * 1000)
@@ -240,7 +240,7 @@ async def test_sqlite_pages_the_same_when_it_walks_the_sort_index(
     instead of sorting the matches: the same answers."""
     if backend.name != "sqlite":
         pytest.skip("the embedded store's plan")
-    monkeypatch.setattr(sqlite_projects, "WALK_ABOVE", 0)
+    monkeypatch.setattr(sqlite_listing, "WALK_ABOVE", 0)
     assert await listed(store, search="bee") == ([ids[0], ids[2]], 2)
     by_title = (("title", True),)
     assert await listed(store, search="bee", sort=by_title, limit=1) == ([ids[2]], 2)
@@ -312,25 +312,47 @@ async def test_list_search_when_creation_order_is_not_insertion_order(store: Sto
             sort = (("create_time", descending),)
             got = await listed(store, search=needle, sort=sort, offset=1, limit=3)
             assert got == ([ids[n] for n in want[1:4]], len(want))
+    # Ties of another key are in insertion order, whatever the create times.
+    tied = await listed(store, sort=(("use_case", False),), limit=4)
+    assert tied == ([ids[n] for n in created[:4]], len(created))
 
 
+# The embedded store's plans of a search in another order: sort a few matches; walk the
+# sort's index testing each row by lookups in the text index, or against its matches.
+WALKS = [
+    {"WALK_ABOVE": 2000},
+    {"WALK_ABOVE": 0, "LOOKUP_COST": 0},
+    {"WALK_ABOVE": 0, "LOOKUP_COST": 10**9},
+]
+
+
+@pytest.mark.parametrize("walk", WALKS)
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ((("title", True),), lambda n: (SEARCHED[n][0], n)),
+        ((("use_case", False),), lambda n: (n % 2 == 0, n)),  # ties: by create time
+    ],
+)
 async def test_list_search_sorted_by_another_key_walks_or_sorts_alike(
-    store: Store, backend, monkeypatch: pytest.MonkeyPatch
+    store: Store, backend, monkeypatch: pytest.MonkeyPatch, walk, sort, key
 ) -> None:
-    """A search sorted by another key than the create time: the embedded store sorts a
-    few matches and walks the sort's index past WALK_ABOVE; both answer the same."""
-    ids = [
-        (await store.create(project(title, description=text, created_ms=n))).id
-        for n, (title, text) in enumerate(SEARCHED)
-    ]
-    by_title = sorted(range(30), key=lambda n: (SEARCHED[n][0], n), reverse=True)
-    for walk_above in (2000, 0):
-        if backend.name == "sqlite":
-            monkeypatch.setattr(sqlite_projects, "WALK_ABOVE", walk_above)
-        for needle in ("sun", "ab"):
-            expected = found(needle, by_title)
-            got = await listed(store, search=needle, sort=(("title", True),), offset=2, limit=5)
-            assert got == ([ids[n] for n in expected[2:7]], len(expected))
+    """A search sorted by another key than the create time, page after page: every plan
+    of the embedded store answers as the MongoDB adapter."""
+    ids = []
+    for n, (title, text) in enumerate(SEARCHED):
+        use_case = pb.USE_CASE_COMMERCIAL if n % 2 else pb.USE_CASE_TUTORIAL
+        made = project(title, description=text, created_ms=n, use_case=use_case)
+        ids.append((await store.create(made)).id)
+    if backend.name == "sqlite":
+        for name, value in walk.items():
+            monkeypatch.setattr(sqlite_listing, name, value)
+    ordered = sorted(range(30), key=key, reverse=sort[0][1])
+    for needle in ("sun", "ab", "o"):
+        expected = found(needle, ordered)
+        for offset in (0, 3):
+            got = await listed(store, search=needle, sort=sort, offset=offset, limit=4)
+            assert got == ([ids[n] for n in expected[offset : offset + 4]], len(expected))
 
 
 async def test_updates_and_deletes_keep_the_short_text_index_in_step(

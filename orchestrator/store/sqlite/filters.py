@@ -11,14 +11,22 @@ anchors are tested on the column after the index narrowed the rows.
 from dataclasses import dataclass, field
 from typing import Any
 
+from common import fields
 from common.labels import STATUS
-from orchestrator.store.base import Condition, ProjectQuery, fold
+from orchestrator.store.base import SCALAR_KINDS, Condition, ProjectQuery, fold
 from orchestrator.store.sqlite import short_texts
 
 STATUS_LABELS = STATUS.label
 
 # The long texts are kept beside the document, out of the rows a list query scans.
 LONG_TEXTS = ("description", "script_text")
+# A column per other scalar field the list queries filter and sort on, beside the older
+# ones (status, title, the folded texts, the times in milliseconds); named as the field.
+FIELD_COLUMNS = tuple(
+    f.name
+    for f in fields.PROJECT_FIELDS
+    if f.kind in SCALAR_KINDS and f.name not in ("title", "status", *LONG_TEXTS)
+)
 # The column each scalar field is kept in (see projects.py); the times in milliseconds.
 COLUMN = {
     "create_time": "p.create_ms",

@@ -23,28 +23,19 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from common import fields
 from common.labels import STATUS
-from orchestrator.store.base import SCALAR_KINDS, ProjectQuery, check_paths, fold
+from orchestrator.store.base import ProjectQuery, check_paths, fold
 from orchestrator.store.revisions import check_expected
-from orchestrator.store.sqlite import insertion_order, short_texts
+from orchestrator.store.sqlite import insertion_order, listing, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
-from orchestrator.store.sqlite.filters import LONG_TEXTS, TRIGRAMS, Where, column, where_clause
+from orchestrator.store.sqlite.filters import FIELD_COLUMNS
 from orchestrator.store.sqlite.insertion_order import INSERTION_ORDER_SCHEMA
 from orchestrator.store.sqlite.short_texts import SHORT_TEXTS_SCHEMA
 
 STATUS_LABELS = STATUS.label
-# Past this many matches of a text search, a page walks the sort's index (see list).
-WALK_ABOVE = 2000
 # The schema version that brought the index of short texts.
 SHORT_TEXTS_SINCE = 4
 
-# A column per other scalar field the list queries filter and sort on, beside the older
-# ones (status, title, the folded texts, the times in milliseconds); named as the field.
-FIELD_COLUMNS = tuple(
-    f.name
-    for f in fields.PROJECT_FIELDS
-    if f.kind in SCALAR_KINDS and f.name not in ("title", "status", *LONG_TEXTS)
-)
 COLUMNS = (
     "status", "title", "title_fold", "description_fold", "create_ms", "update_ms",
     *FIELD_COLUMNS,
@@ -383,69 +374,19 @@ class SqliteProjects:
         return None if row is None else _project(*row)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
-        where = where_clause(query)
-        first_descending = query.sort[0][1] if query.sort else False
-        keys = [f"{column(f)} {'DESC' if d else 'ASC'}" for f, d in query.sort]
-        keys.append("p.seq DESC" if first_descending else "p.seq ASC")
-        order = f" ORDER BY {', '.join(keys)}"
         page_params = (-1 if query.limit is None else query.limit, query.offset)
         reader = self.db.reader
         with translated_errors():
             # One read transaction, so that the page and the count see the same snapshot.
             reader.execute("BEGIN")
             try:
-                total, page, params = _plan(reader, query, where, order)
+                plan = listing.plan(reader, query)
                 outer = (
-                    f"SELECT d.doc, j.view FROM ({page} LIMIT ? OFFSET ?) AS page"
+                    f"SELECT d.doc, j.view FROM ({plan.page} LIMIT ? OFFSET ?) AS page"
                     " JOIN projects p ON p.seq = page.seq JOIN project_docs d ON d.seq = p.seq"
-                    f" LEFT JOIN video_jobs j ON j.id = p.id{order}"
+                    f" LEFT JOIN video_jobs j ON j.id = p.id{plan.order}"
                 )
-                rows = reader.execute(outer, (*params, *page_params)).fetchall()
+                rows = reader.execute(outer, (*plan.params, *page_params)).fetchall()
             finally:
                 reader.execute("COMMIT")
-        return [_project(*row) for row in rows], total
-
-
-def _matching(index: str, walk: bool = False) -> str:
-    """The rows a text index matches, as a test of p; walked: not to be read from the
-    index, but tested on each row another index gives ("+" makes it no index's term)."""
-    return f"{'+' if walk else ''}p.seq IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
-
-
-def _plan(
-    reader: sqlite3.Connection, query: ProjectQuery, where: Where, order: str
-) -> tuple[int, str, list[Any]]:
-    """Count the matches and make the query of the page's seqs (in the page's order,
-    without its LIMIT) and its parameters. The page is found on the indexes alone (the
-    sort key and seq, or a text index), then only its own documents are read."""
-    # A text index drives the query: its matches, each row tested for the rest. The
-    # trigram index's, when there are both: a longer text is found in fewer projects.
-    drivers = sorted(where.matches, key=lambda index: index != TRIGRAMS)
-    driver = drivers[0] if drivers else ""
-    tests, params = list(where.tests), list(where.params)
-    for other in drivers[1:]:
-        tests.append(_matching(other))
-        params.append(where.query(other))
-    clause = f" WHERE {' AND '.join(tests)}" if tests else ""
-    if not driver:
-        (total,) = reader.execute(f"SELECT COUNT(*) FROM projects p{clause}", params).fetchone()
-        return total, f"SELECT p.seq FROM projects p{clause}{order}", params
-    matched = [where.query(driver), *params]
-    rest = f" AND {' AND '.join(tests)}" if tests else ""
-    joined = f"{driver} CROSS JOIN projects p ON p.seq = {driver}.rowid" if tests else driver
-    matches = f"FROM {joined} WHERE {driver} MATCH ?{rest}"
-    (total,) = reader.execute(f"SELECT COUNT(*) {matches}", matched).fetchone()
-    # In the default order, when it is seq's (insertion_order.py), the index gives the
-    # matches in the page's order: the page stops at its LIMIT, sorting nothing.
-    default_order = [f for f, _ in query.sort] in ([], ["create_time"])
-    if default_order and insertion_order.in_seq_order(reader):
-        direction = "DESC" if query.sort and query.sort[0][1] else "ASC"
-        return (
-            total,
-            f"SELECT {driver}.rowid AS seq {matches} ORDER BY {driver}.rowid {direction}",
-            matched,
-        )
-    # Otherwise, many matches: walk the sort's index and test each row (the page fills
-    # at once; "+" keeps the text index from driving); few: read the matches and sort.
-    tests.insert(0, _matching(driver, walk=total > WALK_ABOVE))
-    return total, f"SELECT p.seq FROM projects p WHERE {' AND '.join(tests)}{order}", matched
+        return [_project(*row) for row in rows], plan.total
