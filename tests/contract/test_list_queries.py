@@ -396,3 +396,18 @@ async def test_sqlite_store_of_schema_3_gains_the_short_text_index(tmp_path) -> 
 
 
 V3_ROWS = [("Ok later", 5), ("Ok sooner", 1)]  # stored in this order, created the other
+
+
+async def test_list_search_finds_any_character_of_any_script(store: Store) -> None:
+    """Texts of 1, 2 and 3 characters out of the Basic Multilingual Plane, accents and
+    CJK, found by either text index (a token per code point on the embedded store)."""
+    made = [
+        (await store.create(project(title, created_ms=n))).id
+        for n, title in enumerate(["Bees 🐝 at work", "蜂蜜 honey", "cafe\u0301 ok", "x🐝"])
+    ]
+    assert await listed(store, search="🐝") == ([made[0], made[3]], 2)
+    assert await listed(store, search="x🐝") == ([made[3]], 1)
+    assert await listed(store, search="🐝 a") == ([made[0]], 1)
+    assert await listed(store, search="蜂") == ([made[1]], 1)
+    assert await listed(store, search="蜂蜜") == ([made[1]], 1)
+    assert await listed(store, search="é") == ([made[2]], 1)  # composed, as stored
