@@ -59,11 +59,14 @@ def queries(count: int, ids: list[str]) -> dict[str, str]:
         "last page": f"/projects?_page={last}&_limit={PAGE}",
         "last page, 1.x envelope, -title": f"/projects?_page={last}&_per_page={PAGE}&_sort=-title",
         "status filter, last page": f"/projects?status=draft&_page={last // 4}&_limit={PAGE}",
-        "q rare (1 match)": f"/projects?q=%23{number}.&_limit={PAGE}",
+        "q rare (1 match)": f"/projects?q=%23{number}&_limit={PAGE}",
         "q common word, first page": f"/projects?q=solar&_limit={PAGE}",
+        "q common word, -title": f"/projects?q=solar&_sort=-title&_limit={PAGE}",
         "title_like rare": f"/projects?title_like=%23{number}%24&_limit={PAGE}",
         "title:contains rare": f"/projects?title:contains=%23{number}&_limit={PAGE}",
-        "q 2 chars (scan)": f"/projects?q={number % 100:02d}&_limit={PAGE}",
+        "q 2 chars": f"/projects?q={number % 100:02d}&_limit={PAGE}",
+        "q 1 char": f"/projects?q=x&_limit={PAGE}",
+        "language=fr, a deep page": f"/projects?language=fr&_page={last // 7}&_limit={PAGE}",
         "language=fr&fps_gte=30, last page": (
             f"/projects?language=fr&fps_gte=30&_page={last // 6}&_limit={PAGE}"
         ),

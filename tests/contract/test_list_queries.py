@@ -13,7 +13,7 @@ from ai_studio.v1 import project_pb2 as pb
 
 from orchestrator.store.base import Condition, ProjectQuery, Store
 from orchestrator.store.sqlite import SqliteStore
-from orchestrator.store.sqlite import projects as sqlite_projects
+from orchestrator.store.sqlite import listing as sqlite_listing
 from tests.fakes.projects import T0, project
 
 T0_MS = int(T0.timestamp() * 1000)
@@ -98,6 +98,18 @@ CASES = [
     ([when("title", "folded_eq", "bet")], []),
     ([when("description", "ends_with", "two")], [4]),
     ([when("script_text", "contains", "x")], []),
+    # 1 or 2 characters: the index of short texts on the embedded store
+    ([when("title", "contains", "a")], [0, 1, 2, 3]),
+    ([when("title", "contains", "é")], [4]),
+    ([when("title", "contains", "50")], [3]),
+    ([when("title", "contains", "y")], [2]),  # the last character
+    ([when("title", "contains", "\x00")], []),
+    ([when("description", "contains", "\n")], [4]),
+    ([when("title", "starts_with", "be")], [1]),
+    ([when("title", "ends_with", "ff")], [3]),
+    ([when("title", "folded_eq", "é")], []),
+    ([when("title", "contains", "a"), when("description", "contains", "be")], [0, 1, 2]),
+    ([when("title", "contains", "ta"), when("title", "contains", "elt")], [3]),
     # nullable URLs: a null is unequal to every value
     ([when("audio_path", "eq", "https://cdn.example/a.mp3")], [1]),
     ([when("audio_path", "ne", "https://cdn.example/a.mp3")], [0, 2, 3, 4]),
@@ -127,8 +139,14 @@ async def test_list_by_id(store: Store, ids: list[str]) -> None:
     [
         ("bee", [0, 2]),  # through the trigram index
         ("BEE G", [2]),
-        ("be", [0, 1, 2]),  # too short for it: a scan
+        ("be", [0, 1, 2]),  # too short for it: the index of short texts
         ("é", [4]),
+        ("e", [0, 1, 2, 3, 4]),
+        ("E", [0, 1, 2, 3, 4]),
+        (" ", [0, 1, 2, 3, 4]),
+        ("%", [3]),
+        ("ss", [1]),  # "ß" folded
+        ("\x00", []),
         ("50%", [3]),
         ('a"b', []),
         ('"bee"', []),
@@ -222,7 +240,7 @@ async def test_sqlite_pages_the_same_when_it_walks_the_sort_index(
     instead of sorting the matches: the same answers."""
     if backend.name != "sqlite":
         pytest.skip("the embedded store's plan")
-    monkeypatch.setattr(sqlite_projects, "WALK_ABOVE", 0)
+    monkeypatch.setattr(sqlite_listing, "WALK_ABOVE", 0)
     assert await listed(store, search="bee") == ([ids[0], ids[2]], 2)
     by_title = (("title", True),)
     assert await listed(store, search="bee", sort=by_title, limit=1) == ([ids[2]], 2)
@@ -237,6 +255,7 @@ async def test_sqlite_store_gains_columns_for_fields_added_since(tmp_path) -> No
     made = await store.create(project("Kept", language=pb.LANGUAGE_DE))
     await store.close()
     conn = sqlite3.connect(tmp_path / "ai_studio.sqlite3")
+    conn.execute("DROP INDEX projects_by_language")  # the file had neither
     conn.execute("ALTER TABLE projects DROP COLUMN language")
     conn.commit()
     conn.close()
@@ -245,3 +264,150 @@ async def test_sqlite_store_gains_columns_for_fields_added_since(tmp_path) -> No
         assert await listed(store, when("language", "eq", "de")) == ([made.id], 1)
     finally:
         await store.close()
+
+
+# Titles and descriptions for paging searches: every 3rd holds "sun", every 4th "ab".
+SEARCHED = [
+    (f"Item {n} {'sun' if n % 3 == 0 else 'moon'}", f"{'ab' if n % 4 == 0 else 'cd'} no. {n}")
+    for n in range(30)
+]
+
+
+def found(needle: str, order: list[int]) -> list[int]:
+    """The SEARCHED projects (by index) holding `needle`, in that order: what search is."""
+    return [n for n in order if any(needle in text.casefold() for text in SEARCHED[n])]
+
+
+@pytest.mark.parametrize("needle", ["sun", "ab", "n", "item", "8"])
+@pytest.mark.parametrize("descending", [False, True])
+async def test_list_search_pages_in_the_default_order(
+    store: Store, needle: str, descending: bool
+) -> None:
+    """A search through either text index, page by page, in the default order either way:
+    the matches in creation order, and how many there are."""
+    ids = [
+        (await store.create(project(title, description=text, created_ms=n))).id
+        for n, (title, text) in enumerate(SEARCHED)
+    ]
+    order = list(range(30))[::-1] if descending else list(range(30))
+    expected = found(needle, order)
+    sort = (("create_time", descending),)
+    for offset in range(0, len(expected) + 4, 4):
+        got = await listed(store, search=needle, sort=sort, offset=offset, limit=4)
+        assert got == ([ids[n] for n in expected[offset : offset + 4]], len(expected))
+
+
+async def test_list_search_when_creation_order_is_not_insertion_order(store: Store) -> None:
+    """Projects stored in another order than their create times (two orchestrators on one
+    file, a clock set back) are still listed by create time, searched or not."""
+    created = [7, 3, 9, 1, 5, 2, 8, 0, 6, 4]
+    ids = {}
+    for n in created:
+        title, text = SEARCHED[n]
+        ids[n] = (await store.create(project(title, description=text, created_ms=n))).id
+    for needle in ("sun", "ab", "o"):
+        expected = found(needle, sorted(created))
+        for descending in (False, True):
+            want = expected[::-1] if descending else expected
+            sort = (("create_time", descending),)
+            got = await listed(store, search=needle, sort=sort, offset=1, limit=3)
+            assert got == ([ids[n] for n in want[1:4]], len(want))
+    # Ties of another key are in insertion order, whatever the create times.
+    tied = await listed(store, sort=(("use_case", False),), limit=4)
+    assert tied == ([ids[n] for n in created[:4]], len(created))
+
+
+# The embedded store's plans of a search in another order: sort a few matches; walk the
+# sort's index testing each row by lookups in the text index, or against its matches.
+WALKS = [
+    {"WALK_ABOVE": 2000},
+    {"WALK_ABOVE": 0, "LOOKUP_COST": 0},
+    {"WALK_ABOVE": 0, "LOOKUP_COST": 10**9},
+]
+
+
+@pytest.mark.parametrize("walk", WALKS)
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ((("title", True),), lambda n: (SEARCHED[n][0], n)),
+        ((("use_case", False),), lambda n: (n % 2 == 0, n)),  # ties: by create time
+    ],
+)
+async def test_list_search_sorted_by_another_key_walks_or_sorts_alike(
+    store: Store, backend, monkeypatch: pytest.MonkeyPatch, walk, sort, key
+) -> None:
+    """A search sorted by another key than the create time, page after page: every plan
+    of the embedded store answers as the MongoDB adapter."""
+    ids = []
+    for n, (title, text) in enumerate(SEARCHED):
+        use_case = pb.USE_CASE_COMMERCIAL if n % 2 else pb.USE_CASE_TUTORIAL
+        made = project(title, description=text, created_ms=n, use_case=use_case)
+        ids.append((await store.create(made)).id)
+    if backend.name == "sqlite":
+        for name, value in walk.items():
+            monkeypatch.setattr(sqlite_listing, name, value)
+    ordered = sorted(range(30), key=key, reverse=sort[0][1])
+    for needle in ("sun", "ab", "o"):
+        expected = found(needle, ordered)
+        for offset in (0, 3):
+            got = await listed(store, search=needle, sort=sort, offset=offset, limit=4)
+            assert got == ([ids[n] for n in expected[offset : offset + 4]], len(expected))
+
+
+async def test_updates_and_deletes_keep_the_short_text_index_in_step(
+    store: Store, ids: list[str]
+) -> None:
+    await store.update(ids[0], project("Zebra crossing"), ["title"])
+    assert await listed(store, search="zb") == ([], 0)
+    assert await listed(store, search="ze") == ([ids[0]], 1)
+    assert await listed(store, when("title", "contains", "al")) == ([], 0)  # was "Alpha"
+    await store.update(ids[0], project("Zebra crossing"), ["title"])  # the same texts
+    assert await listed(store, search="ze") == ([ids[0]], 1)
+    await store.delete(ids[0])
+    assert await listed(store, search="ze") == ([], 0)
+    assert await listed(store, search="ee") == ([ids[2]], 1)
+
+
+async def test_sqlite_store_of_schema_3_gains_the_short_text_index(tmp_path) -> None:
+    """A file of version 3 (no index of short texts, no order flag, no field indexes)
+    opens with its projects found by short texts, listed in create-time order."""
+    store = SqliteStore(tmp_path)
+    made = [await store.create(project(title, created_ms=ms)) for title, ms in V3_ROWS]
+    await store.close()
+    conn = sqlite3.connect(tmp_path / "ai_studio.sqlite3")
+    conn.execute("INSERT INTO projects_grams (projects_grams) VALUES ('delete-all')")
+    conn.execute("DROP TABLE projects_order")
+    conn.execute("DROP INDEX projects_by_language")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path)
+    try:
+        assert await listed(store, search="ok") == ([made[1].id, made[0].id], 2)
+        assert await listed(store, search="ok", sort=(("create_time", True),), limit=1) == (
+            [made[0].id],
+            2,
+        )
+        indexes = store.db.reader.execute("PRAGMA index_list(projects)").fetchall()
+        assert "projects_by_language" in {row[1] for row in indexes}
+    finally:
+        await store.close()
+
+
+V3_ROWS = [("Ok later", 5), ("Ok sooner", 1)]  # stored in this order, created the other
+
+
+async def test_list_search_finds_any_character_of_any_script(store: Store) -> None:
+    """Texts of 1, 2 and 3 characters out of the Basic Multilingual Plane, accents and
+    CJK, found by either text index (a token per code point on the embedded store)."""
+    made = [
+        (await store.create(project(title, created_ms=n))).id
+        for n, title in enumerate(["Bees 🐝 at work", "蜂蜜 honey", "cafe\u0301 ok", "x🐝"])
+    ]
+    assert await listed(store, search="🐝") == ([made[0], made[3]], 2)
+    assert await listed(store, search="x🐝") == ([made[3]], 1)
+    assert await listed(store, search="🐝 a") == ([made[0]], 1)
+    assert await listed(store, search="蜂") == ([made[1]], 1)
+    assert await listed(store, search="蜂蜜") == ([made[1]], 1)
+    assert await listed(store, search="é") == ([made[2]], 1)  # composed, as stored

@@ -560,7 +560,19 @@ async def test_mongo_setup_creates_the_list_indexes(mock_store) -> None:
         "title": [("title", 1), ("_id", 1)],
         "title_fold": [("title_fold", 1)],
         "description_fold": [("description_fold", 1)],
+        **{
+            f"{name}_create_time": [(name, 1), ("create_time", 1), ("_id", 1)]
+            for name in FIELDS_WITH_AN_INDEX
+        },
     }
+
+
+# Every other scalar field a list filters on, in the default order (README, "Listing").
+FIELDS_WITH_AN_INDEX = (
+    "language", "use_case", "script_style", "voice_id", "audio_speed", "audio_pitch",
+    "audio_path", "captions_url", "image_style", "resolution", "fps", "video_template_id",
+    "background_music", "aspect_ratio", "subtitles", "video_url", "thumbnail", "duration",
+)  # fmt: skip
 
 
 async def test_mongo_update_rejects_paths_it_cannot_merge(mock_store) -> None:

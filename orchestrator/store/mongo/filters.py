@@ -4,9 +4,12 @@ User text reaches MongoDB's regex engine only escaped (`literal`): each pattern 
 literal run, anchored or not, which PCRE matches in linear time.
 
 Which index serves each query (created by MongoStore.setup, listed in projects.INDEXES):
-- no filter, or filters on fields without an index: the index of the sort key
-  (`create_time`, `update_time`, `title`), the filter tested on each document it walks;
-- `status` (and `status` with the default order): `status_create_time`;
+- no filter, or filters on fields without an index (the long texts, `id`'s ne): the index
+  of the sort key (`create_time`, `update_time`, `title`), the filter tested on each
+  document it walks;
+- `status` (and `status` with the default order): `status_create_time`; any other scalar
+  field (`language`, `fps`, ...): `<field>_create_time`, its equality and ranges, in the
+  default order (the planner picks one index for several conditions);
 - search and `contains`/`endsWith` on the title or the description: an unanchored regex
   on `title_fold`/`description_fold`, which walks the `title_fold`/`description_fold`
   index keys rather than the documents (MongoDB has no substring index outside Atlas

@@ -14,7 +14,7 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from common.labels import STATUS
-from orchestrator.store.base import SORTABLE_FIELDS, ProjectQuery, StoreTimeout
+from orchestrator.store.base import SCALAR_FIELDS, SORTABLE_FIELDS, ProjectQuery, StoreTimeout
 from orchestrator.store.mongo.changes import MongoChanges
 from orchestrator.store.mongo.codec import (
     by_id,
@@ -33,6 +33,15 @@ from orchestrator.store.revisions import check_expected
 COLLECTION = "projects"
 STATUS_LABELS = STATUS.label
 
+# The other scalar fields, each with an index in the default order (as the embedded
+# store's projects_by_<field>): an equality filter pages and counts on it.
+FIELD_INDEXED = [
+    name
+    for name in SCALAR_FIELDS
+    if name
+    not in ("id", "title", "status", "description", "script_text", "create_time", "update_time")
+]
+
 # Every list query filters on status and/or sorts on one of these, then on _id.
 INDEXES = [
     IndexModel(
@@ -45,6 +54,13 @@ INDEXES = [
     # Search and the text operators on the title and description walk these keys.
     IndexModel([("title_fold", ASCENDING)], name="title_fold"),
     IndexModel([("description_fold", ASCENDING)], name="description_fold"),
+    *(
+        IndexModel(
+            [(name, ASCENDING), ("create_time", ASCENDING), ("_id", ASCENDING)],
+            name=f"{name}_create_time",
+        )
+        for name in FIELD_INDEXED
+    ),
 ]
 
 

@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 from orchestrator.store.base import StoreTimeout, StoreUnavailable
 
 FILENAME = "ai_studio.sqlite3"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 P = ParamSpec("P")
 T = TypeVar("T")

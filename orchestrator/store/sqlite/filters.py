@@ -1,21 +1,32 @@
 """The WHERE clause of a list query on the embedded store: statuses, search and the
 conditions, as SQL with bound parameters (no user text is ever spliced into the SQL).
 
-Substring matches on the title and the description go through the trigram index
-(projects_text) when the text has at least 3 characters, and scan the folded columns
-otherwise; startsWith, endsWith and like's anchors are tested on the column after the
-index narrowed the rows.
+Substring matches on the title and the description go through a text index: the trigram
+index (projects_text) for texts of 3 characters or more, the index of short texts
+(projects_grams, short_texts.py) for 1 or 2; only a text of 3 or more holding a NUL,
+which ends an FTS5 query, scans the folded columns. startsWith, endsWith and like's
+anchors are tested on the column after the index narrowed the rows.
 """
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from common import fields
 from common.labels import STATUS
-from orchestrator.store.base import Condition, ProjectQuery, fold
+from orchestrator.store.base import SCALAR_KINDS, Condition, ProjectQuery, fold
+from orchestrator.store.sqlite import short_texts
 
 STATUS_LABELS = STATUS.label
 
 # The long texts are kept beside the document, out of the rows a list query scans.
 LONG_TEXTS = ("description", "script_text")
+# A column per other scalar field the list queries filter and sort on, beside the older
+# ones (status, title, the folded texts, the times in milliseconds); named as the field.
+FIELD_COLUMNS = tuple(
+    f.name
+    for f in fields.PROJECT_FIELDS
+    if f.kind in SCALAR_KINDS and f.name not in ("title", "status", *LONG_TEXTS)
+)
 # The column each scalar field is kept in (see projects.py); the times in milliseconds.
 COLUMN = {
     "create_time": "p.create_ms",
@@ -24,7 +35,6 @@ COLUMN = {
 }
 # The folded texts kept as columns, indexed by trigram under the same names.
 FOLDED = {"title": "title_fold", "description": "description_fold"}
-TRIGRAM = 3
 COMPARISONS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
@@ -39,30 +49,44 @@ def phrase(text: str, columns: tuple[str, ...]) -> str:
     return f'{{{" ".join(columns)}}} : "{quoted}"'
 
 
-def usable(text: str) -> bool:
-    """Whether the trigram index can find `text`: 3 characters at least, and no NUL,
-    which ends an FTS5 query string."""
-    return len(text) >= TRIGRAM and "\x00" not in text
+TRIGRAMS = "projects_text"
+SHORT_TEXTS = "projects_grams"
 
 
-# The rows whose folded texts hold a phrase, from the trigram index: a trigram phrase
-# matches exactly the texts holding it (case_sensitive on folded text), so no test of
-# the columns needs to follow.
-INDEXED = "p.seq IN (SELECT rowid FROM projects_text WHERE projects_text MATCH ?)"
-# The same set, tested on the rows an index walks in the sort's order: cheaper when most
-# rows match (the page fills at once), dearer when few do.
-WALKED = "+" + INDEXED
+@dataclass
+class Where:
+    """A list query's conditions, all of which must hold: tests of the narrow rows (SQL
+    with its parameters, in order) and, for each text index, what it must match."""
+
+    tests: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    matches: dict[str, list[str]] = field(default_factory=dict)  # index -> FTS5 queries
+
+    def test(self, sql: str, *params: Any) -> None:
+        self.tests.append(sql)
+        self.params.extend(params)
+
+    def holds(self, needle: str, columns: tuple[str, ...]) -> bool:
+        """Add "one of these folded columns holds `needle`" as a text index match; False
+        when no index can find it (3 characters or more with a NUL, which ends an FTS5
+        query string)."""
+        if len(needle) <= short_texts.SHORT:
+            self.matches.setdefault(SHORT_TEXTS, []).append(short_texts.match(needle, columns))
+        elif "\x00" not in needle:
+            self.matches.setdefault(TRIGRAMS, []).append(phrase(needle, columns))
+        else:
+            return False
+        return True
+
+    def query(self, index: str) -> str:
+        """The one FTS5 query of an index: each of its matches must hold."""
+        return " AND ".join(f"({q})" for q in self.matches[index])
 
 
-def indexed(text: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """The rows whose folded columns hold `text`, from the trigram index."""
-    return INDEXED, [phrase(text, columns)]
-
-
-def _text(condition: Condition) -> tuple[list[str], list[Any]]:
+def _text(condition: Condition, where: Where) -> None:
     (needle,) = condition.values
     if not needle:
-        return [], []  # the empty text is in every text
+        return  # the empty text is in every text
     kept = FOLDED.get(condition.field)
     folded = f"p.{kept}" if kept else f"fold({column(condition.field)})"
     tests = {
@@ -72,46 +96,38 @@ def _text(condition: Condition) -> tuple[list[str], list[Any]]:
         "folded_eq": (f"{folded} = ?", [needle]),
     }
     sql, params = tests[condition.operator]
-    if not (kept and usable(needle)):
-        return [sql], list(params)
-    narrow, narrow_params = indexed(needle, (kept,))
-    if condition.operator == "contains":
-        return [narrow], narrow_params
-    return [narrow, sql], [*narrow_params, *params]  # the index narrows, the column decides
+    # The index narrows; the column decides, but for contains, which the index answers.
+    if not (kept and where.holds(needle, (kept,)) and condition.operator == "contains"):
+        where.test(sql, *params)
 
 
-def _condition(condition: Condition) -> tuple[list[str], list[Any]]:
+def _condition(condition: Condition, where: Where) -> None:
     if condition.operator in ("contains", "starts_with", "ends_with", "folded_eq"):
-        return _text(condition)
+        _text(condition, where)
+        return
     col = column(condition.field)
     values = [int(v) if isinstance(v, bool) else v for v in condition.values]
     marks = ", ".join("?" * len(values))
     if condition.operator == "eq":
-        return [f"{col} IN ({marks})"], values
-    if condition.operator == "ne":
+        where.test(f"{col} IN ({marks})", *values)
+    elif condition.operator == "ne":
         # A null field is unequal to every value, as MongoDB's $nin has it.
-        return [f"({col} IS NULL OR {col} NOT IN ({marks}))"], values
-    return [f"{col} {COMPARISONS[condition.operator]} ?"], values[:1]
+        where.test(f"({col} IS NULL OR {col} NOT IN ({marks}))", *values)
+    else:
+        where.test(f"{col} {COMPARISONS[condition.operator]} ?", values[0])
 
 
-def where_clause(query: ProjectQuery) -> tuple[list[str], list[Any]]:
-    """The conditions of the query's WHERE (joined with AND) and their parameters."""
-    where: list[str] = []
-    params: list[Any] = []
+def where_clause(query: ProjectQuery) -> Where:
+    """The conditions of the query."""
+    where = Where()
     if query.statuses:
-        where.append(f"p.status IN ({', '.join('?' * len(query.statuses))})")
-        params.extend(STATUS_LABELS[s] for s in query.statuses)
+        statuses = [STATUS_LABELS[s] for s in query.statuses]
+        where.test(f"p.status IN ({', '.join('?' * len(statuses))})", *statuses)
     if query.search:
         needle = fold(query.search)
-        if usable(needle):
-            sql, narrow = indexed(needle, tuple(FOLDED.values()))
-            where.append(sql)
-            params.extend(narrow)
-        else:
-            where.append("(instr(p.title_fold, ?) > 0 OR instr(p.description_fold, ?) > 0)")
-            params.extend([needle] * 2)
+        if not where.holds(needle, tuple(FOLDED.values())):
+            sql = "(instr(p.title_fold, ?) > 0 OR instr(p.description_fold, ?) > 0)"
+            where.test(sql, needle, needle)
     for condition in query.conditions:
-        sql_parts, values = _condition(condition)
-        where.extend(sql_parts)
-        params.extend(values)
-    return where, params
+        _condition(condition, where)
+    return where

@@ -2,8 +2,10 @@
 
 Each project is kept whole as its serialized protobuf (`doc`, in project_docs with the
 long texts), beside narrow rows in `projects` holding a column per scalar field, which the
-list queries filter and sort on (a scan reads these rows, never the documents), and a
-trigram index of the folded title and description (projects_text) for substring search.
+list queries filter and sort on (each with an index of it in the default order; a scan
+reads these rows, never the documents), a trigram index of the folded title and
+description (projects_text) for substring search, and an index of their pieces of 1 and
+2 characters (short_texts.py) for the texts too short for trigrams.
 WAL lets readers run while a writer commits, and several orchestrator processes can share
 one file: every read-modify-write runs in a `BEGIN IMMEDIATE` transaction, and
 `busy_timeout` makes a writer wait for another.
@@ -21,35 +23,26 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from common import fields
 from common.labels import STATUS
-from orchestrator.store.base import SCALAR_KINDS, ProjectQuery, check_paths, fold
+from orchestrator.store.base import ProjectQuery, check_paths, fold
 from orchestrator.store.revisions import check_expected
+from orchestrator.store.sqlite import insertion_order, listing, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
-from orchestrator.store.sqlite.filters import (
-    INDEXED,
-    LONG_TEXTS,
-    WALKED,
-    column,
-    where_clause,
-)
+from orchestrator.store.sqlite.filters import FIELD_COLUMNS
+from orchestrator.store.sqlite.insertion_order import INSERTION_ORDER_SCHEMA
+from orchestrator.store.sqlite.short_texts import SHORT_TEXTS_SCHEMA
 
 STATUS_LABELS = STATUS.label
-# Past this many matches of a text search, a page walks the sort's index (see list).
-WALK_ABOVE = 2000
+# The schema version that brought the index of short texts.
+SHORT_TEXTS_SINCE = 4
 
-# A column per other scalar field the list queries filter and sort on, beside the older
-# ones (status, title, the folded texts, the times in milliseconds); named as the field.
-FIELD_COLUMNS = tuple(
-    f.name
-    for f in fields.PROJECT_FIELDS
-    if f.kind in SCALAR_KINDS and f.name not in ("title", "status", *LONG_TEXTS)
-)
 COLUMNS = (
     "status", "title", "title_fold", "description_fold", "create_ms", "update_ms",
     *FIELD_COLUMNS,
 )  # fmt: skip
 
-PROJECTS_SCHEMA = f"""
+PROJECTS_SCHEMA = (
+    f"""
 CREATE TABLE IF NOT EXISTS projects (
     seq INTEGER PRIMARY KEY,          -- insertion order: the tie-break of every sort
     id TEXT NOT NULL UNIQUE,
@@ -98,12 +91,15 @@ AFTER UPDATE OF title_fold, description_fold ON projects BEGIN
     VALUES (new.seq, new.title_fold, new.description_fold);
 END;
 """
+    + SHORT_TEXTS_SCHEMA
+    + INSERTION_ORDER_SCHEMA
+)
 # What the schema of version 2 (one table holding the documents) had, dropped on upgrade.
 OLD_OBJECTS = (
     "TRIGGER projects_text_insert", "TRIGGER projects_text_delete",
     "TRIGGER projects_text_update", "TRIGGER projects_docs_delete", "TABLE projects_text",
     "INDEX projects_create", "INDEX projects_status_create", "INDEX projects_update",
-    "INDEX projects_title",
+    "INDEX projects_title", "TRIGGER projects_order_insert", "TRIGGER projects_order_update",
 )  # fmt: skip
 
 # Every project read brings its job's view along (NULL when it has none).
@@ -160,22 +156,38 @@ def doc_values(project: Project) -> tuple[Any, ...]:
 
 INSERT_ROW = f"INSERT INTO projects (id, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
 INSERT_DOC = "INSERT INTO project_docs (seq, doc, description, script_text) VALUES (?, ?, ?, ?)"
-UPDATE_ROW = (
-    f"UPDATE projects SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE id = ? RETURNING seq"
-)
+UPDATE_ROW = f"UPDATE projects SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE seq = ?"
 UPDATE_DOC = "UPDATE project_docs SET doc = ?, description = ?, script_text = ? WHERE seq = ?"
+FOLDS = slice(2, 4)  # title_fold, description_fold in COLUMNS
+
+# Each scalar column's index, in the default order (its seq last, as in every index): an
+# equality filter pages and counts on it alone; made by upgrade(), once the columns exist.
+FIELD_INDEXES = tuple(
+    f"CREATE INDEX IF NOT EXISTS projects_by_{name} ON projects ({name}, create_ms)"
+    for name in FIELD_COLUMNS
+)
 
 
 def insert(conn: sqlite3.Connection, project: Project) -> None:
     """Store a new project (with its id set), inside a write transaction."""
-    seq = conn.execute(INSERT_ROW, (project.id, *row_values(project))).lastrowid
+    values = row_values(project)
+    seq = conn.execute(INSERT_ROW, (project.id, *values)).lastrowid
+    assert seq is not None
     conn.execute(INSERT_DOC, (seq, *doc_values(project)))
+    short_texts.add(conn, seq, *values[FOLDS])
 
 
 def rewrite(conn: sqlite3.Connection, project: Project) -> None:
     """Write a changed project back to its row, inside a write transaction."""
-    (seq,) = conn.execute(UPDATE_ROW, (*row_values(project), project.id)).fetchone()
+    seq, *folds = conn.execute(
+        "SELECT seq, title_fold, description_fold FROM projects WHERE id = ?", (project.id,)
+    ).fetchone()
+    values = row_values(project)
+    conn.execute(UPDATE_ROW, (*values, seq))
     conn.execute(UPDATE_DOC, (*doc_values(project), seq))
+    if tuple(folds) != values[FOLDS]:
+        short_texts.remove(conn, seq, *folds)
+        short_texts.add(conn, seq, *values[FOLDS])
 
 
 def fold_or_null(text: str | None) -> str | None:
@@ -198,13 +210,25 @@ def _add_field_columns(conn: sqlite3.Connection, missing: list[str]) -> None:
 
 
 def upgrade(conn: sqlite3.Connection) -> None:
-    """Bring a store of schema version 2 (documents in the projects rows) to this one:
-    each project is written again, with the seq it had. Inside the schema's transaction,
-    after the statements of PROJECTS_SCHEMA ran."""
+    """Bring an older store to this layout, inside the schema's transaction, after the
+    statements of PROJECTS_SCHEMA ran: columns for fields added since, the field indexes,
+    the index of short texts and the order flag (version 4)."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
     have = {row[1] for row in conn.execute("PRAGMA table_info(projects)")}
-    if "doc" not in have:
+    if "doc" in have:
+        _upgrade_from_2(conn)
+    else:
         _add_field_columns(conn, [name for name in FIELD_COLUMNS if name not in have])
-        return
+    for statement in FIELD_INDEXES:
+        conn.execute(statement)
+    if version < SHORT_TEXTS_SINCE:
+        short_texts.fill(conn)
+    insertion_order.fill(conn)
+
+
+def _upgrade_from_2(conn: sqlite3.Connection) -> None:
+    """Schema version 2 kept the documents in the projects rows: each project is written
+    again, with the seq it had."""
     for kind_name in OLD_OBJECTS:
         conn.execute(f"DROP {kind_name.replace(' ', ' IF EXISTS ', 1)}")
     conn.execute("ALTER TABLE projects RENAME TO projects_v2")
@@ -310,10 +334,15 @@ class SqliteProjects:
                     return False
                 check_expected(project_id, expected, found.revision)
             conn.execute("DELETE FROM video_jobs WHERE id = ?", (project_id,))
-            deleted: int = conn.execute("DELETE FROM projects WHERE id = ?", (project_id,)).rowcount
+            deleted = conn.execute(
+                "DELETE FROM projects WHERE id = ? RETURNING seq, title_fold, description_fold",
+                (project_id,),
+            ).fetchall()
+            for seq, title_fold, description_fold in deleted:
+                short_texts.remove(conn, seq, title_fold, description_fold)
             if deleted:
                 self.log.log(conn, next_revision(conn), project_id, None)
-            return deleted > 0
+            return bool(deleted)
 
     async def create(self, project: Project) -> Project:
         return await self.db.write(self._insert, project)
@@ -345,38 +374,19 @@ class SqliteProjects:
         return None if row is None else _project(*row)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
-        where, params = where_clause(query)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        first_descending = query.sort[0][1] if query.sort else False
-        keys = [f"{column(f)} {'DESC' if d else 'ASC'}" for f, d in query.sort]
-        keys.append("p.seq DESC" if first_descending else "p.seq ASC")
-        order = f" ORDER BY {', '.join(keys)}"
         page_params = (-1 if query.limit is None else query.limit, query.offset)
-        # A text search alone is counted on its index, without reading the rows.
-        count = (
-            "SELECT COUNT(*) FROM projects_text WHERE projects_text MATCH ?"
-            if where == [INDEXED]
-            else f"SELECT COUNT(*) FROM projects p{clause}"
-        )
         reader = self.db.reader
         with translated_errors():
             # One read transaction, so that the page and the count see the same snapshot.
             reader.execute("BEGIN")
             try:
-                (total,) = reader.execute(count, params).fetchone()
-                # Many matches: walk the sort's index and test each row (the page fills
-                # at once); few: read the matches and sort them.
-                walk = total > WALK_ABOVE
-                page_clause = clause.replace(INDEXED, WALKED) if walk else clause
-                # The page is found on the indexes alone (the sort key and seq), then only
-                # its own documents are read: a deep OFFSET skips index entries.
-                page = (
-                    f"SELECT d.doc, j.view FROM (SELECT p.seq FROM projects p{page_clause}"
-                    f"{order} LIMIT ? OFFSET ?) AS page JOIN projects p ON p.seq = page.seq"
-                    " JOIN project_docs d ON d.seq = p.seq"
-                    f" LEFT JOIN video_jobs j ON j.id = p.id{order}"
+                plan = listing.plan(reader, query)
+                outer = (
+                    f"SELECT d.doc, j.view FROM ({plan.page} LIMIT ? OFFSET ?) AS page"
+                    " JOIN projects p ON p.seq = page.seq JOIN project_docs d ON d.seq = p.seq"
+                    f" LEFT JOIN video_jobs j ON j.id = p.id{plan.order}"
                 )
-                rows = reader.execute(page, (*params, *page_params)).fetchall()
+                rows = reader.execute(outer, (*plan.params, *page_params)).fetchall()
             finally:
                 reader.execute("COMMIT")
-        return [_project(*row) for row in rows], total
+        return [_project(*row) for row in rows], plan.total
