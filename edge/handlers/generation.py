@@ -7,7 +7,7 @@ import orjson
 from ai_studio.v1 import project_service_pb2 as pb_service
 from aiohttp import web
 
-from edge.cache import forget, generation, remember
+from edge.cache import remember, stored_again, ticket
 from edge.codec import (
     AUDIO_BODY,
     IMAGE_BODY,
@@ -19,8 +19,9 @@ from edge.codec import (
 )
 from edge.errors import HttpError
 from edge.handlers.body import json_object
-from edge.handlers.calls import JSON, call_options, project_response
+from edge.handlers.calls import JSON, call_options, crud_options, project_response
 from edge.keys import PROJECTS, SETTINGS
+from edge.rendered import render
 
 INT32_MAX = 2**31 - 1
 
@@ -32,17 +33,17 @@ def _options(request: web.Request) -> dict:
 async def generate_script(request: web.Request) -> web.Response:
     fields = step_fields(await json_object(request, optional=True), SCRIPT_BODY)
     message = pb_service.GenerateScriptRequest(id=request.match_info["id"], **fields)
-    since = generation(request)
+    since = ticket(request)
     reply = await request.app[PROJECTS].GenerateScript(message, **_options(request))
-    return project_response(remember(request, reply, since))
+    return project_response(remember(request, render(reply), since))
 
 
 async def generate_audio(request: web.Request) -> web.Response:
     fields = step_fields(await json_object(request, optional=True), AUDIO_BODY)
     message = pb_service.GenerateAudioRequest(id=request.match_info["id"], **fields)
-    since = generation(request)
+    since = ticket(request)
     reply = await request.app[PROJECTS].GenerateAudio(message, **_options(request))
-    return project_response(remember(request, reply, since))
+    return project_response(remember(request, render(reply), since))
 
 
 async def generate_images(request: web.Request) -> web.Response:
@@ -50,9 +51,9 @@ async def generate_images(request: web.Request) -> web.Response:
     if "images" in fields:
         fields["images"] = pb_service.SceneList(scenes=fields["images"])
     message = pb_service.GenerateImagesRequest(id=request.match_info["id"], **fields)
-    since = generation(request)
+    since = ticket(request)
     reply = await request.app[PROJECTS].GenerateImages(message, **_options(request))
-    return project_response(remember(request, reply, since))
+    return project_response(remember(request, render(reply), since))
 
 
 def _scene_index(text: str) -> int:
@@ -69,7 +70,7 @@ async def generate_image(request: web.Request) -> web.Response:
         id=request.match_info["id"], scene_index=index, **fields
     )
     reply = await request.app[PROJECTS].GenerateImage(message, **_options(request))
-    forget(request, message.id)  # no project in the answer: the next read fetches it
+    await stored_again(request, message.id, crud_options(request))
     body = {"image_url": reply.image_url, "scene_index": reply.scene_index}
     return web.Response(body=orjson.dumps(body), content_type=JSON)
 
@@ -79,9 +80,8 @@ async def generate_video(request: web.Request) -> web.Response:
     fields = step_fields(await json_object(request, optional=True), VIDEO_BODY)
     message = pb_service.GenerateVideoRequest(id=project_id, **fields)
     # Queueing is quick, whatever the render takes: the CRUD deadline applies.
-    options = call_options(request.app[SETTINGS].grpc_timeout_s)
-    job = await request.app[PROJECTS].GenerateVideo(message, **options)
-    forget(request, project_id)
+    job = await request.app[PROJECTS].GenerateVideo(message, **crud_options(request))
+    await stored_again(request, project_id, crud_options(request))
     body = {
         "message": "Video generation started",
         "status": "processing",
