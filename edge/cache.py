@@ -21,16 +21,18 @@ Lists always go to the orchestrator.
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple
 
 import grpc
 from ai_studio.v1 import project_service_pb2 as pb_service
 from aiohttp import web
 
+from edge.auth import forwarded
 from edge.keys import CACHE, PROJECTS
 from edge.rendered import Rendered, render
 
@@ -167,12 +169,21 @@ async def follow(app: web.Application) -> None:
         wait = min(RECONNECT_S[1], wait * 2)
 
 
-async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(follow(app), name="edge-cache")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+def cache_ctx(credential: str) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The task following the stream, its calls carrying `credential` (edge/auth.py's
+    interceptor sends it as it would a caller's; "" adds nothing)."""
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        context = contextvars.copy_context()
+        if credential:
+            context.run(forwarded.set, credential)
+        task = asyncio.create_task(follow(app), name="edge-cache", context=context)
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return lifecycle
 
 
 # -- what the handlers call -------------------------------------------------------------
