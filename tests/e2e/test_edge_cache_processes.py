@@ -46,7 +46,7 @@ def cached_read(base: str, project_id: str, auth: dict[str, str], log: Path) -> 
     while time.monotonic() < deadline:
         n += 1
         request_id = f"e2e-cached-read-{n}"
-        status, headers, body = call(
+        status, _, body = call(
             f"{base}/projects/{project_id}", {**auth, "X-Request-ID": request_id}
         )
         assert status == 200, body

@@ -7,6 +7,7 @@ project's new version in the cache rather than drop it."""
 
 import asyncio
 import json
+import logging
 import random
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from ai_studio.v1.project_pb2 import Project
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp.test_utils import TestClient
 from google.protobuf.field_mask_pb2 import FieldMask
+from pydantic import SecretStr
 
 from edge.app import create_app
 from edge.config import EdgeSettings
@@ -167,3 +169,16 @@ async def test_a_scene_drawn_again_and_a_queued_render_are_stored_not_dropped(
     queued = cached_json(client, project["id"])
     assert queued["video_job"] is not None and queued["revision"] > drawn["revision"]
     assert (await api.get(project["id"]))["revision"] >= queued["revision"]
+
+
+def test_with_access_on_the_cache_needs_a_credential_of_the_edge_s_own(caplog) -> None:
+    keys = SecretStr("ci:a-caller-key-0123456789")
+    alone = EdgeSettings(auth_api_keys=keys)
+    with caplog.at_level(logging.WARNING, logger="edge.app"):
+        assert create_app(alone)[CACHE] is None
+    assert "EDGE_CACHE_TOKEN" in caplog.text
+    for own in (
+        {"edge_cache_token": SecretStr("an-edge-cache-key-0123456789")},
+        {"orchestrator_token": SecretStr("an-edge-key-0123456789")},
+    ):
+        assert create_app(EdgeSettings(auth_api_keys=keys, **own))[CACHE] is not None
