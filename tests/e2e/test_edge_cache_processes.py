@@ -67,17 +67,31 @@ async def write_over_grpc(port: int, project_id: str, title: str) -> int:
     return project.revision
 
 
-def test_the_cache_with_access_control_and_forwarded_credentials(tmp_path: Path) -> None:
+def started(
+    tmp_path: Path, both: dict[str, str], orchestrator: dict[str, str], edge: dict[str, str]
+) -> tuple[str, int, Process, Process]:
+    """The orchestrator and the edge as the Procfile runs them, each with `both` and its
+    own settings; the edge's URL once it is ready, the gRPC port, and the processes."""
     edge_port, grpc_port = free_port(), free_port()
-    common = stack_env(tmp_path, edge_port, grpc_port, LOG_FORMAT="json", LOG_LEVEL="DEBUG")
-    orchestrator_env = environment(**common, AUTH_API_KEYS=f"ci:{KEY},edge-cache:{CACHE_KEY}")
-    edge_env = environment(**common, AUTH_API_KEYS=f"ci:{KEY}", EDGE_CACHE_TOKEN=CACHE_KEY)
+    common = stack_env(tmp_path, edge_port, grpc_port, **both)
     commands = procfile()
+    processes = (
+        Process(commands[name], environment(**common, **env), tmp_path / f"{name}.log")
+        for name, env in (("orchestrator", orchestrator), ("edge", edge))
+    )
+    base = f"http://127.0.0.1:{edge_port}"
+    return base, grpc_port, *processes
+
+
+def test_the_cache_with_access_control_and_forwarded_credentials(tmp_path: Path) -> None:
+    base, grpc_port, orchestrator, edge = started(
+        tmp_path,
+        {"LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG"},
+        {"AUTH_API_KEYS": f"ci:{KEY},edge-cache:{CACHE_KEY}"},
+        {"AUTH_API_KEYS": f"ci:{KEY}", "EDGE_CACHE_TOKEN": CACHE_KEY},
+    )
     orchestrator_log = tmp_path / "orchestrator.log"
-    orchestrator = Process(commands["orchestrator"], orchestrator_env, orchestrator_log)
-    edge = Process(commands["edge"], edge_env, tmp_path / "edge.log")
     try:
-        base = f"http://127.0.0.1:{edge_port}"
         wait_until(f"{base}/readyz", timeout=30)
         auth = {"Authorization": f"Bearer {KEY}"}
         status, _, created = call(f"{base}/projects", auth, {"title": "Cached, closed door"})
@@ -135,13 +149,8 @@ def gone(pid: int) -> bool:
 
 @pytest.mark.parametrize("ending", ["sigterm", "a worker dies"])
 def test_an_edge_of_several_workers_serves_and_stops_whole(tmp_path: Path, ending: str) -> None:
-    edge_port, grpc_port = free_port(), free_port()
-    env = environment(**stack_env(tmp_path, edge_port, grpc_port, EDGE_WORKERS="3"))
-    commands = procfile()
-    orchestrator = Process(commands["orchestrator"], env, tmp_path / "orchestrator.log")
-    edge = Process(commands["edge"], env, tmp_path / "edge.log")
+    base, _, orchestrator, edge = started(tmp_path, {"EDGE_WORKERS": "3"}, {}, {})
     try:
-        base = f"http://127.0.0.1:{edge_port}"
         wait_until(f"{base}/readyz", timeout=30)
         workers = worker_pids(edge)
         assert len(workers) == 2, workers  # and the first process itself
