@@ -118,25 +118,21 @@ class CallerMetadata:
             wait_for_ready=client_call_details.wait_for_ready,
         )
 
-
-class UnaryCallerMetadata(CallerMetadata, grpc.aio.UnaryUnaryClientInterceptor):
-    async def intercept_unary_unary(
+    async def intercept(
         self,
         continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
         client_call_details: ClientCallDetails,
         request: Any,
     ) -> Any:
         return await continuation(self._details(client_call_details), request)
+
+
+class UnaryCallerMetadata(CallerMetadata, grpc.aio.UnaryUnaryClientInterceptor):
+    intercept_unary_unary = CallerMetadata.intercept
 
 
 class StreamCallerMetadata(CallerMetadata, grpc.aio.UnaryStreamClientInterceptor):
-    async def intercept_unary_stream(
-        self,
-        continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
-        client_call_details: ClientCallDetails,
-        request: Any,
-    ) -> Any:
-        return await continuation(self._details(client_call_details), request)
+    intercept_unary_stream = CallerMetadata.intercept
 
 
 def own_credential(settings: EdgeSettings) -> str | None:
