@@ -68,8 +68,11 @@ certs: install
 		echo "AI_STUDIO_API_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env
 	@echo "API key for docker-compose: AI_STUDIO_API_KEY in .env"
 
+# JSON Server 0.17, a baseline of the edge cache section, from its lock file (never at run time).
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	command -v npm >/dev/null && npm ci --prefix bench/json_server --no-audit --no-fund --silent \
+		|| echo "npm is not installed: the edge cache section leaves JSON Server out"
 	$(BIN)/python -m bench
 
 # MEDIA_RETENTION_DAYS as a lifecycle rule on AWS_S3_BUCKET (and abandoned multipart

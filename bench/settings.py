@@ -46,8 +46,10 @@ class BenchSettings:
     list_sizes: tuple[int, ...] = (1000, 10000, 100000)
     list_requests: int = 100
     only: tuple[str, ...] = ()
-    # The edge cache section: GET /projects/{id} with the cache on and off.
+    # The edge cache section (bench/cache.py): on or off, and how many rounds of its
+    # wrk runs (each round measures every side once).
     cache: bool = True
+    cache_rounds: int = 3
 
     @classmethod
     def from_env(cls) -> "BenchSettings":
@@ -70,4 +72,5 @@ class BenchSettings:
                 name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
             ),
             cache=os.environ.get("BENCH_CACHE", "1") not in ("", "0"),
+            cache_rounds=_int("BENCH_CACHE_ROUNDS", 3),
         )

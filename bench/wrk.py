@@ -94,8 +94,11 @@ def run(
     duration_s: float,
     threads: int = 1,
     script: Path | None = None,
+    core: int | None = None,
 ) -> WrkResult:
+    """One wrk run; on CPU `core` alone when given (taskset)."""
     args = [
+        *(("taskset", "-c", str(core)) if core is not None else ()),
         "wrk",
         f"--threads={min(threads, connections)}",
         f"--connections={connections}",

@@ -1,30 +1,21 @@
-"""`python -m edge`: serve HTTP until SIGTERM or SIGINT, then finish in-flight requests."""
+"""`python -m edge`: serve HTTP until SIGTERM or SIGINT, then finish in-flight requests
+(in EDGE_WORKERS processes: edge/workers.py)."""
 
 import logging
-
-import uvloop
-from aiohttp import web
+import sys
 
 from common.auth.exposure import warn_if_exposed
 from common.logs import configure_logging
-from edge.app import create_app
 from edge.config import EdgeSettings
+from edge.workers import run
 
 
-def main() -> None:
+def main() -> int:
     settings = EdgeSettings()
     configure_logging(settings.log_level, settings.log_format)
     warn_if_exposed(logging.getLogger("edge"), settings.edge_host, settings.auth_on)
-    web.run_app(
-        create_app(settings),
-        host=settings.edge_host,
-        port=settings.edge_port,
-        access_log=None,  # the middleware logs one line per request, with its id
-        shutdown_timeout=settings.shutdown_grace_s,
-        loop=uvloop.new_event_loop(),
-        print=None,
-    )
+    return run(settings)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,5 +1,6 @@
 """The app factory main and tests share."""
 
+import logging
 from collections.abc import AsyncIterator
 
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
@@ -8,13 +9,15 @@ from grpc_health.v1.health_pb2_grpc import HealthStub
 
 from common.auth.verifier import Verifier
 from common.tls import open_channel
-from edge.auth import auth_middleware, channel_interceptors, has_own_credential, verifier_context
+from edge.auth import auth_middleware, channel_interceptors, own_credential, verifier_context
 from edge.cache import ProjectCache, cache_ctx
 from edge.config import EdgeSettings
 from edge.keys import CACHE, EVENT_STREAMS, HEALTH, PROJECTS, SETTINGS
 from edge.middleware import middleware
 from edge.routes import setup_cors, setup_routes
 from edge.streams import EventStreams
+
+log = logging.getLogger(__name__)
 
 # Reconnect fast after the orchestrator restarts: gRPC's default backoff grows to 120 s,
 # and every request in that window would fail with a 503. Not "min_reconnect_backoff_ms":
@@ -58,10 +61,16 @@ def create_app(settings: EdgeSettings) -> web.Application:
     app.cleanup_ctx.append(_grpc_channel)
     # The cache follows a stream of its own, which needs a credential of the edge's own
     # when access is controlled (forwarded callers' credentials are per request).
-    caching = settings.edge_cache and has_own_credential(settings)
-    app[CACHE] = ProjectCache(settings.edge_cache_size) if caching else None
-    if caching:
-        app.cleanup_ctx.append(cache_ctx)  # after the channel: it follows a stream on it
+    credential = own_credential(settings) if settings.edge_cache else None
+    if settings.edge_cache and credential is None:
+        log.warning(
+            "the edge cache is off: access control is on and the edge has no credential of "
+            "its own for the cache's stream (set EDGE_CACHE_TOKEN or ORCHESTRATOR_TOKEN)"
+        )
+    app[CACHE] = ProjectCache(settings.edge_cache_size) if credential is not None else None
+    if credential is not None:
+        # After the channel: it follows a stream on it.
+        app.cleanup_ctx.append(cache_ctx(credential))
     setup_routes(app)
     setup_cors(app, settings.origins)
     return app

@@ -92,9 +92,9 @@ def verifier_context(
     return lifecycle
 
 
-class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+class CallerMetadata:
     """Adds `authorization` and `x-caller` to every call to the orchestrator (the watch
-    streams of the event streams and the cache included)."""
+    streams of the event streams and the cache included): one subclass per kind of call."""
 
     def __init__(self, service_token: str) -> None:
         self._service = f"Bearer {service_token}" if service_token else None
@@ -118,7 +118,7 @@ class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamC
             wait_for_ready=client_call_details.wait_for_ready,
         )
 
-    async def intercept_unary_unary(
+    async def intercept(
         self,
         continuation: Callable[[ClientCallDetails, Any], Awaitable[Any]],
         client_call_details: ClientCallDetails,
@@ -126,17 +126,30 @@ class CallerMetadata(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamC
     ) -> Any:
         return await continuation(self._details(client_call_details), request)
 
-    # The streaming calls (the watches) get the same metadata, the same way.
-    intercept_unary_stream = intercept_unary_unary
+
+class UnaryCallerMetadata(CallerMetadata, grpc.aio.UnaryUnaryClientInterceptor):
+    intercept_unary_unary = CallerMetadata.intercept
 
 
-def has_own_credential(settings: EdgeSettings) -> bool:
-    """Whether the edge can call the orchestrator for nobody in particular (its cache's
-    stream): with no access control, or with a credential of its own."""
-    return not settings.auth_on or bool(settings.orchestrator_token.get_secret_value())
+class StreamCallerMetadata(CallerMetadata, grpc.aio.UnaryStreamClientInterceptor):
+    intercept_unary_stream = CallerMetadata.intercept
+
+
+def own_credential(settings: EdgeSettings) -> str | None:
+    """What the edge's calls for no caller (its cache's stream) carry: "" with no access
+    control, else the edge's own credential (ORCHESTRATOR_TOKEN, or EDGE_CACHE_TOKEN when
+    callers' credentials are forwarded); None when it has none."""
+    if not settings.auth_on or settings.orchestrator_token.get_secret_value():
+        return ""  # nothing, or what the interceptor adds to every call
+    token = settings.edge_cache_token.get_secret_value()
+    return f"Bearer {token}" if token else None
 
 
 def channel_interceptors(settings: EdgeSettings) -> list[grpc.aio.ClientInterceptor]:
     """The interceptor, when there is anything to carry (none on the default set-up)."""
     token = settings.orchestrator_token.get_secret_value()
-    return [CallerMetadata(token)] if token or settings.auth_on else []
+    if not (token or settings.auth_on):
+        return []
+    # One of each kind: grpc.aio files an interceptor under the first kind it implements
+    # only (grpc/aio/_channel.py), so one object of both kinds never saw the watches.
+    return [UnaryCallerMetadata(token), StreamCallerMetadata(token)]

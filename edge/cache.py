@@ -1,75 +1,111 @@
 """The edge's read cache of projects, kept coherent by the orchestrator's change feed.
 
 The edge follows WatchProjects (every project's changes, from the moment it connects)
-and serves GET /projects/{id} from memory while that stream is live: a bounded LRU,
-filled on a miss from GetProject and by the answers of writes made through this edge
-(read-your-writes), updated by every change the stream brings.
+and serves GET /projects/{id} from memory while that stream is live: a bounded LRU of
+answers serialized once (edge/rendered.py), filled on a miss from GetProject and by the
+answers of writes made through this edge (read-your-writes), updated by every change
+the stream brings.
 
 Never stale from a dead stream: the cache is used only while the stream is up and has
 been heard from within STALE_AFTER_S (the orchestrator sends a bookmark every second);
 when it drops, the cache is emptied and reads go to the orchestrator until a new stream
-is up. Never older over newer: an entry is replaced only by a higher revision, a
-deleted project's id is remembered so that a fetch racing its deletion cannot bring it
-back, and a fetch begun before the stream (re)started is not kept (the changes between
-what it read and where the new stream starts would never arrive).
+is up. Never older over newer: an entry is replaced only by a higher revision, and a
+project read or written (a Ticket taken before the call) is kept only if the stream
+brought no later change of it meanwhile: the revision of each project's last change is
+remembered (RECENT of them; a fetch that began before the oldest forgotten one is not
+kept), deletions included, so a fetch racing a change or a deletion never wins. A fetch
+begun before the stream (re)started is not kept either (the changes between what it
+read and where the new stream starts would never arrive).
 Lists always go to the orchestrator.
 """
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, NamedTuple
 
 import grpc
 from ai_studio.v1 import project_service_pb2 as pb_service
-from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 
+from edge.auth import forwarded
 from edge.keys import CACHE, PROJECTS
+from edge.rendered import Rendered, render
 
 log = logging.getLogger(__name__)
 
 # Past this long without a message (a change or a bookmark), the stream counts as behind.
 STALE_AFTER_S = 3.0
-# How many deleted ids are remembered.
+# How many projects' last change revisions, and how many deleted ids, are remembered.
+RECENT = 10_000
 TOMBSTONES = 10_000
 RECONNECT_S = (0.1, 1.0)
+
+
+class Ticket(NamedTuple):
+    """Taken before a call whose answer is to be kept: the stream and where it was."""
+
+    generation: int
+    position: int
 
 
 class ProjectCache:
     def __init__(self, capacity: int, stale_after_s: float = STALE_AFTER_S) -> None:
         self.capacity, self.stale_after_s = capacity, stale_after_s
-        self.entries: OrderedDict[str, Project] = OrderedDict()
+        self.entries: OrderedDict[str, Rendered] = OrderedDict()
+        # The revision of the last change the stream brought of each project (deletions
+        # too), the newest RECENT; and the newest revision forgotten from it.
+        self.recent: OrderedDict[str, int] = OrderedDict()
+        self.forgotten = 0
+        # Projects deleted (ids are never used again): no fetch brings one back.
         self.deleted: OrderedDict[str, None] = OrderedDict()
         self.live = False
         self.generation = 0  # one per stream: fetches of another stream's time are dropped
+        self.position = 0  # the revision the stream has reached
         self.heard = 0.0
 
     def usable(self) -> bool:
         return self.live and time.monotonic() - self.heard < self.stale_after_s
 
-    def get(self, project_id: str) -> Project | None:
+    def get(self, project_id: str) -> Rendered | None:
         if not self.usable():
             return None
-        project = self.entries.get(project_id)
-        if project is not None:
+        entry = self.entries.get(project_id)
+        if entry is not None:
             self.entries.move_to_end(project_id)
-        return project
+        return entry
 
-    def offer(self, project: Project, generation: int) -> None:
-        """Keep a project read or written at `generation`, unless something newer is."""
-        if not self.live or generation != self.generation:
+    def ticket(self) -> Ticket:
+        return Ticket(self.generation, self.position)
+
+    def offer(self, project: Rendered, ticket: Ticket) -> None:
+        """Keep a project read or written after `ticket`, unless the stream brought a
+        later change of it since (or may have, past what it remembers); in that case an
+        entry older than `project` goes (it may predate this edge's own write)."""
+        if not self.live or ticket.generation != self.generation or project.id in self.deleted:
+            return
+        if self.recent.get(project.id, -1) > project.revision or self.forgotten > ticket.position:
+            known = self.entries.get(project.id)
+            if known is not None and known.revision < project.revision:
+                del self.entries[project.id]
             return
         self._put(project)
 
-    def forget(self, project_id: str) -> None:
+    def drop(self, project_id: str) -> None:
         self.entries.pop(project_id, None)
 
-    def _put(self, project: Project) -> None:
-        if project.id in self.deleted:
-            return
+    def forget(self, project_id: str) -> None:
+        """A project deleted: never served again."""
+        self.entries.pop(project_id, None)
+        self.deleted[project_id] = None
+        while len(self.deleted) > TOMBSTONES:
+            self.deleted.popitem(last=False)
+
+    def _put(self, project: Rendered) -> None:
         known = self.entries.get(project.id)
         if known is not None and known.revision >= project.revision:
             return
@@ -78,24 +114,32 @@ class ProjectCache:
         while len(self.entries) > self.capacity:
             self.entries.popitem(last=False)
 
+    def _changed(self, project_id: str, revision: int) -> None:
+        self.recent[project_id] = revision
+        self.recent.move_to_end(project_id)
+        while len(self.recent) > RECENT:
+            self.forgotten = max(self.forgotten, self.recent.popitem(last=False)[1])
+
     # -- the stream ---------------------------------------------------------------------
 
     def started(self) -> None:
         self.generation += 1
         self.entries.clear()
+        self.recent.clear()
+        self.forgotten = 0
         self.live, self.heard = True, time.monotonic()
 
     def apply(self, change: pb_service.ProjectChange) -> None:
         self.heard = time.monotonic()
+        self.position = max(self.position, change.revision)
         kind = change.WhichOneof("change")
         if kind == "project":
+            self._changed(change.project.id, change.revision)
             if change.project.id in self.entries:  # only what was asked for is kept
-                self._put(change.project)
+                self._put(render(change.project))
         elif kind == "deleted_id":
-            self.entries.pop(change.deleted_id, None)
-            self.deleted[change.deleted_id] = None
-            while len(self.deleted) > TOMBSTONES:
-                self.deleted.popitem(last=False)
+            self._changed(change.deleted_id, change.revision)
+            self.forget(change.deleted_id)
 
     def stopped(self) -> None:
         self.live = False
@@ -125,36 +169,66 @@ async def follow(app: web.Application) -> None:
         wait = min(RECONNECT_S[1], wait * 2)
 
 
-async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(follow(app), name="edge-cache")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+def cache_ctx(credential: str) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The task following the stream, its calls carrying `credential` (edge/auth.py's
+    interceptor sends it as it would a caller's; "" adds nothing)."""
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        context = contextvars.copy_context()
+        if credential:
+            context.run(forwarded.set, credential)
+        task = asyncio.create_task(follow(app), name="edge-cache", context=context)
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return lifecycle
 
 
 # -- what the handlers call -------------------------------------------------------------
 
+NO_TICKET = Ticket(-1, 0)
 
-def generation(request: web.Request) -> int:
+
+def ticket(request: web.Request) -> Ticket:
     """Taken before a call whose answer is to be kept (see offer)."""
     cache = request.app[CACHE]
-    return -1 if cache is None else cache.generation
+    return NO_TICKET if cache is None else cache.ticket()
 
 
-def cached(request: web.Request, project_id: str) -> Project | None:
+def cached(request: web.Request, project_id: str) -> Rendered | None:
     cache = request.app[CACHE]
     return None if cache is None else cache.get(project_id)
 
 
-def remember(request: web.Request, project: Project, generation: int) -> Project:
+def remember(request: web.Request, project: Rendered, since: Ticket) -> Rendered:
     cache = request.app[CACHE]
     if cache is not None:
-        cache.offer(project, generation)
+        cache.offer(project, since)
     return project
 
 
 def forget(request: web.Request, project_id: str) -> None:
+    """A project deleted through this edge."""
     cache = request.app[CACHE]
     if cache is not None:
         cache.forget(project_id)
+
+
+async def stored_again(request: web.Request, project_id: str, options: dict[str, Any]) -> None:
+    """After a write whose answer holds no project (a scene drawn again, a render queued):
+    the project read back replaces the cached one, so that this edge reads its own write;
+    if it cannot be read, the entry goes (the next read fetches it)."""
+    cache = request.app[CACHE]
+    if cache is None:
+        return
+    since = cache.ticket()
+    try:
+        project = await request.app[PROJECTS].GetProject(
+            pb_service.GetProjectRequest(id=project_id), **options
+        )
+    except grpc.aio.AioRpcError:
+        cache.drop(project_id)
+        return
+    cache.offer(render(project), since)

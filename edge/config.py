@@ -1,6 +1,6 @@
 """The edge's settings, from the environment only (names as in the contract)."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from common.auth.settings import AuthSettings
@@ -16,6 +16,9 @@ class EdgeSettings(AuthSettings, OrchestratorClientSettings, ProcessSettings):
 
     edge_host: str = "127.0.0.1"
     edge_port: int = Field(8001, ge=0, le=65535)
+    # How many processes serve the port (SO_REUSEPORT; edge/workers.py): one per core the
+    # edge may use. Each keeps its own cache, event streams and metrics.
+    edge_workers: int = Field(1, ge=1, le=64)
     # Where the orchestrator's gRPC listens: host:port, or unix:/path.
     orchestrator_address: str = "127.0.0.1:50051"
     # The browser origins allowed by CORS, comma-separated.
@@ -39,6 +42,10 @@ class EdgeSettings(AuthSettings, OrchestratorClientSettings, ProcessSettings):
     # feed (WatchProjects): on or off, and how many projects it holds.
     edge_cache: bool = True
     edge_cache_size: int = Field(10_000, ge=1)
+    # With access control on and no ORCHESTRATOR_TOKEN (callers' credentials forwarded),
+    # the credential of the cache's own stream, which runs for no caller: a key of the
+    # orchestrator's AUTH_API_KEYS (or a token). Unset there, the cache stays off.
+    edge_cache_token: SecretStr = SecretStr("")
 
     @property
     def origins(self) -> list[str]:

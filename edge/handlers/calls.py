@@ -3,13 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 
 from common.logs import request_id
-from edge.codec import project_json
-from edge.conditional import etag
+from edge.keys import SETTINGS
+from edge.rendered import Rendered
 
 JSON = "application/json"
 
@@ -19,13 +17,17 @@ def call_options(timeout: float) -> dict[str, Any]:
     return {"timeout": timeout, "metadata": (("x-request-id", request_id.get()),)}
 
 
+def crud_options(request: web.Request) -> dict[str, Any]:
+    """The options of a CRUD call (or a quick one, like queueing a render)."""
+    return call_options(request.app[SETTINGS].grpc_timeout_s)
+
+
 def project_response(
-    project: Project, status: int = 200, headers: Mapping[str, str] | None = None
+    project: Rendered, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     """A project's JSON, with its revision as the ETag."""
     return web.Response(
         status=status,
-        body=orjson.dumps(project_json(project)),
-        content_type=JSON,
-        headers={**(headers or {}), "ETag": etag(project.revision)},
+        body=project.body,
+        headers={**(headers or {}), "Content-Type": JSON, "ETag": project.etag},
     )

@@ -12,7 +12,7 @@ from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 from google.protobuf.message import Message
 
-from edge.cache import forget, generation, remember
+from edge.cache import remember, stored_again, ticket
 from edge.codec import (
     AUDIO_BODY,
     IMAGE_BODY,
@@ -24,8 +24,9 @@ from edge.codec import (
 )
 from edge.errors import HttpError
 from edge.handlers.body import json_object
-from edge.handlers.calls import JSON, call_options, project_response
+from edge.handlers.calls import JSON, call_options, crud_options, project_response
 from edge.keys import PROJECTS, SETTINGS
+from edge.rendered import render
 
 INT32_MAX = 2**31 - 1
 
@@ -46,9 +47,9 @@ async def _project_step(
 ) -> web.Response:
     """Make a step's call whose answer is the project, and render it; the answer is
     offered to the cache as of before the call."""
-    since = generation(request)
+    since = ticket(request)
     reply = await rpc(message, **_options(request))
-    return project_response(remember(request, reply, since))
+    return project_response(remember(request, render(reply), since))
 
 
 async def generate_script(request: web.Request) -> web.Response:
@@ -85,7 +86,7 @@ async def generate_image(request: web.Request) -> web.Response:
         id=request.match_info["id"], scene_index=index, **fields
     )
     reply = await request.app[PROJECTS].GenerateImage(message, **_options(request))
-    forget(request, message.id)  # no project in the answer: the next read fetches it
+    await stored_again(request, message.id, crud_options(request))
     body = {"image_url": reply.image_url, "scene_index": reply.scene_index}
     return web.Response(body=orjson.dumps(body), content_type=JSON)
 
@@ -95,9 +96,8 @@ async def generate_video(request: web.Request) -> web.Response:
     fields = await _fields(request, VIDEO_BODY)
     message = pb_service.GenerateVideoRequest(id=project_id, **fields)
     # Queueing is quick, whatever the render takes: the CRUD deadline applies.
-    options = call_options(request.app[SETTINGS].grpc_timeout_s)
-    job = await request.app[PROJECTS].GenerateVideo(message, **options)
-    forget(request, project_id)
+    job = await request.app[PROJECTS].GenerateVideo(message, **crud_options(request))
+    await stored_again(request, project_id, crud_options(request))
     body = {
         "message": "Video generation started",
         "status": "processing",

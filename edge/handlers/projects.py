@@ -6,22 +6,19 @@ from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from edge.cache import cached, forget, generation, remember
+from edge.cache import cached, forget, remember, ticket
 from edge.codec import project_from_body, project_json
-from edge.conditional import etag, expected_revision, not_modified
+from edge.conditional import expected_revision, not_modified
 from edge.handlers.body import json_object
-from edge.handlers.calls import JSON, call_options, project_response
-from edge.keys import PROJECTS, SETTINGS
+from edge.handlers.calls import JSON, crud_options, project_response
+from edge.keys import PROJECTS
 from edge.listing import envelope, link_header, list_request
-
-
-def _call_options(request: web.Request) -> dict:
-    return call_options(request.app[SETTINGS].grpc_timeout_s)
+from edge.rendered import render
 
 
 async def list_projects(request: web.Request) -> web.Response:
     message, listing = list_request(request.query)
-    reply = await request.app[PROJECTS].ListProjects(message, **_call_options(request))
+    reply = await request.app[PROJECTS].ListProjects(message, **crud_options(request))
     headers = {"X-Total-Count": str(reply.total_size)}
     if listing.paging is not None:
         headers["Link"] = link_header(request.url, listing.paging, reply.total_size)
@@ -35,7 +32,7 @@ async def list_projects(request: web.Request) -> web.Response:
 
 async def _fetch(request: web.Request) -> Project:
     message = pb_service.GetProjectRequest(id=request.match_info["id"])
-    project: Project = await request.app[PROJECTS].GetProject(message, **_call_options(request))
+    project: Project = await request.app[PROJECTS].GetProject(message, **crud_options(request))
     return project
 
 
@@ -46,20 +43,20 @@ async def _current_revision(request: web.Request) -> int:
 async def get_project(request: web.Request) -> web.Response:
     project = cached(request, request.match_info["id"])
     if project is None:
-        since = generation(request)
-        project = remember(request, await _fetch(request), since)
+        since = ticket(request)
+        project = remember(request, render(await _fetch(request)), since)
     if not_modified(request, project.revision):
-        return web.Response(status=304, headers={"ETag": etag(project.revision)})
+        return web.Response(status=304, headers={"ETag": project.etag})
     return project_response(project)
 
 
 async def create_project(request: web.Request) -> web.Response:
     project, _ = project_from_body(await json_object(request))
     message = pb_service.CreateProjectRequest(project=project)
-    since = generation(request)
-    created = await request.app[PROJECTS].CreateProject(message, **_call_options(request))
-    remember(request, created, since)
-    return project_response(created, 201, {"Location": f"/projects/{created.id}"})
+    since = ticket(request)
+    created = await request.app[PROJECTS].CreateProject(message, **crud_options(request))
+    answer = remember(request, render(created), since)
+    return project_response(answer, 201, {"Location": f"/projects/{created.id}"})
 
 
 async def update_project(request: web.Request) -> web.Response:
@@ -70,9 +67,9 @@ async def update_project(request: web.Request) -> web.Response:
     expected = await expected_revision(request, lambda: _current_revision(request))
     if expected is not None:
         message.expected_revision = expected
-    since = generation(request)
-    updated = await request.app[PROJECTS].UpdateProject(message, **_call_options(request))
-    return project_response(remember(request, updated, since))
+    since = ticket(request)
+    updated = await request.app[PROJECTS].UpdateProject(message, **crud_options(request))
+    return project_response(remember(request, render(updated), since))
 
 
 async def delete_project(request: web.Request) -> web.Response:
@@ -80,6 +77,6 @@ async def delete_project(request: web.Request) -> web.Response:
     expected = await expected_revision(request, lambda: _current_revision(request))
     if expected is not None:
         message.expected_revision = expected
-    await request.app[PROJECTS].DeleteProject(message, **_call_options(request))
+    await request.app[PROJECTS].DeleteProject(message, **crud_options(request))
     forget(request, message.id)
     return web.Response(status=204)

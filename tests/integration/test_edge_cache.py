@@ -1,11 +1,16 @@
 """The edge's read cache, kept coherent by the change feed: two edges and a direct gRPC
 writer interleave writes and reads in a random order; every edge reads its own writes,
 each client's reads never go back in revisions, both edges converge on the store's
-projects, and once the orchestrator is stopped reads fail rather than go stale."""
+projects, and once the orchestrator is stopped reads fail rather than go stale. The
+steps whose answer holds no project (a scene drawn again, a render queued) store the
+project's new version in the cache rather than drop it."""
 
 import asyncio
+import json
+import logging
 import random
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -14,12 +19,32 @@ from ai_studio.v1.project_pb2 import Project
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp.test_utils import TestClient
 from google.protobuf.field_mask_pb2 import FieldMask
+from pydantic import SecretStr
 
 from edge.app import create_app
 from edge.config import EdgeSettings
 from edge.keys import CACHE
 from orchestrator.config import OrchestratorSettings
-from orchestrator.server import create_server
+from orchestrator.server import Orchestrator, create_server
+from tests.integration.helpers import Api, Fakes
+
+RENDERABLE: dict[str, Any] = {
+    "title": "Cached",
+    "status": "images_ready",
+    "script_text": "Bees dance.",
+    "audio_path": "https://cdn.example/audio.mp3",
+    "images": [
+        {"prompt": "A hive", "url": "https://cdn.example/1.png"},
+        {"prompt": "A bee", "url": "https://cdn.example/2.png"},
+    ],
+}
+
+
+@pytest.fixture
+def orchestrator(stack: Orchestrator) -> Orchestrator:
+    """The conftest's client reaches the orchestrator wired to the fake services."""
+    return stack
+
 
 # Bounds on waiting, so that a broken cache fails the test rather than hang it; not
 # measures of speed (make bench measures how soon a change is served).
@@ -117,3 +142,43 @@ async def test_the_cache_can_be_turned_off(orchestrator, aiohttp_client) -> None
     assert client.app[CACHE] is None
     resp = await client.post("/projects", json={"title": "Uncached"})
     assert (await client.get(f"/projects/{(await resp.json())['id']}")).status == 200
+
+
+def cached_json(client: TestClient, project_id: str) -> dict[str, Any]:
+    cache = client.app[CACHE]
+    assert cache is not None and project_id in cache.entries, "the project is in the cache"
+    return json.loads(cache.entries[project_id].body)
+
+
+async def test_a_scene_drawn_again_and_a_queued_render_are_stored_not_dropped(
+    client: TestClient, api: Api, fakes: Fakes
+) -> None:
+    await live(client)
+    project = await api.create(**RENDERABLE)
+    fakes.video.delay = 3600  # the render runs until the stack stops
+
+    resp = await client.post(f"/projects/{project['id']}/generate-images/1", json={})
+    assert resp.status == 200, await resp.text()
+    url = (await resp.json())["image_url"]
+    drawn = cached_json(client, project["id"])  # before any read: stored by the step
+    assert drawn["images"][1]["url"] == url and drawn["revision"] > project["revision"]
+    assert await api.get(project["id"]) == drawn
+
+    resp = await client.post(f"/projects/{project['id']}/generate-video")
+    assert resp.status == 202, await resp.text()
+    queued = cached_json(client, project["id"])
+    assert queued["video_job"] is not None and queued["revision"] > drawn["revision"]
+    assert (await api.get(project["id"]))["revision"] >= queued["revision"]
+
+
+def test_with_access_on_the_cache_needs_a_credential_of_the_edge_s_own(caplog) -> None:
+    keys = SecretStr("ci:a-caller-key-0123456789")
+    alone = EdgeSettings(auth_api_keys=keys)
+    with caplog.at_level(logging.WARNING, logger="edge.app"):
+        assert create_app(alone)[CACHE] is None
+    assert "EDGE_CACHE_TOKEN" in caplog.text
+    for own in (
+        {"edge_cache_token": SecretStr("an-edge-cache-key-0123456789")},
+        {"orchestrator_token": SecretStr("an-edge-key-0123456789")},
+    ):
+        assert create_app(EdgeSettings(auth_api_keys=keys, **own))[CACHE] is not None
