@@ -84,8 +84,11 @@ class ProjectQuery:
 # The fields an update may name: the writable ones and the server's update time.
 UPDATABLE_PATHS = WRITABLE_FIELDS | {"update_time"}
 
+# The top-level fields a write copies from its patch, by name (as a FieldMask's paths).
+Paths = Sequence[str]
 
-def check_paths(paths: Sequence[str]) -> None:
+
+def check_paths(paths: Paths) -> None:
     """Refuse an update of anything but whole writable fields: a bug of the caller's."""
     wrong = [p for p in paths if p not in UPDATABLE_PATHS]
     if wrong:
@@ -111,11 +114,7 @@ class ProjectStore(Protocol):
         """One page of the projects matching the query, and how many match in all."""
 
     async def update(
-        self,
-        project_id: str,
-        patch: Project,
-        paths: Sequence[str],
-        expected_revision: int | None = None,
+        self, project_id: str, patch: Project, paths: Paths, expected_revision: int | None = None
     ) -> Project | None:
         """Copy the top-level fields named by `paths` from `patch` (unset ones are cleared,
         repeated ones replaced whole) and return the project after, or None when unknown.
@@ -162,7 +161,7 @@ class JobStore(Protocol):
     async def fail_job(self, job: Job, error: str, now_ms: int) -> bool:
         """End a claim as failed; the project keeps its fields."""
 
-    async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
+    async def finish_job(self, job: Job, patch: Project, paths: Paths, now_ms: int) -> bool:
         """End a claim as succeeded and apply `patch` (the video's fields) to the project,
         both or neither."""
 
@@ -234,11 +233,7 @@ class Store:
 
     @_notifies
     async def update(
-        self,
-        project_id: str,
-        patch: Project,
-        paths: Sequence[str],
-        expected_revision: int | None = None,
+        self, project_id: str, patch: Project, paths: Paths, expected_revision: int | None = None
     ) -> Project | None:
         return await self.projects.update(project_id, patch, paths, expected_revision)
 
@@ -284,7 +279,7 @@ class Store:
         return await self.jobs.fail_job(job, error, now_ms)
 
     @_notifies
-    async def finish_job(self, job: Job, patch: Project, paths: Sequence[str], now_ms: int) -> bool:
+    async def finish_job(self, job: Job, patch: Project, paths: Paths, now_ms: int) -> bool:
         return await self.jobs.finish_job(job, patch, paths, now_ms)
 
     @_notifies

@@ -4,7 +4,7 @@
 (see jobs.py); a read ignores it.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ai_studio.v1.project_pb2 import Project, Scene
@@ -14,7 +14,13 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from common.labels import STATUS
-from orchestrator.store.base import SCALAR_FIELDS, SORTABLE_FIELDS, ProjectQuery, StoreTimeout
+from orchestrator.store.base import (
+    SCALAR_FIELDS,
+    SORTABLE_FIELDS,
+    Paths,
+    ProjectQuery,
+    StoreTimeout,
+)
 from orchestrator.store.mongo.changes import MongoChanges
 from orchestrator.store.mongo.codec import (
     by_id,
@@ -160,11 +166,7 @@ class MongoProjects:
         return [with_job(to_project(d), views.get(d["_id"])) for d in documents], total
 
     async def update(
-        self,
-        project_id: str,
-        patch: Project,
-        paths: Sequence[str],
-        expected_revision: int | None = None,
+        self, project_id: str, patch: Project, paths: Paths, expected_revision: int | None = None
     ) -> Project | None:
         changes = update_set(patch, paths)
         if not changes:  # merging nothing changes nothing: no new revision

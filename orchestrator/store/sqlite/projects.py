@@ -13,7 +13,6 @@ one file: every read-modify-write runs in a `BEGIN IMMEDIATE` transaction, and
 
 import sqlite3
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from ai_studio.v1.project_pb2 import Project, Scene
@@ -23,7 +22,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from common import fields
 from common.labels import STATUS
-from orchestrator.store.base import ProjectQuery, check_paths, fold
+from orchestrator.store.base import Paths, ProjectQuery, check_paths, fold
 from orchestrator.store.revisions import check_expected
 from orchestrator.store.sqlite import insertion_order, listing, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision
@@ -245,7 +244,7 @@ def _upgrade_from_2(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE projects_v2")
 
 
-def merge(patch: Project, paths: Sequence[str], project: Project) -> None:
+def merge(patch: Project, paths: Paths, project: Project) -> None:
     """Copy the top-level `paths` of `patch` onto `project`: a FieldMask merge."""
     FieldMask(paths=list(paths)).MergeMessage(
         patch, project, replace_message_field=True, replace_repeated_field=True
@@ -296,7 +295,7 @@ class SqliteProjects:
         return project
 
     def _update(
-        self, project_id: str, patch: Project, paths: Sequence[str], expected: int | None
+        self, project_id: str, patch: Project, paths: Paths, expected: int | None
     ) -> Project | None:
         check_paths(paths)
         with self.db.immediate() as conn:
@@ -348,11 +347,7 @@ class SqliteProjects:
         return await self.db.write(self._insert, project)
 
     async def update(
-        self,
-        project_id: str,
-        patch: Project,
-        paths: Sequence[str],
-        expected_revision: int | None = None,
+        self, project_id: str, patch: Project, paths: Paths, expected_revision: int | None = None
     ) -> Project | None:
         return await self.db.write(self._update, project_id, patch, paths, expected_revision)
 
