@@ -12,7 +12,7 @@ from pathlib import Path
 
 from microservices.common.fetch import Fetcher
 from microservices.common.media import MediaStore
-from microservices.video import ffmpeg, progress, subtitles
+from microservices.video import ffmpeg, motion, progress, subtitles
 from microservices.video.captions import CaptionsInvalid, Cue, parse
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
@@ -120,6 +120,10 @@ class Renderer:
         narration = workdir / "narration.input"
         captions = workdir / "captions.vtt" if request.subtitles else None
         images: list[Path] = [workdir / f"scene{k:02d}.input" for k in range(len(request.images))]
+        # A motion template cuts its frames out of larger pictures (motion.py).
+        size = request.size
+        if request.template in motion.TEMPLATES:
+            size = motion.picture_size(*size)
 
         async def image(k: int) -> None:
             # Framing at any aspect: cover-crop (prepare_image scales the picture to cover
@@ -138,7 +142,7 @@ class Renderer:
                 self.media,
             )
             images[k] = await asyncio.to_thread(
-                prepare_image, images[k], request.size, settings.max_image_pixels, field
+                prepare_image, images[k], size, settings.max_image_pixels, field
             )
 
         try:
@@ -238,6 +242,7 @@ class Renderer:
             video_out=workdir / "video.mp4",
             thumbnail_out=workdir / "thumbnail.jpg",
             subtitles=burned.filter() if burned else "",
+            moves=workdir / "motion.cmd",
         )
         args = await asyncio.to_thread(self._write_inputs, job, images)
         try:

@@ -242,3 +242,16 @@ def top_level_boxes(path: Path) -> list[str]:
 
 async def in_thread(function, *args):
     return await asyncio.to_thread(function, *args)
+
+
+def gray_frames(path: Path, size: tuple[int, int]) -> list[Image.Image]:
+    """Every frame of the video, decoded by the bundled ffmpeg, as 8-bit luma images."""
+    args = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"]
+    raw = subprocess.run(
+        [FFMPEG, *args, "gray", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    step = size[0] * size[1]
+    assert len(raw) % step == 0
+    return [Image.frombytes("L", size, raw[k : k + step]) for k in range(0, len(raw), step)]

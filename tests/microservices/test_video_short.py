@@ -23,6 +23,7 @@ from tests.microservices.helpers_media import (
     assert_error,
     count_frames,
     file_handler,
+    gray_frames,
     in_thread,
     make_image,
     make_tone,
@@ -114,19 +115,6 @@ async def rendered(video: Served, body: dict, tmp_path: Path) -> tuple[dict, Pat
             path.write_bytes(await response.read())
             paths.append(path)
     return answer, paths[0], paths[1]
-
-
-def gray_frames(path: Path, size: tuple[int, int]) -> list[Image.Image]:
-    """Every frame of the video, decoded by the bundled ffmpeg, as 8-bit luma images."""
-    args = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"]
-    raw = subprocess.run(
-        [FFMPEG, *args, "gray", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    step = size[0] * size[1]
-    assert len(raw) % step == 0
-    return [Image.frombytes("L", size, raw[k : k + step]) for k in range(0, len(raw), step)]
 
 
 # -- aspects -----------------------------------------------------------------------------
