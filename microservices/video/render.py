@@ -16,7 +16,7 @@ from microservices.video import ffmpeg, motion, progress, subtitles
 from microservices.video.captions import CaptionsInvalid, Cue, parse
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
-from microservices.video.fetch import download, prepare_image
+from microservices.video.fetch import download, prepare_image, same_format
 from microservices.video.filters import Encoding, RenderJob, render_args, scene_list
 from microservices.video.models import RenderRequest, RenderResult
 from microservices.video.probe import mp4_duration, wav_duration
@@ -172,7 +172,7 @@ class Renderer:
                     )
         except BaseExceptionGroup as errors:
             raise _first_error(errors) from None
-        return narration, images, captions
+        return narration, await asyncio.to_thread(same_format, images), captions
 
     async def render_files(
         self,
