@@ -102,17 +102,12 @@ def _piecewise(pieces: list[tuple[int, int, str]], var: str) -> str:
 
 
 def video_graph(
-    timeline: Timeline,
-    template: str,
-    width: int,
-    height: int,
-    overlay: str = "",
-    moves: str = "",
+    timeline: Timeline, template: str, width: int, height: int, overlay: str = ""
 ) -> list[str]:
     """The video chains, from input 0 (the scene list) to [video], and to [thumb] (the
     first scene, for the thumbnail). `overlay`, a filter (the subtitles), is drawn on the
-    finished frames, last. `moves`: for a motion template, the file of its commands
-    (motion.commands), whose pictures are motion.picture_size."""
+    finished frames, last. A motion template's pictures are motion.picture_size, and its
+    commands in motion.SCRIPT."""
     fps, t, n = timeline.fps, timeline.transition, len(timeline.slots)
     last = f"{overlay},{TAGS}[video]" if overlay else f"{TAGS}[video]"
     clips = (
@@ -121,7 +116,7 @@ def video_graph(
     )
     thumb = "trim=end_frame=1"
     if template in MOTION:
-        clips += f",{motion.chain(moves, width, height)}"
+        clips += f",{motion.chain(width, height)}"
         thumb += f",{motion.thumbnail(width, height)}"
     chains = [
         "[0:v]format=rgb24,split=2[scenes][first]",
@@ -206,14 +201,12 @@ class RenderJob:
     video_out: Path
     thumbnail_out: Path
     subtitles: str = ""  # the filter that draws them (subtitles.py), or none
-    moves: Path | None = None  # a motion template's commands (motion.py) go there
 
 
 def render_args(job: RenderJob) -> list[str]:
     """The arguments, for ffmpeg running in `job.workdir`; writes the filter graph to
     `job.graph` (a file: with 50 scenes it is tens of kB)."""
-    paths = [job.scenes, job.graph, job.narration, job.video_out, job.thumbnail_out]
-    for path in paths + ([job.moves] if job.moves else []):
+    for path in (job.scenes, job.graph, job.narration, job.video_out, job.thumbnail_out):
         if path.parent != job.workdir or not SAFE_NAME.fullmatch(path.name):
             raise ValueError(f"{path} is not a plain name in the work directory")
     fps = job.timeline.fps
@@ -223,14 +216,10 @@ def render_args(job: RenderJob) -> list[str]:
     if job.music != "none":
         music = 2
         args += ["-f", "lavfi", "-i", lavfi_graph(job.music, job.timeline.duration)]
-    moves = ""
     if job.template in MOTION:
-        if job.moves is None:
-            raise ValueError("a motion template needs a file for its commands")
         script = motion.commands(job.template, job.timeline, job.width, job.height)
-        job.moves.write_text(script, "utf-8")
-        moves = job.moves.name
-    chains = video_graph(job.timeline, job.template, job.width, job.height, job.subtitles, moves)
+        (job.workdir / motion.SCRIPT).write_text(script, "utf-8")
+    chains = video_graph(job.timeline, job.template, job.width, job.height, job.subtitles)
     chains += audio_graph(1, music, duration, job.music_volume)
     job.graph.write_text(";\n".join(chains), "utf-8")
     args += ["-/filter_complex", job.graph.name]

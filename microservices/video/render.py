@@ -242,7 +242,6 @@ class Renderer:
             video_out=workdir / "video.mp4",
             thumbnail_out=workdir / "thumbnail.jpg",
             subtitles=burned.filter() if burned else "",
-            moves=workdir / "motion.cmd",
         )
         args = await asyncio.to_thread(self._write_inputs, job, images)
         try:

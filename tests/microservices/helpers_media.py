@@ -18,6 +18,8 @@ from PIL import Image, ImageDraw
 
 from microservices.common.app import MEDIA
 from microservices.common.config import ServiceSettings
+from microservices.video.app import create_app as create_video_app
+from microservices.video.config import VideoSettings
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -52,6 +54,17 @@ async def serve(app: web.Application, settings: ServiceSettings) -> AsyncIterato
             yield Served(app[MEDIA].base_url, session)
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def video_service(media_dir: Path, inputs: str) -> AsyncIterator[Served]:
+    """The video service on a loopback port, its media in `media_dir`, trusting the
+    inputs' server (origin `inputs`): it is on loopback too."""
+    settings = VideoSettings(
+        host="127.0.0.1", port=0, media_dir=media_dir, fetch_trusted_origins=inputs
+    )
+    async with serve(create_video_app(settings), settings) as served:
+        yield served
 
 
 def file_handler(root: Path) -> Callable[[web.Request], Awaitable[web.Response]]:

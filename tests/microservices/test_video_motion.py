@@ -11,7 +11,6 @@ from aiohttp import web
 from PIL import Image, ImageDraw, ImageFilter
 
 from microservices.video import motion
-from microservices.video.app import create_app
 from microservices.video.config import VideoSettings
 from microservices.video.models import frame_size
 from microservices.video.timeline import plan
@@ -22,7 +21,7 @@ from tests.microservices.helpers_media import (
     in_thread,
     make_tone,
     post_json,
-    serve,
+    video_service,
 )
 
 NARRATION_S = 4.0
@@ -32,7 +31,7 @@ DOTS = ((0.5, 0.5), (0.3, 0.35), (0.7, 0.65), (0.25, 0.8))
 # How far from the ideal place a frame may be cut (output pixels, at the row's worst
 # pixel) and how far a tracked dot may stray from a smooth path (encoding noise
 # included); whole-pixel cuts miss both by about a pixel.
-CUT_ERROR = 0.5
+CUT_ERROR = 0.3
 SMOOTH = 0.35
 
 
@@ -109,13 +108,7 @@ async def video(tmp_path, aiohttp_server):
     app = web.Application()
     app.router.add_get("/files/{name}", file_handler(tmp_path))
     inputs = await aiohttp_server(app)
-    settings = VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        fetch_trusted_origins=str(inputs.make_url("/").origin()),
-    )
-    async with serve(create_app(settings), settings) as served:
+    async with video_service(tmp_path / "media", str(inputs.make_url("/").origin())) as served:
         yield served, inputs
 
 

@@ -13,9 +13,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw
 
 from microservices.video import ffmpeg, subtitles
-from microservices.video.app import create_app
 from microservices.video.captions import Cue
-from microservices.video.config import VideoSettings
 from microservices.video.models import frame_size
 from tests.microservices.helpers_media import (
     FFMPEG,
@@ -29,7 +27,7 @@ from tests.microservices.helpers_media import (
     make_tone,
     post_json,
     probe,
-    serve,
+    video_service,
 )
 
 NARRATION_S = 4.0
@@ -79,14 +77,7 @@ async def inputs(aiohttp_server, files):
 
 @pytest.fixture
 async def video(tmp_path, inputs):
-    # The inputs are served on loopback: an origin the service must be told to trust.
-    settings = VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        fetch_trusted_origins=str(inputs.make_url("/").origin()),
-    )
-    async with serve(create_app(settings), settings) as served:
+    async with video_service(tmp_path / "media", str(inputs.make_url("/").origin())) as served:
         yield served
 
 
