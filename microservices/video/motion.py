@@ -12,7 +12,9 @@ frame is cut from it by three cheap steps, their whole-pixel values chosen per f
 it:
 
     crop@motion_in (a window at x0, y0, even-sized: pointers, no copy)
-      -> scale@motion (the window to Dw x Dh, a little larger than the frame: bilinear)
+      -> scale@motion (the window to Dw x Dh, a little larger than the frame: bilinear,
+         one thread: a scaler is set up for every frame, and a threaded one costs its
+         threads' setup each time, 4.5 ms a 1080x1920 frame instead of 2.8)
       -> crop@motion_out (the frame at c, d: pointers again).
 
 Output pixel u then shows picture position x0 + (u + c + 0.5) * Sw / Dw; the ideal is
@@ -163,7 +165,7 @@ def chain(width: int, height: int) -> str:
     return (
         f"sendcmd=f={SCRIPT},"
         f"crop@motion_in={picture_w}:{picture_h}:0:0,"
-        f"scale@motion={width}:{height}:flags=bilinear,"
+        f"scale@motion={width}:{height}:flags=bilinear:threads=1,"
         f"crop@motion_out={width}:{height}:0:0"
     )
 
