@@ -31,7 +31,7 @@ DOTS = ((0.5, 0.5), (0.3, 0.35), (0.7, 0.65), (0.25, 0.8))
 # How far from the ideal place a frame may be cut (output pixels, at the row's worst
 # pixel) and how far a tracked dot may stray from a smooth path (encoding noise
 # included); whole-pixel cuts miss both by about a pixel.
-CUT_ERROR = 0.3
+CUT_ERROR = 0.35
 SMOOTH = 0.35
 
 
