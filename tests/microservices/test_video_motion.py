@@ -30,9 +30,9 @@ SCENES = 4  # every ken_burns path once
 DOTS = ((0.5, 0.5), (0.3, 0.35), (0.7, 0.65), (0.25, 0.8))
 # How far from the ideal place a frame may be cut (output pixels, at the row's worst
 # pixel) and how far a tracked dot may stray from a smooth path (encoding noise
-# included); whole-pixel cuts miss both by about a pixel.
+# included); zoompan's whole-pixel cuts strayed 1.4 px.
 CUT_ERROR = 0.35
-SMOOTH = 0.35
+SMOOTH = 0.5
 
 
 @pytest.mark.parametrize("template", sorted(motion.TEMPLATES))
