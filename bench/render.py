@@ -7,8 +7,10 @@ drawn by the image service's own code), serves them on loopback, then times, in 
   HTTP): the downloads, the narration decoded and measured, the scenes planned, the one
   ffmpeg run (transitions, thumbnail, faststart), the MP4 measured and kept;
 - floor: plain ffmpeg encoding the same seconds of the same still frames with the same
-  narration at 1080p30, with the same encoder settings (each image decoded once and
-  repeated, concatenated, no transition, no thumbnail): the least any render can cost.
+  narration at 1080p30, with the same encoder settings as the render's (the service's
+  preset and crf, and for a motion template its x264 search, MOTION_X264; each image
+  decoded once and repeated, concatenated, no transition, no thumbnail): the least any
+  render can cost.
 
 Each is run `repeats` times, alternating, and the best of each is compared (this machine
 is shared: the best run is the one least disturbed). Target: ratio (of wall times)
@@ -19,8 +21,9 @@ Short-form (`--aspect 9:16 --subtitles`, and `--short` for the cases of issue #1
 render at that aspect, with subtitles burned in from WebVTT captions (a cue every 3 s,
 in the six languages) served beside the inputs; the floor encodes the same frames, the
 scene images cover-cropped to the aspect beforehand (not timed). `--short` runs
-basic_fade at 9:16 with subtitles (target <= 1.5) and ken_burns at every aspect, with
-subtitles at 9:16 (target <= 2: every frame of it moves, and x264 encodes each).
+basic_fade at 9:16 with subtitles and at 1:1 (target <= 1.5; 16:9 is the default run)
+and ken_burns at every aspect, with subtitles at 9:16 (target <= 2: every frame of it
+moves, and x264 encodes each, where the floor's still frames are skipped blocks).
 
     python -m bench.render [--seconds 30] [--scenes 5] [--template basic_fade]
                            [--music none] [--repeats 3] [--aspect 16:9] [--subtitles]
@@ -57,6 +60,7 @@ FPS = 30
 # (template, aspect, subtitles): the short-form cases (issue #13).
 SHORT_CASES = (
     ("basic_fade", "9:16", True),
+    ("basic_fade", "1:1", False),
     ("ken_burns", "9:16", True),
     ("ken_burns", "1:1", False),
     ("ken_burns", "16:9", False),
@@ -138,8 +142,11 @@ def _fitted(images: list[Path], size: tuple[int, int], root: Path) -> list[Path]
     return out
 
 
-async def _floor(narration: Path, images: list[Path], seconds: float, out: Path) -> float:
-    """Plain ffmpeg: the same still frames and narration, the same encoder settings."""
+async def _floor(
+    narration: Path, images: list[Path], seconds: float, out: Path, encoding: Encoding, moving: bool
+) -> float:
+    """Plain ffmpeg: the same still frames and narration, the same encoder settings as
+    the render's (its preset, crf, and the motion templates' x264 search)."""
     timeline = plan(seconds, FPS, len(images), 0)
     args: list[str] = []
     chains = []
@@ -153,7 +160,7 @@ async def _floor(narration: Path, images: list[Path], seconds: float, out: Path)
     joined = "".join(f"[s{k}]" for k in range(len(images)))
     chains.append(f"{joined}concat=n={len(images)}:v=1:a=0[v]")
     args += ["-filter_complex", ";".join(chains), "-map", "[v]", "-map", f"{len(images)}:a"]
-    args += [*encoder_args(FPS, Encoding()), "-t", f"{timeline.duration:.6f}", str(out)]
+    args += [*encoder_args(FPS, encoding, moving), "-t", f"{timeline.duration:.6f}", str(out)]
     started = time.perf_counter()
     await ffmpeg.run(ffmpeg.default_executable(), args, 600, "encode the floor")
     return time.perf_counter() - started
@@ -225,7 +232,16 @@ async def _measure(
                             durations.append(result.duration)
                         else:
                             out = root / f"floor{turn}.mp4"
-                            floors.append(await _floor(narration, frames, seconds, out))
+                            floors.append(
+                                await _floor(
+                                    narration,
+                                    frames,
+                                    seconds,
+                                    out,
+                                    renderer.encoding,
+                                    template in MOTION,
+                                )
+                            )
                             floor_cpu.append(_cpu() - cpu)
                             floor_duration = mp4_duration(out)
             finally:

@@ -2,11 +2,12 @@
 one run. ffmpeg runs in the render's work directory, where every file is.
 
 The scenes come in as one stream: a concat-demuxer list of the scene images (all PNGs of
-the output size, see fetch.py), each lasting its clip (timeline.py). So each image is
-decoded once, by one decoder, and converted to yuv420p once; `fps` then repeats it
-(references, no copy) and x264 encodes the repeats as skipped blocks. The motion
-templates run one zoompan over that stream, each clip zooming and panning from its own
-first frame to its last.
+one size, see fetch.py: the output's, or for a motion template motion.picture_size),
+each lasting its clip (timeline.py). So each image is decoded once, by one decoder, and
+converted to yuv420p once; `fps` then repeats it (references, no copy) and x264 encodes
+the repeats as skipped blocks. The motion templates cut each frame out of that stream
+(motion.chain: a crop, a bilinear scale and a crop, driven frame by frame), each clip
+zooming and drifting from its own first frame to its last.
 
 Transitions without a filter per scene (memory and work stay the same whatever the
 number of scenes): from the clips laid end to end, B drops each clip's tail and A each
@@ -21,21 +22,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from microservices.video import motion
 from microservices.video.music import lavfi_graph
 from microservices.video.timeline import Timeline
 
-MOTION = {"zoom_in", "zoom_out", "ken_burns"}
+MOTION = motion.TEMPLATES
 SLIDES = {"slide_left", "slide_right"}
-ZOOM = 0.15  # zoom_in / zoom_out: from 1 to 1.15, or back
-KEN_BURNS_ZOOM = 0.2
-# ken_burns: per scene (in turn) zoom in or out, and where the frame drifts from and to
-# (0: left/top edge, 0.5: centre, 1: right/bottom edge).
-KEN_BURNS = (
-    (True, (0.0, 0.2), (0.5, 0.5)),
-    (False, (1.0, 0.5), (0.3, 0.5)),
-    (True, (0.5, 1.0), (0.5, 0.2)),
-    (False, (0.2, 0.0), (0.8, 1.0)),
-)
 AUDIO_RATE = 48000
 FADE_STEPS = 16
 YUV420 = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
@@ -59,15 +51,15 @@ class Encoding:
 MOTION_X264 = "me=dia:subme=1"
 
 
-def encoder_args(fps: int, encoding: Encoding, motion: bool = False) -> list[str]:
+def encoder_args(fps: int, encoding: Encoding, moving: bool = False) -> list[str]:
     """H.264 (yuv420p, BT.709) and AAC in an MP4 whose index comes first (faststart);
-    `motion`: a template that moves every frame (MOTION_X264)."""
+    `moving`: a template that moves every frame (MOTION_X264)."""
     return [
         "-c:v",
         "libx264",
         "-preset",
         encoding.preset,
-        *(["-x264-params", MOTION_X264] if motion else []),
+        *(["-x264-params", MOTION_X264] if moving else []),
         "-crf",
         str(encoding.crf),
         "-pix_fmt",
@@ -109,47 +101,26 @@ def _piecewise(pieces: list[tuple[int, int, str]], var: str) -> str:
     return "+".join(f"between({var},{a},{b})*({value})" for a, b, value in pieces) or "0"
 
 
-def zoompan(template: str, timeline: Timeline, width: int, height: int) -> str:
-    """One zoompan over the clips laid end to end: each clip moves from its first frame
-    to its last (`in` is the frame's index in that sequence)."""
-    zs, xs, ys = [], [], []
-    for k, (start, clip) in enumerate(zip(timeline.starts, timeline.clips, strict=True)):
-        end = start + clip - 1
-        p = f"(in-{start})/{max(1, clip - 1)}"
-        if template == "ken_burns":
-            zoom_in, (ax0, ay0), (ax1, ay1) = KEN_BURNS[k % len(KEN_BURNS)]
-            amount = KEN_BURNS_ZOOM
-        else:
-            zoom_in, (ax0, ay0), (ax1, ay1) = template == "zoom_in", (0.5, 0.5), (0.5, 0.5)
-            amount = ZOOM
-        zs.append((start, end, f"1+{amount}*{p}" if zoom_in else f"1+{amount}*(1-{p})"))
-        xs.append((start, end, f"{ax0}+{ax1 - ax0:g}*{p}"))
-        ys.append((start, end, f"{ay0}+{ay1 - ay0:g}*{p}"))
-    return (
-        f"zoompan=z='{_piecewise(zs, 'in')}'"
-        f":x='(iw-iw/zoom)*({_piecewise(xs, 'in')})'"
-        f":y='(ih-ih/zoom)*({_piecewise(ys, 'in')})'"
-        f":d=1:s={width}x{height}:fps={timeline.fps}"
-    )
-
-
 def video_graph(
     timeline: Timeline, template: str, width: int, height: int, overlay: str = ""
 ) -> list[str]:
     """The video chains, from input 0 (the scene list) to [video], and to [thumb] (the
     first scene, for the thumbnail). `overlay`, a filter (the subtitles), is drawn on the
-    finished frames, last."""
+    finished frames, last. A motion template's pictures are motion.picture_size, and its
+    commands in motion.SCRIPT."""
     fps, t, n = timeline.fps, timeline.transition, len(timeline.slots)
     last = f"{overlay},{TAGS}[video]" if overlay else f"{TAGS}[video]"
     clips = (
         f"{YUV420},setsar=1,fps={fps},tpad=stop_mode=clone:stop={timeline.clips[-1]},"
         f"trim=end_frame={timeline.clips_total}"
     )
+    thumb = "trim=end_frame=1"
     if template in MOTION:
-        clips += f",{zoompan(template, timeline, width, height)}"
+        clips += f",{motion.chain(width, height)}"
+        thumb += f",{motion.thumbnail(width, height)}"
     chains = [
         "[0:v]format=rgb24,split=2[scenes][first]",
-        "[first]trim=end_frame=1,setsar=1[thumb]",
+        f"[first]{thumb},setsar=1[thumb]",
     ]
     if t == 0:  # cuts: the clips are the video
         chains.append(f"[scenes]{clips},setpts=N,{last}")
@@ -245,6 +216,9 @@ def render_args(job: RenderJob) -> list[str]:
     if job.music != "none":
         music = 2
         args += ["-f", "lavfi", "-i", lavfi_graph(job.music, job.timeline.duration)]
+    if job.template in MOTION:
+        script = motion.commands(job.template, job.timeline, job.width, job.height)
+        (job.workdir / motion.SCRIPT).write_text(script, "utf-8")
     chains = video_graph(job.timeline, job.template, job.width, job.height, job.subtitles)
     chains += audio_graph(1, music, duration, job.music_volume)
     job.graph.write_text(";\n".join(chains), "utf-8")

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from microservices.common.fetch import Fetcher
 from microservices.common.media import MediaStore
-from microservices.video import ffmpeg, progress, subtitles
+from microservices.video import ffmpeg, motion, progress, subtitles
 from microservices.video.captions import CaptionsInvalid, Cue, parse
 from microservices.video.config import VideoSettings
 from microservices.video.errors import RenderError, unusable_input
-from microservices.video.fetch import download, prepare_image
+from microservices.video.fetch import download, prepare_image, same_format
 from microservices.video.filters import Encoding, RenderJob, render_args, scene_list
 from microservices.video.models import RenderRequest, RenderResult
 from microservices.video.probe import mp4_duration, wav_duration
@@ -120,6 +120,10 @@ class Renderer:
         narration = workdir / "narration.input"
         captions = workdir / "captions.vtt" if request.subtitles else None
         images: list[Path] = [workdir / f"scene{k:02d}.input" for k in range(len(request.images))]
+        # A motion template cuts its frames out of larger pictures (motion.py).
+        size = request.size
+        if request.template in motion.TEMPLATES:
+            size = motion.picture_size(*size)
 
         async def image(k: int) -> None:
             # Framing at any aspect: cover-crop (prepare_image scales the picture to cover
@@ -138,7 +142,7 @@ class Renderer:
                 self.media,
             )
             images[k] = await asyncio.to_thread(
-                prepare_image, images[k], request.size, settings.max_image_pixels, field
+                prepare_image, images[k], size, settings.max_image_pixels, field
             )
 
         try:
@@ -168,7 +172,7 @@ class Renderer:
                     )
         except BaseExceptionGroup as errors:
             raise _first_error(errors) from None
-        return narration, images, captions
+        return narration, await asyncio.to_thread(same_format, images), captions
 
     async def render_files(
         self,

@@ -18,6 +18,8 @@ from PIL import Image, ImageDraw
 
 from microservices.common.app import MEDIA
 from microservices.common.config import ServiceSettings
+from microservices.video.app import create_app as create_video_app
+from microservices.video.config import VideoSettings
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -52,6 +54,17 @@ async def serve(app: web.Application, settings: ServiceSettings) -> AsyncIterato
             yield Served(app[MEDIA].base_url, session)
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def video_service(media_dir: Path, inputs: str) -> AsyncIterator[Served]:
+    """The video service on a loopback port, its media in `media_dir`, trusting the
+    inputs' server (origin `inputs`): it is on loopback too."""
+    settings = VideoSettings(
+        host="127.0.0.1", port=0, media_dir=media_dir, fetch_trusted_origins=inputs
+    )
+    async with serve(create_video_app(settings), settings) as served:
+        yield served
 
 
 def file_handler(root: Path) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -242,3 +255,16 @@ def top_level_boxes(path: Path) -> list[str]:
 
 async def in_thread(function, *args):
     return await asyncio.to_thread(function, *args)
+
+
+def gray_frames(path: Path, size: tuple[int, int]) -> list[Image.Image]:
+    """Every frame of the video, decoded by the bundled ffmpeg, as 8-bit luma images."""
+    args = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"]
+    raw = subprocess.run(
+        [FFMPEG, *args, "gray", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    step = size[0] * size[1]
+    assert len(raw) % step == 0
+    return [Image.frombytes("L", size, raw[k : k + step]) for k in range(0, len(raw), step)]

@@ -13,9 +13,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw
 
 from microservices.video import ffmpeg, subtitles
-from microservices.video.app import create_app
 from microservices.video.captions import Cue
-from microservices.video.config import VideoSettings
 from microservices.video.models import frame_size
 from tests.microservices.helpers_media import (
     FFMPEG,
@@ -23,12 +21,13 @@ from tests.microservices.helpers_media import (
     assert_error,
     count_frames,
     file_handler,
+    gray_frames,
     in_thread,
     make_image,
     make_tone,
     post_json,
     probe,
-    serve,
+    video_service,
 )
 
 NARRATION_S = 4.0
@@ -78,14 +77,7 @@ async def inputs(aiohttp_server, files):
 
 @pytest.fixture
 async def video(tmp_path, inputs):
-    # The inputs are served on loopback: an origin the service must be told to trust.
-    settings = VideoSettings(
-        host="127.0.0.1",
-        port=0,
-        media_dir=tmp_path / "media",
-        fetch_trusted_origins=str(inputs.make_url("/").origin()),
-    )
-    async with serve(create_app(settings), settings) as served:
+    async with video_service(tmp_path / "media", str(inputs.make_url("/").origin())) as served:
         yield served
 
 
@@ -114,19 +106,6 @@ async def rendered(video: Served, body: dict, tmp_path: Path) -> tuple[dict, Pat
             path.write_bytes(await response.read())
             paths.append(path)
     return answer, paths[0], paths[1]
-
-
-def gray_frames(path: Path, size: tuple[int, int]) -> list[Image.Image]:
-    """Every frame of the video, decoded by the bundled ffmpeg, as 8-bit luma images."""
-    args = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"]
-    raw = subprocess.run(
-        [FFMPEG, *args, "gray", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    step = size[0] * size[1]
-    assert len(raw) % step == 0
-    return [Image.frombytes("L", size, raw[k : k + step]) for k in range(0, len(raw), step)]
 
 
 # -- aspects -----------------------------------------------------------------------------
