@@ -4,8 +4,9 @@
 (see jobs.py); a read ignores it.
 """
 
-from collections.abc import Mapping
-from typing import Any
+import enum
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from ai_studio.v1.project_pb2 import Project, Scene
 from bson import ObjectId
@@ -37,6 +38,16 @@ from orchestrator.store.mongo.jobs import WRITE_TRIES, job_view, job_views
 from orchestrator.store.revisions import check_expected
 
 COLLECTION = "projects"
+T = TypeVar("T")
+
+
+class _Missed(enum.Enum):
+    """A compare-and-set found the project at another revision than it read."""
+
+    MISSED = enum.auto()
+
+
+MISSED = _Missed.MISSED
 STATUS_LABELS = STATUS.label
 
 # The other scalar fields, each with an index in the default order (as the embedded
@@ -102,12 +113,8 @@ class MongoProjects:
     ) -> Project | None:
         """$set `changes` with the next revision, as a compare-and-set; the project after,
         logged; None when the project (or what `where` asks of it) is not there."""
-        for _ in range(WRITE_TRIES):
-            revision = await self._revision(project_id)
-            if revision is None:
-                return None
-            check_expected(project_id, expected, revision)
-            new = await self.changes.next_revision()
+
+        async def write(revision: int, new: int) -> Project | _Missed | None:
             with translated_errors():
                 document = await self.collection.find_one_and_update(
                     {**at_revision(project_id, revision), **where},
@@ -121,7 +128,31 @@ class MongoProjects:
             await self.changes.skip(new, project_id)
             if where and await self._revision(project_id) == revision:
                 return None  # the project is as read, but not as `where` asks
-        raise StoreTimeout(f"project {project_id} kept changing while written")
+            return MISSED
+
+        return await self._compare_and_set(project_id, expected, write, None, "written")
+
+    async def _compare_and_set(
+        self,
+        project_id: str,
+        expected: int | None,
+        write: Callable[[int, int], Awaitable[T | _Missed]],
+        gone: T,
+        doing: str,
+    ) -> T:
+        """`write(revision, new)` writes only while the project is at `revision` and logs
+        the change as `new` (or skips `new` and answers MISSED): tried again at the
+        project's new revision while another writer got there first; `gone` when the
+        project is not there."""
+        for _ in range(WRITE_TRIES):
+            revision = await self._revision(project_id)
+            if revision is None:
+                return gone
+            check_expected(project_id, expected, revision)
+            outcome = await write(revision, await self.changes.next_revision())
+            if not isinstance(outcome, _Missed):
+                return outcome
+        raise StoreTimeout(f"project {project_id} kept changing while {doing}")
 
     async def touch(self, project_id: str) -> None:
         """A change made to the project elsewhere (its job): a new revision, logged."""
@@ -204,12 +235,7 @@ class MongoProjects:
         # The job goes with the project, after it: a queue_job that read the project before
         # this delete finds it gone when it checks again, and removes the job it wrote.
         # A runner rendering the job finds its claim gone and its result is dropped.
-        for _ in range(WRITE_TRIES):
-            revision = await self._revision(project_id)
-            if revision is None:
-                return False
-            check_expected(project_id, expected_revision, revision)
-            new = await self.changes.next_revision()
+        async def write(revision: int, new: int) -> bool | _Missed:
             with translated_errors():
                 result = await self.collection.delete_one(at_revision(project_id, revision))
                 if result.deleted_count:
@@ -218,4 +244,6 @@ class MongoProjects:
                 await self.changes.log(new, project_id, None)
                 return True
             await self.changes.skip(new, project_id)
-        raise StoreTimeout(f"project {project_id} kept changing while deleted")
+            return MISSED
+
+        return await self._compare_and_set(project_id, expected_revision, write, False, "deleted")
