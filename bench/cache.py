@@ -190,7 +190,7 @@ def measure(settings: BenchSettings, workdir: Path, say: Callable[[str], None]) 
             pin(server.processes, None)
 
         say("cache: how quickly a change reaches readers")
-        changes = live.measure(on, ids, workdir, say)
+        changes = live.measure(on, ids, say)
         for server in servers:
             for process in server.processes:
                 process.check_alive()

@@ -14,7 +14,6 @@
 import asyncio
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import aiohttp
 import grpc
@@ -27,9 +26,7 @@ from bench.processes import (
     HOST,
     Process,
     ProductStack,
-    clean_env,
     free_port,
-    python_module,
     wait_until_answers,
 )
 from bench.stats import summary
@@ -41,21 +38,10 @@ TARGET_P99_MS = 100.0
 PATIENCE_S = 30.0  # a bound on waiting, so that a broken stream fails the bench
 
 
-def second_edge(stack: ProductStack, workdir: Path) -> tuple[Process, str]:
+def second_edge(stack: ProductStack) -> tuple[Process, str]:
     """Another edge on the stack's orchestrator, as the stack's own is started."""
     port = free_port()
-    process = Process(
-        f"{stack.name} edge-2",
-        python_module("edge"),
-        clean_env(
-            ORCHESTRATOR_ADDRESS=f"{HOST}:{stack.grpc_port}",
-            EDGE_HOST=HOST,
-            EDGE_PORT=str(port),
-            LOG_LEVEL=stack.log_level,
-            **stack.env,
-        ),
-        workdir / "edge-2.log",
-    )
+    process = stack.edge("edge-2", port)
     url = f"http://{HOST}:{port}"
     wait_until_answers(f"{url}/projects?page=1&limit=1", [process])
     return process, url
@@ -185,8 +171,8 @@ async def _convergence(stack: ProductStack, other: str, ids: list[str]) -> dict:
     return figures
 
 
-def measure(stack: ProductStack, ids: list[str], workdir: Path, say: Callable[[str], None]):
-    other, other_url = second_edge(stack, workdir)
+def measure(stack: ProductStack, ids: list[str], say: Callable[[str], None]):
+    other, other_url = second_edge(stack)
     try:
         fanout = asyncio.run(_fanout(stack.url, ids[-1], say))
         convergence = asyncio.run(_convergence(stack, other_url, ids))

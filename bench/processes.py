@@ -176,22 +176,24 @@ class ProductStack:
                 self.dir / "orchestrator.log",
             )
         )
-        self.processes.append(
-            Process(
-                f"{self.name} edge",
-                python_module("edge"),
-                clean_env(
-                    ORCHESTRATOR_ADDRESS=grpc_address,
-                    EDGE_HOST=HOST,
-                    EDGE_PORT=str(self.port),
-                    LOG_LEVEL=self.log_level,
-                    **self.env,
-                ),
-                self.dir / "edge.log",
-            )
-        )
+        self.processes.append(self.edge("edge", self.port))
         # The edge answers a list only once the orchestrator answers it too.
         wait_until_answers(f"{self.url}/projects?page=1&limit=1", self.processes)
+
+    def edge(self, label: str, port: int) -> Process:
+        """An edge dialing this stack's orchestrator, listening on `port`."""
+        return Process(
+            f"{self.name} {label}",
+            python_module("edge"),
+            clean_env(
+                ORCHESTRATOR_ADDRESS=f"{HOST}:{self.grpc_port}",
+                EDGE_HOST=HOST,
+                EDGE_PORT=str(port),
+                LOG_LEVEL=self.log_level,
+                **self.env,
+            ),
+            self.dir / f"{label}.log",
+        )
 
     def stop(self) -> None:
         # The edge first, so that it never sees its orchestrator gone.
