@@ -11,6 +11,12 @@ sends cross-site without a CORS preflight, so accepting them would let any web p
 create projects or start paid generations through a visitor's browser. Any other label
 (`application/json` with any charset, `+json` types, `application/octet-stream`) or none
 is read as JSON, as before: clients that never set it keep working.
+
+Refused input changes nothing, so the tests that send it share one stack per module
+(`shared`, on the module's event loop); each checks that its own request
+changed nothing, and the module's teardown checks that all of them together changed
+nothing. Tests whose input is accepted (and so writes) get a stack of their own (`api`,
+`OWN_STACK`).
 """
 
 import io
@@ -21,11 +27,16 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from aiohttp import FormData
-from aiohttp.test_utils import TestClient
+import pytest_asyncio
+from aiohttp import FormData, TraceConfig
+from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
-from tests.integration.helpers import EVERYTHING, FRONTEND, Api, assert_error
+from edge.app import create_app
+from edge.config import EdgeSettings
+from orchestrator.config import OrchestratorSettings
+from tests.integration.helpers import EVERYTHING, FRONTEND, Api, FakeClock, assert_error
+from tests.integration.running import running
 
 MIB = 1024 * 1024
 JSON = "application/json"
@@ -46,11 +57,47 @@ ENDPOINT_IDS = [f"{m} {p}" for m, p in BODY_ENDPOINTS]
 BY_BODY = pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
 
 
-@pytest.fixture
-async def sentinel(api: Api) -> dict[str, Any]:
-    """A project with every field set, and a second one: what must not change."""
-    await api.create(title="Another project", description="aaaa")
-    return await api.create(**EVERYTHING)
+# Tests on the module's one stack run on the module's event loop, where its fixtures live;
+# those that write run on a stack (and so a loop) of their own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+OWN_STACK = pytest.mark.asyncio(loop_scope="function")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
+    """The integration conftest's stack (orchestrator on its embedded store, the edge over
+    real HTTP and gRPC, a clock ticked after each request), started once for the module."""
+    clock = FakeClock()
+    settings = OrchestratorSettings(
+        orchestrator_address="127.0.0.1:0", data_dir=tmp_path_factory.mktemp("bad_input")
+    )
+
+    async def tick(*_: Any) -> None:
+        clock.tick()
+
+    ticking = TraceConfig()
+    ticking.on_request_end.append(tick)
+    ticking.on_request_exception.append(tick)
+    async with running(settings, clock) as orchestrator:
+        edge = EdgeSettings(
+            orchestrator_address=f"127.0.0.1:{orchestrator.port}", frontend_url=FRONTEND
+        )
+        client = TestClient(TestServer(create_app(edge)), trace_configs=[ticking])
+        await client.start_server()
+        try:  # the edge stops before the orchestrator
+            yield Api(client)
+        finally:
+            await client.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def sentinel(shared: Api) -> AsyncIterator[dict[str, Any]]:
+    """A project with every field set, and a second one: what must not change, in any
+    test of the module nor in all of them together."""
+    await shared.create(title="Another project", description="aaaa")
+    project = await shared.create(**EVERYTHING)
+    async with nothing_changes(shared, project):
+        yield project
 
 
 @asynccontextmanager
@@ -113,9 +160,9 @@ async def assert_refused(
     ids=["invalid", "overlong", "surrogate", "escaped-surrogate", "bom", "trailing-nul"],
 )
 async def test_a_body_that_is_not_valid_utf8_json_is_a_400(
-    api: Api, sentinel: dict, method: str, path: str, raw: bytes
+    shared: Api, sentinel: dict, method: str, path: str, raw: bytes
 ) -> None:
-    await assert_refused(api, sentinel, method, path, raw, "MALFORMED_JSON")
+    await assert_refused(shared, sentinel, method, path, raw, "MALFORMED_JSON")
 
 
 # -- Content-Type ---------------------------------------------------------------------------
@@ -135,25 +182,25 @@ async def test_a_body_that_is_not_valid_utf8_json_is_a_400(
     ids=["text", "text-charset", "form", "empty-form", "multipart", "html"],
 )
 async def test_a_body_labelled_as_a_form_or_text_is_a_415(
-    api: Api, sentinel: dict, method: str, path: str, content_type: str, raw: bytes
+    shared: Api, sentinel: dict, method: str, path: str, content_type: str, raw: bytes
 ) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), raw, content_type)
+    async with nothing_changes(shared, sentinel):
+        resp = await send(shared.client, method, path.format(id=sentinel["id"]), raw, content_type)
         await assert_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
-async def test_a_form_built_by_the_client_is_a_415(api: Api, sentinel: dict) -> None:
+async def test_a_form_built_by_the_client_is_a_415(shared: Api, sentinel: dict) -> None:
     form = FormData()
     form.add_field("title", "x")
     form.add_field("file", b"data", filename="f.bin")
-    async with nothing_changes(api, sentinel):
-        resp = await api.client.post("/projects", data=form)
+    async with nothing_changes(shared, sentinel):
+        resp = await shared.client.post("/projects", data=form)
         await assert_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
-async def test_a_415_from_the_frontend_carries_cors_headers(api: Api, sentinel: dict) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await api.client.post(
+async def test_a_415_from_the_frontend_carries_cors_headers(shared: Api, sentinel: dict) -> None:
+    async with nothing_changes(shared, sentinel):
+        resp = await shared.client.post(
             "/projects", data="{}", headers={"Origin": FRONTEND, "Content-Type": "text/plain"}
         )
         await assert_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE")
@@ -171,6 +218,7 @@ async def test_a_415_from_the_frontend_carries_cors_headers(api: Api, sentinel: 
         None,
     ],
 )
+@OWN_STACK
 async def test_json_bodies_under_other_labels_or_none_are_read(
     api: Api, content_type: str | None
 ) -> None:
@@ -183,12 +231,12 @@ async def test_json_bodies_under_other_labels_or_none_are_read(
 
 
 async def test_an_empty_step_body_without_a_label_is_an_empty_object(
-    api: Api, sentinel: dict
+    shared: Api, sentinel: dict
 ) -> None:
     """What curl -X POST sends: no body, no Content-Type. The step runs (and fails on its
     precondition: a scene of the sentinel has no image yet)."""
-    async with nothing_changes(api, sentinel):
-        resp = await api.client.post(f"/projects/{sentinel['id']}/generate-video")
+    async with nothing_changes(shared, sentinel):
+        resp = await shared.client.post(f"/projects/{sentinel['id']}/generate-video")
         await assert_error(resp, 400, "IMAGES_REQUIRED")
 
 
@@ -196,14 +244,17 @@ async def test_an_empty_step_body_without_a_label_is_an_empty_object(
 
 
 @BY_BODY
-async def test_a_body_past_1_mib_is_a_413(api: Api, sentinel: dict, method: str, path: str) -> None:
+async def test_a_body_past_1_mib_is_a_413(
+    shared: Api, sentinel: dict, method: str, path: str
+) -> None:
     raw = b'{"title": "x"}' + b" " * (MIB + 1 - len(b'{"title": "x"}'))
     assert len(raw) == MIB + 1
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), raw)
+    async with nothing_changes(shared, sentinel):
+        resp = await send(shared.client, method, path.format(id=sentinel["id"]), raw)
         await assert_error(resp, 413, "BODY_TOO_LARGE")
 
 
+@OWN_STACK
 async def test_a_body_of_exactly_1_mib_is_read(api: Api) -> None:
     raw = b'{"title": "Big"}' + b" " * (MIB - len(b'{"title": "Big"}'))
     resp = await send(api.client, "POST", "/projects", raw)
@@ -222,9 +273,9 @@ async def test_a_body_of_exactly_1_mib_is_read(api: Api) -> None:
     ids=["arrays", "objects", "in-images", "in-inspirations"],
 )
 async def test_json_nested_100000_deep_is_a_400(
-    api: Api, sentinel: dict, method: str, path: str, raw: bytes
+    shared: Api, sentinel: dict, method: str, path: str, raw: bytes
 ) -> None:
-    await assert_refused(api, sentinel, method, path, raw, "MALFORMED_JSON")
+    await assert_refused(shared, sentinel, method, path, raw, "MALFORMED_JSON")
 
 
 TEN_THOUSAND = 10_000
@@ -261,12 +312,12 @@ INSPIRATIONS = {"video_inspirations": ["a"] * TEN_THOUSAND}
     ],
 )
 async def test_arrays_of_10000_items_are_a_400(
-    api: Api, sentinel: dict, method: str, path: str, body: dict, field: str | None
+    shared: Api, sentinel: dict, method: str, path: str, body: dict, field: str | None
 ) -> None:
     """`field`: the one field the 400 names; None: one violation per item, so many
     that only a 400 with some of them is asked for."""
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), dumps(body))
+    async with nothing_changes(shared, sentinel):
+        resp = await send(shared.client, method, path.format(id=sentinel["id"]), dumps(body))
         if field is not None:
             await assert_error(resp, 400, "VALIDATION_ERROR", [field])
         else:
@@ -292,9 +343,9 @@ async def test_arrays_of_10000_items_are_a_400(
     ],
 )
 async def test_dollar_prefixed_keys_are_a_400(
-    api: Api, sentinel: dict, method: str, path: str, body: dict, field: str
+    shared: Api, sentinel: dict, method: str, path: str, body: dict, field: str
 ) -> None:
-    await assert_refused(api, sentinel, method, path, dumps(body), "VALIDATION_ERROR", [field])
+    await assert_refused(shared, sentinel, method, path, dumps(body), "VALIDATION_ERROR", [field])
 
 
 @pytest.mark.parametrize(
@@ -315,17 +366,17 @@ async def test_dollar_prefixed_keys_are_a_400(
     ],
 )
 async def test_operator_objects_as_values_are_a_400(
-    api: Api, sentinel: dict, method: str, path: str, body: dict, field: str
+    shared: Api, sentinel: dict, method: str, path: str, body: dict, field: str
 ) -> None:
-    await assert_refused(api, sentinel, method, path, dumps(body), "VALIDATION_ERROR", [field])
+    await assert_refused(shared, sentinel, method, path, dumps(body), "VALIDATION_ERROR", [field])
 
 
 @BY_BODY
 async def test_an_unknown_field_is_a_400_even_when_null(
-    api: Api, sentinel: dict, method: str, path: str
+    shared: Api, sentinel: dict, method: str, path: str
 ) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await send(api.client, method, path.format(id=sentinel["id"]), b'{"nope": null}')
+    async with nothing_changes(shared, sentinel):
+        resp = await send(shared.client, method, path.format(id=sentinel["id"]), b'{"nope": null}')
         await assert_error(resp, 400, "VALIDATION_ERROR", ["nope"])
 
 
@@ -341,19 +392,19 @@ async def test_an_unknown_field_is_a_400_even_when_null(
     ],
 )
 async def test_operators_in_the_query_are_a_400(
-    api: Api, sentinel: dict, query: str, field: str
+    shared: Api, sentinel: dict, query: str, field: str
 ) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await api.client.get(URL(f"/projects?{query}", encoded=True))
+    async with nothing_changes(shared, sentinel):
+        resp = await shared.client.get(URL(f"/projects?{query}", encoded=True))
         await assert_error(resp, 400, "VALIDATION_ERROR", [field])
 
 
 @pytest.mark.parametrize("project_id", ['{"$ne": null}', "$gt", "[$ne]", ".*", "%", "_"])
-async def test_operator_ids_name_no_project(api: Api, sentinel: dict, project_id: str) -> None:
+async def test_operator_ids_name_no_project(shared: Api, sentinel: dict, project_id: str) -> None:
     path = "/projects/" + quote(project_id, safe="")
-    async with nothing_changes(api, sentinel):
+    async with nothing_changes(shared, sentinel):
         for method in ("GET", "DELETE", "PATCH"):
-            resp = await send(api.client, method, URL(path, encoded=True), b'{"fps": 24}')
+            resp = await send(shared.client, method, URL(path, encoded=True), b'{"fps": 24}')
             await assert_error(resp, 404, "PROJECT_NOT_FOUND")
 
 
@@ -361,9 +412,9 @@ async def test_operator_ids_name_no_project(api: Api, sentinel: dict, project_id
 
 
 @pytest.mark.parametrize("search", ['{"$ne": null}', "%", "_", ".*", "(a+)+$", "\\", "'"])
-async def test_search_text_is_literal(api: Api, sentinel: dict, search: str) -> None:
-    async with nothing_changes(api, sentinel):
-        resp = await api.client.get("/projects", params={"search": search})
+async def test_search_text_is_literal(shared: Api, sentinel: dict, search: str) -> None:
+    async with nothing_changes(shared, sentinel):
+        resp = await shared.client.get("/projects", params={"search": search})
         assert resp.status == 200, await resp.text()
         assert await resp.json() == []
         assert resp.headers["X-Total-Count"] == "0"
@@ -372,6 +423,7 @@ async def test_search_text_is_literal(api: Api, sentinel: dict, search: str) -> 
 @pytest.mark.parametrize(
     "search", ["(a+)+$", "a" * 10_000 + "!", "(x+x+)+y", "^(a|aa)+$", "(.*a){20}"]
 )
+@OWN_STACK
 async def test_regex_bombs_in_the_search_are_answered_and_matched_literally(
     api: Api, search: str
 ) -> None:
@@ -388,32 +440,32 @@ async def test_regex_bombs_in_the_search_are_answered_and_matched_literally(
         assert [p["id"] for p in await resp.json()] == expected
 
 
-async def test_a_search_of_10000_characters_fits_in_the_target_limit(api: Api) -> None:
-    resp = await api.client.get("/projects", params={"q": "b" * 10_000})
+async def test_a_search_of_10000_characters_fits_in_the_target_limit(shared: Api) -> None:
+    resp = await shared.client.get("/projects", params={"q": "b" * 10_000})
     assert resp.status == 200
     assert await resp.json() == []
 
 
 @pytest.mark.parametrize("size", [16 * 1024 + 1, 40 * 1024])
 async def test_a_query_string_past_16_kib_is_a_json_414(
-    api: Api, sentinel: dict, size: int
+    shared: Api, sentinel: dict, size: int
 ) -> None:
-    async with nothing_changes(api, sentinel):
+    async with nothing_changes(shared, sentinel):
         target = "/projects?search="
-        resp = await api.client.get(URL(target + "a" * (size - len(target)), encoded=True))
+        resp = await shared.client.get(URL(target + "a" * (size - len(target)), encoded=True))
         await assert_error(resp, 414, "URI_TOO_LONG")
 
 
-async def test_a_request_line_past_64_kib_is_aiohttps_own_400(api: Api, sentinel: dict) -> None:
+async def test_a_request_line_past_64_kib_is_aiohttps_own_400(shared: Api, sentinel: dict) -> None:
     """The HTTP parser refuses it before any of our code runs: a 4xx all the same."""
-    async with nothing_changes(api, sentinel):
-        resp = await api.client.get(URL("/projects?search=" + "a" * 70_000, encoded=True))
+    async with nothing_changes(shared, sentinel):
+        resp = await shared.client.get(URL("/projects?search=" + "a" * 70_000, encoded=True))
         assert resp.status == 400
         assert "Traceback" not in await resp.text()
 
 
-async def test_odd_query_strings_are_answered(api: Api, sentinel: dict) -> None:
-    async with nothing_changes(api, sentinel):
+async def test_odd_query_strings_are_answered(shared: Api, sentinel: dict) -> None:
+    async with nothing_changes(shared, sentinel):
         for query in (
             "search=%FF%FE",
             "q=%00",
@@ -422,7 +474,7 @@ async def test_odd_query_strings_are_answered(api: Api, sentinel: dict) -> None:
             "&&&",
             "status=draft&" * 500,
         ):
-            resp = await api.client.get(URL(f"/projects?{query}", encoded=True))
+            resp = await shared.client.get(URL(f"/projects?{query}", encoded=True))
             assert resp.status == 200, (query, await resp.text())
 
 
@@ -433,8 +485,8 @@ def vary(resp) -> list[str]:
     return [v.strip().lower() for v in resp.headers.getall("Vary", []) for v in v.split(",")]
 
 
-async def test_the_frontend_origin_is_echoed_with_vary_origin(api: Api, sentinel: dict) -> None:
-    client = api.client
+async def test_the_frontend_origin_is_echoed_with_vary_origin(shared: Api, sentinel: dict) -> None:
+    client = shared.client
     answers = [
         await client.get("/projects", headers={"Origin": FRONTEND}),
         await client.get(f"/projects/{sentinel['id']}", headers={"Origin": FRONTEND}),
@@ -457,13 +509,13 @@ async def test_the_frontend_origin_is_echoed_with_vary_origin(api: Api, sentinel
     ["http://evil.example", "null", FRONTEND + ".evil.example", "http://localhost:3001", None],
 )
 async def test_other_origins_get_no_cors_grant(
-    api: Api, sentinel: dict, origin: str | None
+    shared: Api, sentinel: dict, origin: str | None
 ) -> None:
     """Their answers still say Vary: Origin, so that no cache serves them to the
     frontend (or the frontend's to them)."""
     headers = {"Origin": origin} if origin else {}
-    client = api.client
-    async with nothing_changes(api, sentinel):
+    client = shared.client
+    async with nothing_changes(shared, sentinel):
         answers = [
             await client.get("/projects", headers=headers),
             await client.get("/projects/unknown", headers=headers),
