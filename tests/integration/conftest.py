@@ -21,9 +21,10 @@ from typing import Any
 
 import grpc
 import pytest
+import pytest_asyncio
 from ai_studio.v1.project_service_pb2_grpc import ProjectServiceStub
 from aiohttp import TraceConfig
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from edge.app import create_app
 from edge.config import EdgeSettings
@@ -100,17 +101,21 @@ def edge_settings(orchestrator: Orchestrator) -> EdgeSettings:
     )
 
 
-@pytest.fixture
-def ticking(clock: FakeClock) -> TraceConfig:
+def ticker(clock: FakeClock) -> TraceConfig:
     """A client trace that moves the clock on once each HTTP request is answered."""
 
-    async def tick(*_) -> None:
+    async def tick(*_: Any) -> None:
         clock.tick()
 
     trace = TraceConfig()
     trace.on_request_end.append(tick)
     trace.on_request_exception.append(tick)
     return trace
+
+
+@pytest.fixture
+def ticking(clock: FakeClock) -> TraceConfig:
+    return ticker(clock)
 
 
 @pytest.fixture
@@ -122,6 +127,28 @@ async def client(edge_settings: EdgeSettings, ticking: TraceConfig, aiohttp_clie
 @pytest.fixture
 def api(client: TestClient) -> Api:
     return Api(client)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
+    """The stack of `api` (the orchestrator on its embedded store, the edge over real HTTP
+    and gRPC, a clock ticked after each request), started once for a module whose tests
+    change nothing (refused input): they run on the module's loop
+    (`pytest.mark.asyncio(loop_scope="module")`)."""
+    clock = FakeClock()
+    settings = OrchestratorSettings(
+        orchestrator_address="127.0.0.1:0", data_dir=tmp_path_factory.mktemp("shared")
+    )
+    async with running(settings, clock) as orchestrator:
+        edge = EdgeSettings(
+            orchestrator_address=f"127.0.0.1:{orchestrator.port}", frontend_url=FRONTEND
+        )
+        client = TestClient(TestServer(create_app(edge)), trace_configs=[ticker(clock)])
+        await client.start_server()
+        try:  # the edge stops before the orchestrator
+            yield Api(client)
+        finally:
+            await client.close()
 
 
 @pytest.fixture

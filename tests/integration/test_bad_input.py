@@ -13,7 +13,7 @@ create projects or start paid generations through a visitor's browser. Any other
 is read as JSON, as before: clients that never set it keep working.
 
 Refused input changes nothing, so the tests that send it share one stack per module
-(`shared`, on the module's event loop); each checks that its own request
+(`shared`, the conftest's, on the module's event loop); each checks that its own request
 changed nothing, and the module's teardown checks that all of them together changed
 nothing. Tests whose input is accepted (and so writes) get a stack of their own (`api`,
 `OWN_STACK`).
@@ -28,15 +28,11 @@ from urllib.parse import quote
 
 import pytest
 import pytest_asyncio
-from aiohttp import FormData, TraceConfig
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import FormData
+from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from edge.app import create_app
-from edge.config import EdgeSettings
-from orchestrator.config import OrchestratorSettings
-from tests.integration.helpers import EVERYTHING, FRONTEND, Api, FakeClock, assert_error
-from tests.integration.running import running
+from tests.integration.helpers import EVERYTHING, FRONTEND, Api, assert_error
 
 MIB = 1024 * 1024
 JSON = "application/json"
@@ -61,33 +57,6 @@ BY_BODY = pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS, ids=ENDPOI
 # those that write run on a stack (and so a loop) of their own.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 OWN_STACK = pytest.mark.asyncio(loop_scope="function")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
-    """The integration conftest's stack (orchestrator on its embedded store, the edge over
-    real HTTP and gRPC, a clock ticked after each request), started once for the module."""
-    clock = FakeClock()
-    settings = OrchestratorSettings(
-        orchestrator_address="127.0.0.1:0", data_dir=tmp_path_factory.mktemp("bad_input")
-    )
-
-    async def tick(*_: Any) -> None:
-        clock.tick()
-
-    ticking = TraceConfig()
-    ticking.on_request_end.append(tick)
-    ticking.on_request_exception.append(tick)
-    async with running(settings, clock) as orchestrator:
-        edge = EdgeSettings(
-            orchestrator_address=f"127.0.0.1:{orchestrator.port}", frontend_url=FRONTEND
-        )
-        client = TestClient(TestServer(create_app(edge)), trace_configs=[ticking])
-        await client.start_server()
-        try:  # the edge stops before the orchestrator
-            yield Api(client)
-        finally:
-            await client.close()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

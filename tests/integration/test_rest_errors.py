@@ -1,12 +1,18 @@
 """Every error row of the contract that the CRUD endpoints can meet, over the real stack:
 each answer's status and `{detail, code, errors[{field, message}]}` body, and the store
-left exactly as it was (the project re-read, the list re-counted)."""
+left exactly as it was (the project re-read, the list re-counted).
+
+Refused input changes nothing, so these tests share one stack per module (the conftest's
+`shared`, on the module's event loop), and the module's teardown checks that all of them
+together left the store as it was. The test whose body is accepted gets a stack of its own
+(`api`, `OWN_STACK`)."""
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+import pytest_asyncio
 
 from tests.integration.helpers import EVERYTHING, JSON_HEADERS, Api, assert_error
 
@@ -15,10 +21,18 @@ MIB = 1024 * 1024
 WRITES = pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
 
 
-@pytest.fixture
-async def existing(api: Api) -> dict[str, Any]:
-    """A project every write test aims at (PUT/PATCH) or sits beside (POST)."""
-    return await api.create(**EVERYTHING)
+# Tests on the module's one stack run on the module's event loop, where its fixtures live.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+OWN_STACK = pytest.mark.asyncio(loop_scope="function")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def existing(shared: Api) -> AsyncIterator[dict[str, Any]]:
+    """A project every write test aims at (PUT/PATCH) or sits beside (POST); still the
+    only one, unchanged, once every test of the module has run."""
+    project = await shared.create(**EVERYTHING)
+    yield project
+    await assert_store_unchanged(shared, project)
 
 
 async def send_json(api: Api, method: str, target: dict[str, Any], raw: bytes | str):
@@ -50,18 +64,18 @@ MALFORMED = [
 
 @WRITES
 @pytest.mark.parametrize("raw", MALFORMED)
-async def test_malformed_json(api: Api, existing: dict, method: str, raw: bytes) -> None:
-    resp = await send_json(api, method, existing, raw)
+async def test_malformed_json(shared: Api, existing: dict, method: str, raw: bytes) -> None:
+    resp = await send_json(shared, method, existing, raw)
     await assert_error(resp, 400, "MALFORMED_JSON")
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 @WRITES
 @pytest.mark.parametrize("raw", ["[]", '"x"', "1", "null", "true", '[{"title": "x"}]', "1.5"])
-async def test_body_not_an_object(api: Api, existing: dict, method: str, raw: str) -> None:
-    resp = await send_json(api, method, existing, raw)
+async def test_body_not_an_object(shared: Api, existing: dict, method: str, raw: str) -> None:
+    resp = await send_json(shared, method, existing, raw)
     await assert_error(resp, 400, "INVALID_BODY")
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 # One body per kind of rejection, each with every violation at once; every other value
@@ -84,55 +98,55 @@ INVALID_BODIES = [
 @WRITES
 @pytest.mark.parametrize(("body", "fields"), INVALID_BODIES)
 async def test_invalid_body(
-    api: Api, existing: dict, method: str, body: dict, fields: list[str]
+    shared: Api, existing: dict, method: str, body: dict, fields: list[str]
 ) -> None:
     # A valid title beside the bad fields (unless the title is what is tested), so that
     # create fails only for them.
     if method == "POST" and "title" not in body:
         body = {"title": "Fine", **body}
-    resp = await send_json(api, method, existing, json.dumps(body))
+    resp = await send_json(shared, method, existing, json.dumps(body))
     answer = await assert_error(resp, 400, "VALIDATION_ERROR", fields)
     for name in fields:
         assert name in answer["detail"]
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 @pytest.mark.parametrize(
     "body",
     [{}, {"description": "no title"}, {"id": "x", "created_at": "2000-01-01T00:00:00Z"}],
 )
-async def test_create_requires_a_title(api: Api, existing: dict, body: dict) -> None:
-    resp = await api.client.post("/projects", json=body)
+async def test_create_requires_a_title(shared: Api, existing: dict, body: dict) -> None:
+    resp = await shared.client.post("/projects", json=body)
     await assert_error(resp, 400, "VALIDATION_ERROR", ["title"])
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 @pytest.mark.parametrize("name", ["fps", "audio_speed", "audio_pitch"])
 async def test_create_rejects_zero_where_zero_is_out_of_range(
-    api: Api, existing: dict, name: str
+    shared: Api, existing: dict, name: str
 ) -> None:
-    resp = await api.client.post("/projects", json={"title": "zero", name: 0})
+    resp = await shared.client.post("/projects", json={"title": "zero", name: 0})
     await assert_error(resp, 400, "VALIDATION_ERROR", [name])
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
 @pytest.mark.parametrize("name", ["fps", "audio_speed", "audio_pitch"])
 async def test_update_rejects_zero_where_zero_is_out_of_range(
-    api: Api, existing: dict, method: str, name: str
+    shared: Api, existing: dict, method: str, name: str
 ) -> None:
-    resp = await api.client.request(method, f"/projects/{existing['id']}", json={name: 0})
+    resp = await shared.client.request(method, f"/projects/{existing['id']}", json={name: 0})
     await assert_error(resp, 400, "VALIDATION_ERROR", [name])
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
-async def test_a_failed_update_changes_nothing(api: Api, existing: dict, method: str) -> None:
+async def test_a_failed_update_changes_nothing(shared: Api, existing: dict, method: str) -> None:
     # Valid fields beside an invalid one: none of them is written.
     body = {"title": "Changed", "description": "changed", "images": [], "fps": 25}
-    resp = await api.client.request(method, f"/projects/{existing['id']}", json=body)
+    resp = await shared.client.request(method, f"/projects/{existing['id']}", json=body)
     await assert_error(resp, 400, "VALIDATION_ERROR", ["fps"])
-    assert await api.get(existing["id"]) == existing
+    assert await shared.get(existing["id"]) == existing
 
 
 # -- unknown ids ----------------------------------------------------------------------------
@@ -158,65 +172,66 @@ UNKNOWN_IDS = [
 
 
 @pytest.mark.parametrize("project_id", UNKNOWN_IDS)
-async def test_unknown_id_is_404(
-    client: TestClient, api: Api, existing: dict, project_id: str
-) -> None:
+async def test_unknown_id_is_404(shared: Api, existing: dict, project_id: str) -> None:
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         body = None if method in ("GET", "DELETE") else b'{"title": "Fine"}'
         path = f"/projects/{project_id}"
-        resp = await client.request(method, path, data=body, headers=JSON_HEADERS)
+        resp = await shared.client.request(method, path, data=body, headers=JSON_HEADERS)
         await assert_error(resp, 404, "PROJECT_NOT_FOUND")
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
-async def test_unknown_id_of_8000_characters_is_404(api: Api, existing: dict, method: str) -> None:
-    resp = await api.client.request(method, "/projects/" + "x" * 8000)
+async def test_unknown_id_of_8000_characters_is_404(
+    shared: Api, existing: dict, method: str
+) -> None:
+    resp = await shared.client.request(method, "/projects/" + "x" * 8000)
     await assert_error(resp, 404, "PROJECT_NOT_FOUND")
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
 async def test_unknown_id_with_an_invalid_body_is_a_400(
-    api: Api, existing: dict, method: str
+    shared: Api, existing: dict, method: str
 ) -> None:
     # Validation runs before any lookup, at the edge and in the orchestrator alike.
     for body, field in (({"nope": 1}, "nope"), ({"fps": 25}, "fps")):
-        resp = await api.client.request(method, "/projects/missing", json=body)
+        resp = await shared.client.request(method, "/projects/missing", json=body)
         await assert_error(resp, 400, "VALIDATION_ERROR", [field])
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 # -- size limit -----------------------------------------------------------------------------
 
 
 @WRITES
-async def test_body_over_the_limit_is_413(api: Api, existing: dict, method: str) -> None:
+async def test_body_over_the_limit_is_413(shared: Api, existing: dict, method: str) -> None:
     raw = json.dumps({"title": "Big", "description": "d" * MIB}).encode()
     assert len(raw) > MIB
-    resp = await send_json(api, method, existing, raw)
+    resp = await send_json(shared, method, existing, raw)
     await assert_error(resp, 413, "BODY_TOO_LARGE")
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
-async def test_body_of_exactly_the_limit_is_read(api: Api, existing: dict) -> None:
+@OWN_STACK
+async def test_body_of_exactly_the_limit_is_read(api: Api) -> None:
     head = b'{"title": "At the limit"}'
     resp = await api.send("POST", "/projects", head + b" " * (MIB - len(head)))
     assert resp.status == 201, await resp.text()
     resp = await api.send("POST", "/projects", head + b" " * (MIB - len(head) + 1))
     await assert_error(resp, 413, "BODY_TOO_LARGE")
-    assert len(await api.all()) == 2
+    assert [p["title"] for p in await api.all()] == ["At the limit"]
 
 
-async def test_chunked_body_over_the_limit_is_413(api: Api, existing: dict) -> None:
+async def test_chunked_body_over_the_limit_is_413(shared: Api, existing: dict) -> None:
     async def chunks():
         yield b'{"title": "Streamed", "description": "'
         for _ in range(20):
             yield b"d" * 65536
         yield b'"}'
 
-    resp = await api.client.post("/projects", data=chunks(), headers=JSON_HEADERS)
+    resp = await shared.client.post("/projects", data=chunks(), headers=JSON_HEADERS)
     await assert_error(resp, 413, "BODY_TOO_LARGE")
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
 
 
 # -- routes and methods ---------------------------------------------------------------------
@@ -233,10 +248,10 @@ async def test_chunked_body_over_the_limit_is_413(api: Api, existing: dict) -> N
     ],
 )
 async def test_unknown_routes_and_methods_answer_json(
-    api: Api, existing: dict, method: str, path: str, status: int, code: str
+    shared: Api, existing: dict, method: str, path: str, status: int, code: str
 ) -> None:
-    resp = await api.client.request(method, path, json={"title": "x"})
+    resp = await shared.client.request(method, path, json={"title": "x"})
     await assert_error(resp, status, code)
     if status == 405:
         assert resp.headers["Allow"]
-    await assert_store_unchanged(api, existing)
+    await assert_store_unchanged(shared, existing)
