@@ -130,16 +130,24 @@ def api(client: TestClient) -> Api:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
+async def shared_store() -> Store | None:
+    """`store` for `shared`: a module overrides it to run its one stack on another adapter."""
+    return None
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared(
+    tmp_path_factory: pytest.TempPathFactory, shared_store: Store | None
+) -> AsyncIterator[Api]:
     """The stack of `api` (the orchestrator on its embedded store, the edge over real HTTP
     and gRPC, a clock ticked after each request), started once for a module whose tests
-    change nothing (refused input): they run on the module's loop
+    change nothing (refused input, reads): they run on the module's loop
     (`pytest.mark.asyncio(loop_scope="module")`)."""
     clock = FakeClock()
     settings = OrchestratorSettings(
         orchestrator_address="127.0.0.1:0", data_dir=tmp_path_factory.mktemp("shared")
     )
-    async with running(settings, clock) as orchestrator:
+    async with running(settings, clock, shared_store) as orchestrator:
         edge = EdgeSettings(
             orchestrator_address=f"127.0.0.1:{orchestrator.port}", frontend_url=FRONTEND
         )

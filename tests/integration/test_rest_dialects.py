@@ -1,12 +1,18 @@
 """GET /projects in both JSON Server dialects, over the real stack on each store adapter
 (the embedded one and MongoDB's on mongomock): 0.17's field filters, operators, several
 sort keys and slices; 1.x's field:operator conditions, `-field` sorts and the
-`_page`+`_per_page` envelope; and their combinations."""
+`_page`+`_per_page` envelope; and their combinations.
 
+Every test only reads, so they share one seeded stack per store adapter (the conftest's
+`shared`, on the module's event loop), and the module's teardown checks the seed is
+still all there is."""
+
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+import pytest_asyncio
 from mongomock_motor import AsyncMongoMockClient
 
 from orchestrator.store.base import Store
@@ -28,8 +34,12 @@ SEED: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "mongomock"])
-async def store(request: pytest.FixtureRequest) -> Store | None:
+# Tests on the module's one stack run on the module's event loop, where its fixtures live.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite", "mongomock"])
+async def shared_store(request: pytest.FixtureRequest) -> Store | None:
     """The orchestrator's store: its embedded one, then MongoDB's adapter on mongomock."""
     if request.param == "sqlite":
         return None
@@ -38,9 +48,11 @@ async def store(request: pytest.FixtureRequest) -> Store | None:
     return mongo
 
 
-@pytest.fixture
-async def seeded(api: Api) -> list[str]:
-    return [(await api.create(**fields))["id"] for fields in SEED]
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def seeded(shared: Api) -> AsyncIterator[list[str]]:
+    ids = [(await shared.create(**fields))["id"] for fields in SEED]
+    yield ids
+    assert [p["id"] for p in await shared.all()] == ids
 
 
 async def answer(api: Api, query: str) -> tuple[Any, dict[str, str]]:
@@ -114,21 +126,21 @@ CASES = [
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES)
-async def test_filters_and_sorts(api: Api, seeded: list[str], query: str, expected) -> None:
-    got, total, linked = await listed(api, query)
+async def test_filters_and_sorts(shared: Api, seeded: list[str], query: str, expected) -> None:
+    got, total, linked = await listed(shared, query)
     assert got == expected
     assert total == str(len(expected))
     assert not linked
 
 
-async def test_ids_and_times(api: Api, seeded: list[str]) -> None:
-    assert (await listed(api, f"id={seeded[3]}&id={seeded[1]}"))[0] == [1, 3]
-    assert (await listed(api, f"id:in={seeded[3]},{seeded[0]}"))[0] == [0, 3]
-    assert (await listed(api, f"id_ne={seeded[0]}"))[0] == [1, 2, 3, 4]
-    third = (await api.get(seeded[2]))["created_at"]
-    assert (await listed(api, f"created_at_gte={third}"))[0] == [2, 3, 4]
-    assert (await listed(api, f"created_at:lt={third}"))[0] == [0, 1]
-    assert (await listed(api, f"created_at={third}"))[0] == [2]
+async def test_ids_and_times(shared: Api, seeded: list[str]) -> None:
+    assert (await listed(shared, f"id={seeded[3]}&id={seeded[1]}"))[0] == [1, 3]
+    assert (await listed(shared, f"id:in={seeded[3]},{seeded[0]}"))[0] == [0, 3]
+    assert (await listed(shared, f"id_ne={seeded[0]}"))[0] == [1, 2, 3, 4]
+    third = (await shared.get(seeded[2]))["created_at"]
+    assert (await listed(shared, f"created_at_gte={third}"))[0] == [2, 3, 4]
+    assert (await listed(shared, f"created_at:lt={third}"))[0] == [0, 1]
+    assert (await listed(shared, f"created_at={third}"))[0] == [2]
 
 
 @pytest.mark.parametrize(
@@ -144,8 +156,8 @@ async def test_ids_and_times(api: Api, seeded: list[str]) -> None:
         ("_sort=-fps&_start=1&_end=3", [3, 1], 5),
     ],
 )
-async def test_slices(api: Api, seeded: list[str], query: str, expected, total: int) -> None:
-    assert await listed(api, query) == (expected, str(total), False)
+async def test_slices(shared: Api, seeded: list[str], query: str, expected, total: int) -> None:
+    assert await listed(shared, query) == (expected, str(total), False)
 
 
 @pytest.mark.parametrize(
@@ -165,8 +177,8 @@ async def test_slices(api: Api, seeded: list[str], query: str, expected, total: 
         ("title:contains=zzz&_per_page=5", [], dict(prev=None, next=None, last=1, items=0)),
     ],
 )
-async def test_the_1x_envelope(api: Api, seeded: list[str], query: str, data, envelope) -> None:
-    body, headers = await answer(api, query)
+async def test_the_1x_envelope(shared: Api, seeded: list[str], query: str, data, envelope) -> None:
+    body, headers = await answer(shared, query)
     assert set(body) == {"first", "prev", "next", "last", "pages", "items", "data"}
     assert [seeded.index(p["id"]) for p in body["data"]] == data
     assert body["first"] == 1 and body["pages"] == body["last"]
@@ -175,8 +187,8 @@ async def test_the_1x_envelope(api: Api, seeded: list[str], query: str, data, en
     assert "Link" not in headers
 
 
-async def test_0_17_pages_keep_the_array_and_link(api: Api, seeded: list[str]) -> None:
-    got, total, linked = await listed(api, "language_ne=de&_page=2&_limit=2")
+async def test_0_17_pages_keep_the_array_and_link(shared: Api, seeded: list[str]) -> None:
+    got, total, linked = await listed(shared, "language_ne=de&_page=2&_limit=2")
     assert (got, total, linked) == ([3, 4], "4", True)
 
 
@@ -193,7 +205,7 @@ async def test_0_17_pages_keep_the_array_and_link(api: Api, seeded: list[str]) -
     ],
 )
 async def test_what_names_nothing_or_cannot_be_compared_is_a_400(
-    api: Api, seeded: list[str], query: str, fields: list[str]
+    shared: Api, seeded: list[str], query: str, fields: list[str]
 ) -> None:
-    resp = await api.client.get(f"/projects?{query}")
+    resp = await shared.client.get(f"/projects?{query}")
     await assert_error(resp, 400, "VALIDATION_ERROR", fields)
