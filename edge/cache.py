@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 import grpc
 from ai_studio.v1 import project_service_pb2 as pb_service
+from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 
 from edge.auth import forwarded
@@ -94,6 +95,16 @@ class ProjectCache:
                 del self.entries[project.id]
             return
         self._put(project)
+
+    def shown(self, project: Project) -> None:
+        """A project as an event stream of this edge showed it to a client: it replaces an
+        older entry, so that the client's next GET is not older than what it was shown
+        (the cache's own stream may be a moment behind the event stream's). A snapshot
+        from the orchestrator's log at its revision is never wrong to keep; only what is
+        cached already is brought forward."""
+        known = self.entries.get(project.id)
+        if known is not None and known.revision < project.revision and self.usable():
+            self._put(render(project))
 
     def drop(self, project_id: str) -> None:
         self.entries.pop(project_id, None)
@@ -207,6 +218,13 @@ def remember(request: web.Request, project: Rendered, since: Ticket) -> Rendered
     if cache is not None:
         cache.offer(project, since)
     return project
+
+
+def shown(request: web.Request, project: Project) -> None:
+    """A project an event stream sent to its client (see ProjectCache.shown)."""
+    cache = request.app[CACHE]
+    if cache is not None:
+        cache.shown(project)
 
 
 def forget(request: web.Request, project_id: str) -> None:

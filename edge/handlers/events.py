@@ -20,6 +20,7 @@ from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 
 from common.logs import request_id
+from edge.cache import shown
 from edge.codec import project_json
 from edge.handlers.calls import call_options
 from edge.keys import EVENT_STREAMS, PROJECTS, SETTINGS
@@ -128,6 +129,7 @@ async def _stream(
                 change: pb_service.ProjectChange = item
                 kind = change.WhichOneof("change")
                 if kind == "project":
+                    shown(request, change.project)  # first: the client may read at once
                     await response.write(project_event(change.project))
                     after = change.revision
                 elif kind == "deleted_id":

@@ -108,3 +108,21 @@ def test_the_cache_is_a_bounded_lru() -> None:
     for name in ("a", "b", "c"):
         cache.offer(answer(1, "t", name), cache.ticket())
     assert list(cache.entries) == ["b", "c"]
+
+
+def test_what_an_event_stream_showed_brings_an_older_entry_forward() -> None:
+    """A client shown revision 7 by its event stream never reads an older one after,
+    though the cache's own stream has not brought it yet."""
+    cache = live_cache()
+    cache.offer(answer(5, "cached"), cache.ticket())
+    cache.shown(project(7, "shown"))
+    assert cache.get("p") == answer(7, "shown")
+    cache.shown(project(6, "late"))  # an older snapshot changes nothing
+    cache.apply(ProjectChange(revision=6, project=project(6, "stream")))
+    assert cache.get("p") == answer(7, "shown")
+    cache.shown(project(3, "other", project_id="q"))  # only what is cached is kept
+    assert cache.get("q") is None
+    cache.stopped()
+    cache.started()
+    cache.shown(project(8, "after a restart"))  # the restart emptied the cache
+    assert cache.get("p") is None
