@@ -25,7 +25,7 @@ import contextvars
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 
 import grpc
@@ -199,24 +199,22 @@ def cache_ctx(credential: str) -> Callable[[web.Application], AsyncIterator[None
 
 # -- what the handlers call -------------------------------------------------------------
 
-NO_TICKET = Ticket(-1, 0)
-
-
-def ticket(request: web.Request) -> Ticket:
-    """Taken before a call whose answer is to be kept (see offer)."""
-    cache = request.app[CACHE]
-    return NO_TICKET if cache is None else cache.ticket()
-
 
 def cached(request: web.Request, project_id: str) -> Rendered | None:
     cache = request.app[CACHE]
     return None if cache is None else cache.get(project_id)
 
 
-def remember(request: web.Request, project: Rendered, since: Ticket) -> Rendered:
+async def remembered(request: web.Request, call: Callable[[], Awaitable[Project]]) -> Rendered:
+    """The project `call` answers (a read, or a write's answer), rendered and offered to
+    the cache with the ticket taken before the call is sent: a change the stream brings
+    meanwhile wins over it (see offer)."""
     cache = request.app[CACHE]
-    if cache is not None:
-        cache.offer(project, since)
+    if cache is None:
+        return render(await call())
+    since = cache.ticket()
+    project = render(await call())
+    cache.offer(project, since)
     return project
 
 
@@ -241,12 +239,12 @@ async def stored_again(request: web.Request, project_id: str, options: dict[str,
     cache = request.app[CACHE]
     if cache is None:
         return
-    since = cache.ticket()
     try:
-        project = await request.app[PROJECTS].GetProject(
-            pb_service.GetProjectRequest(id=project_id), **options
+        await remembered(
+            request,
+            lambda: request.app[PROJECTS].GetProject(
+                pb_service.GetProjectRequest(id=project_id), **options
+            ),
         )
     except grpc.aio.AioRpcError:
         cache.drop(project_id)
-        return
-    cache.offer(render(project), since)

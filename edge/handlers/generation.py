@@ -12,7 +12,7 @@ from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 from google.protobuf.message import Message
 
-from edge.cache import remember, stored_again, ticket
+from edge.cache import remembered, stored_again
 from edge.codec import (
     AUDIO_BODY,
     IMAGE_BODY,
@@ -26,7 +26,6 @@ from edge.errors import HttpError
 from edge.handlers.body import json_object
 from edge.handlers.calls import JSON, call_options, crud_options, project_response
 from edge.keys import PROJECTS, SETTINGS
-from edge.rendered import render
 
 INT32_MAX = 2**31 - 1
 
@@ -47,9 +46,7 @@ async def _project_step(
 ) -> web.Response:
     """Make a step's call whose answer is the project, and render it; the answer is
     offered to the cache as of before the call."""
-    since = ticket(request)
-    reply = await rpc(message, **_options(request))
-    return project_response(remember(request, render(reply), since))
+    return project_response(await remembered(request, lambda: rpc(message, **_options(request))))
 
 
 async def generate_script(request: web.Request) -> web.Response:

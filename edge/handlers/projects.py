@@ -6,14 +6,13 @@ from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from edge.cache import cached, forget, remember, ticket
+from edge.cache import cached, forget, remembered
 from edge.codec import project_from_body, project_json
 from edge.conditional import expected_revision, not_modified
 from edge.handlers.body import json_object
 from edge.handlers.calls import JSON, crud_options, project_response
 from edge.keys import PROJECTS
 from edge.listing import envelope, link_header, list_request
-from edge.rendered import render
 
 
 async def list_projects(request: web.Request) -> web.Response:
@@ -43,8 +42,7 @@ async def _current_revision(request: web.Request) -> int:
 async def get_project(request: web.Request) -> web.Response:
     project = cached(request, request.match_info["id"])
     if project is None:
-        since = ticket(request)
-        project = remember(request, render(await _fetch(request)), since)
+        project = await remembered(request, lambda: _fetch(request))
     if not_modified(request, project.revision):
         return web.Response(status=304, headers={"ETag": project.etag})
     return project_response(project)
@@ -53,10 +51,10 @@ async def get_project(request: web.Request) -> web.Response:
 async def create_project(request: web.Request) -> web.Response:
     project, _ = project_from_body(await json_object(request))
     message = pb_service.CreateProjectRequest(project=project)
-    since = ticket(request)
-    created = await request.app[PROJECTS].CreateProject(message, **crud_options(request))
-    answer = remember(request, render(created), since)
-    return project_response(answer, 201, {"Location": f"/projects/{created.id}"})
+    created = await remembered(
+        request, lambda: request.app[PROJECTS].CreateProject(message, **crud_options(request))
+    )
+    return project_response(created, 201, {"Location": f"/projects/{created.id}"})
 
 
 async def update_project(request: web.Request) -> web.Response:
@@ -67,9 +65,10 @@ async def update_project(request: web.Request) -> web.Response:
     expected = await expected_revision(request, lambda: _current_revision(request))
     if expected is not None:
         message.expected_revision = expected
-    since = ticket(request)
-    updated = await request.app[PROJECTS].UpdateProject(message, **crud_options(request))
-    return project_response(remember(request, render(updated), since))
+    updated = await remembered(
+        request, lambda: request.app[PROJECTS].UpdateProject(message, **crud_options(request))
+    )
+    return project_response(updated)
 
 
 async def delete_project(request: web.Request) -> web.Response:
