@@ -38,6 +38,10 @@ GAP_GRACE_S = 2.0
 # Pruning is a range delete on _id; doing it now and then keeps writes cheap.
 PRUNE_EVERY = 64
 
+# How long the count memo waits for a missing revision before it takes its writer as dead:
+# far longer than the change feed's grace, a write taking at most a few store timeouts.
+SETTLE_GRACE_S = 60.0
+
 
 class MongoChanges:
     """The counter, the log's writes (called by the project and job writes) and the
@@ -47,6 +51,7 @@ class MongoChanges:
         self.counters, self.log_collection = database[COUNTERS], database[CHANGES]
         self.size = size
         self._gaps: dict[int, float] = {}  # missing revision -> when a reader first saw it
+        self._settled = 0  # every revision up to it is logged or skipped (or long dead)
 
     async def next_revision(self) -> int:
         with translated_errors():
@@ -110,9 +115,33 @@ class MongoChanges:
                 changes.append(Change(document["_id"], document["project_id"], project))
         return changes
 
-    def _gap_expired(self, revision: int) -> bool:
+    async def settled_revision(self) -> int | None:
+        """The store's revision when no write that took a revision up to it is still under
+        way, else None. A write takes its revision before it writes and logs it after, so
+        a count made after this answer holds every write up to that revision; a later
+        write takes a later revision first: while the counter stays at it, the count
+        holds (the count memo's revision, counts.py). A revision missing from the log for
+        SETTLE_GRACE_S is taken as a dead writer's."""
+        with translated_errors():
+            counter = await self.counters.find_one(REVISION)
+        if counter is None:
+            return 0
+        value, pruned = int(counter["value"]), int(counter.get("pruned", 0))
+        low = max(self._settled, pruned)
+        if value > low:
+            with translated_errors():
+                cursor = self.log_collection.find({"_id": {"$gt": low, "$lte": value}}, {"_id": 1})
+                logged = {int(d["_id"]) for d in await cursor.to_list(length=None)}
+            for revision in range(low + 1, value + 1):
+                if revision not in logged and not self._gap_expired(revision, SETTLE_GRACE_S):
+                    self._settled = revision - 1
+                    return None
+        self._settled = value
+        return value
+
+    def _gap_expired(self, revision: int, grace_s: float = GAP_GRACE_S) -> bool:
         now = time.monotonic()
         first_seen = self._gaps.setdefault(revision, now)
         if len(self._gaps) > 1000:  # forget old gaps rather than grow
-            self._gaps = {r: t for r, t in self._gaps.items() if now - t < GAP_GRACE_S * 2}
-        return now - first_seen >= GAP_GRACE_S
+            self._gaps = {r: t for r, t in self._gaps.items() if now - t < SETTLE_GRACE_S * 2}
+        return now - first_seen >= grace_s

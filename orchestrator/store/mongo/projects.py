@@ -22,6 +22,7 @@ from orchestrator.store.base import (
     ProjectQuery,
     StoreTimeout,
 )
+from orchestrator.store.counts import CountMemo, count_key
 from orchestrator.store.mongo.changes import MongoChanges
 from orchestrator.store.mongo.codec import (
     by_id,
@@ -101,6 +102,7 @@ class MongoProjects:
         changes: MongoChanges,
     ) -> None:
         self.collection, self.jobs, self.changes = collection, jobs, changes
+        self.counts = CountMemo()
 
     async def _revision(self, project_id: str) -> int | None:
         """The project's revision now, or None when it does not exist."""
@@ -186,7 +188,7 @@ class MongoProjects:
         with translated_errors():
             # Unlike the embedded store's, the count and the page are two reads that a
             # concurrent write may fall between: no snapshot spans them without a transaction.
-            total: int = await self.collection.count_documents(conditions)
+            total = await self._count(query, conditions)
             if query.limit == 0:  # to MongoDB, limit 0 means no limit
                 return [], total
             cursor = self.collection.find(conditions)
@@ -195,6 +197,20 @@ class MongoProjects:
             documents = await cursor.to_list(length=None)
             views = await job_views(self.jobs, [document["_id"] for document in documents])
         return [with_job(to_project(d), views.get(d["_id"])) for d in documents], total
+
+    async def _count(self, query: ProjectQuery, conditions: dict[str, Any]) -> int:
+        """How many projects match, from the count memo while no write was made since
+        (by any orchestrator: the revision counter is the store's); counted when a write
+        is under way, and then not remembered."""
+        revision = await self.changes.settled_revision()
+        key = count_key(query)
+        known = None if revision is None else self.counts.lookup(key, revision)
+        if known is not None:
+            return known
+        total: int = await self.collection.count_documents(conditions)
+        if revision is not None:
+            self.counts.remember(key, revision, total)
+        return total
 
     async def update(
         self, project_id: str, patch: Project, paths: Paths, expected_revision: int | None = None

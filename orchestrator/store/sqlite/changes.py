@@ -45,6 +45,12 @@ def next_revision(conn: sqlite3.Connection) -> int:
     return int(revision)
 
 
+def snapshot_revision(conn: sqlite3.Connection) -> int:
+    """The latest revision committed, as the connection's read transaction sees it."""
+    (value,) = conn.execute("SELECT value FROM revision_counter WHERE id = 0").fetchone()
+    return int(value)
+
+
 class ChangeWriter:
     """Logs changes inside the writers' transactions; knows how much the log keeps."""
 
@@ -74,10 +80,7 @@ class SqliteChanges:
 
     async def current_revision(self) -> int:
         with translated_errors():
-            (value,) = self.db.reader.execute(
-                "SELECT value FROM revision_counter WHERE id = 0"
-            ).fetchone()
-        return int(value)
+            return snapshot_revision(self.db.reader)
 
     async def changes_after(self, revision: int, limit: int) -> Sequence[Change]:
         reader = self.db.reader

@@ -39,7 +39,6 @@ class Plan:
     total: int
     page: str  # SELECT ... seq, in the page's order, without LIMIT/OFFSET
     params: list[Any]
-    order: str  # the ORDER BY of the page's rows
 
 
 def _order(query: ProjectQuery, in_seq_order: bool) -> str:
@@ -63,8 +62,16 @@ def _looked_up(index: str) -> str:
     return f"EXISTS (SELECT 1 FROM {index} WHERE {index} MATCH ? AND rowid = p.seq)"
 
 
-def plan(reader: sqlite3.Connection, query: ProjectQuery) -> Plan:
-    """Count the matches and plan the page, inside the caller's read transaction."""
+def _count(reader: sqlite3.Connection, sql: str, params: list[Any], known: int | None) -> int:
+    if known is not None:
+        return known
+    (total,) = reader.execute(sql, params).fetchone()
+    return int(total)
+
+
+def plan(reader: sqlite3.Connection, query: ProjectQuery, known: int | None = None) -> Plan:
+    """Count the matches (unless `known`: the count memo's, at this snapshot) and plan
+    the page, inside the caller's read transaction."""
     where = where_clause(query)
     in_seq_order = insertion_order.in_seq_order(reader)
     order = _order(query, in_seq_order)
@@ -76,19 +83,19 @@ def plan(reader: sqlite3.Connection, query: ProjectQuery) -> Plan:
         params.append(where.query(other))
     if not drivers:
         clause = f" WHERE {' AND '.join(tests)}" if tests else ""
-        (total,) = reader.execute(f"SELECT COUNT(*) FROM projects p{clause}", params).fetchone()
-        return Plan(total, f"SELECT p.seq FROM projects p{clause}{order}", params, order)
+        total = _count(reader, f"SELECT COUNT(*) FROM projects p{clause}", params, known)
+        return Plan(total, f"SELECT p.seq FROM projects p{clause}{order}", params)
     driver = drivers[0]
     matched = [where.query(driver), *params]
     rest = "".join(f" AND {test}" for test in tests)
     joined = f"{driver} CROSS JOIN projects p ON p.seq = {driver}.rowid" if tests else driver
     matches = f"FROM {joined} WHERE {driver} MATCH ?{rest}"
-    (total,) = reader.execute(f"SELECT COUNT(*) {matches}", matched).fetchone()
+    total = _count(reader, f"SELECT COUNT(*) {matches}", matched, known)
     keys = [f for f, _ in query.sort]
     if keys in ([], ["create_time"]) and in_seq_order:
         direction = "DESC" if query.sort and query.sort[0][1] else "ASC"
         page = f"SELECT {driver}.rowid AS seq {matches} ORDER BY {driver}.rowid {direction}"
-        return Plan(total, page, matched, order)
+        return Plan(total, page, matched)
     test = _matching(driver)
     if total > WALK_ABOVE:
         test = _matching(driver, walk=True)
@@ -102,4 +109,4 @@ def plan(reader: sqlite3.Connection, query: ProjectQuery) -> Plan:
             if lookups * LOOKUP_COST < total:
                 test = _looked_up(driver)
     page = f"SELECT p.seq FROM projects p WHERE {' AND '.join([test, *tests])}{order}"
-    return Plan(total, page, matched, order)
+    return Plan(total, page, matched)

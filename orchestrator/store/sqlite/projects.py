@@ -23,9 +23,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import Paths, ProjectQuery, check_paths, fold
+from orchestrator.store.counts import CountMemo, PageMemo, count_key, page_key
 from orchestrator.store.revisions import check_expected
 from orchestrator.store.sqlite import insertion_order, listing, short_texts
-from orchestrator.store.sqlite.changes import ChangeWriter, next_revision
+from orchestrator.store.sqlite.changes import ChangeWriter, next_revision, snapshot_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
 from orchestrator.store.sqlite.filters import FIELD_COLUMNS
 from orchestrator.store.sqlite.insertion_order import INSERTION_ORDER_SCHEMA
@@ -280,6 +281,7 @@ class SqliteProjects:
 
     def __init__(self, db: Connection, log: ChangeWriter) -> None:
         self.db, self.log = db, log
+        self.counts, self.pages = CountMemo(), PageMemo()
         # Case-insensitive comparisons of the texts that keep no folded column.
         db.reader.create_function("fold", 1, fold_or_null, deterministic=True)
 
@@ -369,19 +371,44 @@ class SqliteProjects:
         return None if row is None else _project(*row)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
-        page_params = (-1 if query.limit is None else query.limit, query.offset)
         reader = self.db.reader
         with translated_errors():
             # One read transaction, so that the page and the count see the same snapshot.
             reader.execute("BEGIN")
             try:
-                plan = listing.plan(reader, query)
-                outer = (
-                    f"SELECT d.doc, j.view FROM ({plan.page} LIMIT ? OFFSET ?) AS page"
-                    " JOIN projects p ON p.seq = page.seq JOIN project_docs d ON d.seq = p.seq"
-                    f" LEFT JOIN video_jobs j ON j.id = p.id{plan.order}"
-                )
-                rows = reader.execute(outer, (*plan.params, *page_params)).fetchall()
+                seqs, total = self._page(reader, query)
+                rows = reader.execute(
+                    f"SELECT p.seq, d.doc, j.view{FROM_PROJECTS}"
+                    f" WHERE p.seq IN ({', '.join('?' * len(seqs))})",
+                    seqs,
+                ).fetchall()
             finally:
                 reader.execute("COMMIT")
-        return [_project(*row) for row in rows], plan.total
+        by_seq = {seq: _project(doc, view) for seq, doc, view in rows}
+        return [by_seq[seq] for seq in seqs], total
+
+    def _page(self, reader: sqlite3.Connection, query: ProjectQuery) -> tuple[tuple[int, ...], int]:
+        """The seqs of the page, in order, and the count, from the memos when they hold
+        at this snapshot. Every write to a project, from any process sharing the file,
+        takes the next revision in its transaction: the snapshot's revision says which
+        counts and pages still hold."""
+        revision = snapshot_revision(reader)
+        total = self.counts.lookup(count_key(query), revision)
+        key = page_key(query)
+        seqs = None if key is None else self.pages.lookup(key, revision)
+        if seqs is not None and total is not None:
+            return seqs, total
+        plan = listing.plan(reader, query, total)
+        if total is None:
+            self.counts.remember(count_key(query), revision, plan.total)
+        if seqs is None:
+            page_params = (-1 if query.limit is None else query.limit, query.offset)
+            seqs = tuple(
+                seq
+                for (seq,) in reader.execute(
+                    f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
+                )
+            )
+            if key is not None:
+                self.pages.remember(key, revision, seqs)
+        return seqs, plan.total

@@ -1,0 +1,150 @@
+"""The count memo (orchestrator/store/counts.py) over every adapter: a list's count and
+page, remembered for one revision of the store, are right after every write that
+changes the match set, by this store object or by another one on the same data (another
+orchestrator process, another replica); paging through one result counts once."""
+
+from typing import Any
+
+import pytest
+from ai_studio.v1 import project_pb2 as pb
+from ai_studio.v1.project_pb2 import Project, VideoSettings
+
+from orchestrator.store.base import Condition, ProjectQuery, Store
+from orchestrator.store.mongo import MongoStore
+from orchestrator.store.mongo import changes as mongo_changes
+from orchestrator.store.mongo.codec import to_document
+from tests.contract.conftest import Backend
+from tests.fakes.projects import project
+
+FRENCH = (Condition("language", "eq", ("fr",)),)
+NOW = 1_764_410_400_000
+
+
+async def listed(store: Store, **fields: Any) -> tuple[list[str], int]:
+    page, total = await store.list(ProjectQuery(**fields))
+    return [p.id for p in page], total
+
+
+async def made(store: Store, *languages: int) -> list[str]:
+    return [
+        (await store.create(project(f"Bee {n}", created_ms=n, language=language))).id
+        for n, language in enumerate(languages)
+    ]
+
+
+async def test_count_and_pages_follow_every_write(store: Store) -> None:
+    fr, en = pb.LANGUAGE_FR, pb.LANGUAGE_EN
+    ids = await made(store, fr, en, fr, fr, en)
+    french = [ids[0], ids[2], ids[3]]
+    assert await listed(store, conditions=FRENCH, limit=2) == (french[:2], 3)
+    assert await listed(store, conditions=FRENCH, offset=2, limit=2) == (french[2:], 3)
+
+    (new,) = [(await store.create(project("Bee 5", created_ms=5, language=fr))).id]
+    assert await listed(store, conditions=FRENCH, limit=2) == (french[:2], 4)
+    assert await listed(store, conditions=FRENCH, offset=2, limit=2) == ([ids[3], new], 4)
+
+    await store.update(ids[1], Project(language=fr), ["language"])  # joins the match set
+    assert await listed(store, conditions=FRENCH, limit=2) == ([ids[0], ids[1]], 5)
+    await store.update(ids[0], Project(language=pb.LANGUAGE_DE), ["language"])  # leaves it
+    assert await listed(store, conditions=FRENCH, limit=2) == ([ids[1], ids[2]], 4)
+    await store.delete(ids[2])
+    assert await listed(store, conditions=FRENCH, limit=2) == ([ids[1], ids[3]], 3)
+    assert await listed(store, conditions=FRENCH, offset=2, limit=2) == ([new], 3)
+
+    await store.update(ids[4], Project(title="Wasp"), ["title"])  # search, by the text index
+    assert await listed(store, search="bee", limit=1) == ([ids[0]], 4)
+    assert await listed(store, search="wasp") == ([ids[4]], 1)
+
+
+async def test_count_follows_a_job_that_changes_the_project(store: Store) -> None:
+    """A finished render writes the project through the job store: its fields' counts
+    follow too."""
+    (made_id,) = await made(store, pb.LANGUAGE_EN)
+    rendered = (Condition("video_url", "ne", ("",)),)
+    url = (Condition("video_url", "eq", ("https://cdn.example/v.mp4",)),)
+    assert (await listed(store, conditions=url))[1] == 0
+    await store.queue_job(made_id, VideoSettings(fps=30), {}, NOW)
+    claim = await store.claim_job("runner", NOW, 60_000)
+    assert claim is not None
+    patch = Project(video_url="https://cdn.example/v.mp4")
+    assert await store.finish_job(claim, patch, ["video_url"], NOW + 1)
+    assert await listed(store, conditions=url) == ([made_id], 1)
+    assert (await listed(store, conditions=rendered))[1] == 1
+
+
+async def test_count_follows_writes_of_another_store_on_the_same_data(
+    backend: Backend, store: Store
+) -> None:
+    """Another orchestrator (a process sharing the SQLite file, a replica on the same
+    MongoDB) writes: this one's remembered counts and pages do not outlive the write."""
+    other = await backend.open()
+    ids = await made(store, pb.LANGUAGE_FR, pb.LANGUAGE_EN)
+    assert await listed(store, conditions=FRENCH, limit=5) == ([ids[0]], 1)
+    added = (await other.create(project("Bee 2", created_ms=2, language=pb.LANGUAGE_FR))).id
+    assert await listed(store, conditions=FRENCH, limit=5) == ([ids[0], added], 2)
+    await other.update(ids[1], Project(language=pb.LANGUAGE_FR), ["language"])
+    assert await listed(store, conditions=FRENCH, limit=5) == ([ids[0], ids[1], added], 3)
+    await other.delete(ids[0])
+    assert await listed(store, conditions=FRENCH, limit=5) == ([ids[1], added], 2)
+
+
+async def test_paging_through_a_result_counts_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages 1, 2 and 3 of one filter, in any order of sort, the conditions repeated or
+    reordered: one count until the next write."""
+    ids = await made(store, *[pb.LANGUAGE_FR] * 7)
+    counted: list[int] = []
+    memo = store.projects.counts  # type: ignore[attr-defined]
+    remember = memo.remember
+    monkeypatch.setattr(memo, "remember", lambda *a: counted.append(a[2]) or remember(*a))
+    both = (*FRENCH, Condition("fps", "gte", (30,)))
+    again = (Condition("fps", "gte", (30,)), Condition("language", "eq", ("fr", "fr")))
+    for offset in (0, 3, 6):
+        assert await listed(store, conditions=both, offset=offset, limit=3) == (
+            ids[offset : offset + 3],
+            7,
+        )
+    assert await listed(store, conditions=again, sort=(("title", True),), limit=1) == (
+        [ids[6]],
+        7,
+    )
+    assert counted == [7]
+    await store.delete(ids[0])
+    assert (await listed(store, conditions=both, limit=3))[1] == 6
+    assert counted == [7, 6]
+
+
+async def test_mongodb_count_taken_while_a_write_is_under_way_is_not_kept(
+    backend: Backend, store: Store
+) -> None:
+    """On MongoDB a write takes its revision, writes, then logs it: a count made between
+    is not remembered, or the write landing after it would be missed at that same
+    revision."""
+    if backend.name == "sqlite":
+        pytest.skip("MongoDB's revisions: the embedded store's are in the write's transaction")
+    assert isinstance(store, MongoStore)
+    await made(store, pb.LANGUAGE_FR)
+    assert (await listed(store, conditions=FRENCH))[1] == 1
+    revision = await store.projects.changes.next_revision()  # a writer starts
+    assert (await listed(store, conditions=FRENCH))[1] == 1  # before it writes
+    late = project("Bee late", created_ms=9, language=pb.LANGUAGE_FR, id="late", revision=revision)
+    await store.projects.collection.insert_one(to_document(late))
+    assert (await listed(store, conditions=FRENCH))[1] == 2  # same counter, now written
+    await store.projects.changes.log(revision, "late", late)
+    assert (await listed(store, conditions=FRENCH))[1] == 2
+    assert await store.projects.changes.settled_revision() == revision
+
+
+async def test_mongodb_revision_never_logged_is_taken_as_a_dead_writer_after_a_grace(
+    backend: Backend, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend.name == "sqlite":
+        pytest.skip("MongoDB's revisions")
+    assert isinstance(store, MongoStore)
+    await made(store, pb.LANGUAGE_FR)
+    changes = store.projects.changes
+    revision = await changes.next_revision()  # a writer that dies here
+    assert await changes.settled_revision() is None
+    monkeypatch.setattr(mongo_changes, "SETTLE_GRACE_S", 0.0)
+    assert await changes.settled_revision() == revision
