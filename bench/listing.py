@@ -3,16 +3,27 @@ embedded store holding 1k, 10k and 100k projects (BENCH_LIST_SIZES).
 
 Each store is written straight into its SQLite file (the product's own row code, one
 transaction; seeding 100k projects through the API would take minutes), then the
-product's processes start on it. Each query is asked BENCH_LIST_REQUESTS times in a row
-on one connection, after a few discarded asks; the figure is the p50 (and p90) of
-those sequential requests, beside a GET /projects/{id} measured the same way.
+product's processes start on it. Each query is measured twice, on one connection:
+
+- warm: asked BENCH_LIST_REQUESTS times in a row, after a few discarded asks, the store
+  unchanged meanwhile (the store's memo of counts and pages holds: orchestrator/store/
+  counts.py);
+- cold: asked BENCH_LIST_REQUESTS times, each ask preceded by a write the memo cannot
+  ignore (a PATCH of a project no query is about, which gives the store a new revision),
+  the write not timed.
+
+The figures are the p50 (and p90) of those sequential requests, beside a GET
+/projects/{id} measured the same ways, and each p50's ratio to that GET's warm p50.
 """
 
 import asyncio
+import itertools
 import random
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -48,17 +59,21 @@ def seed_file(data_dir: Path, count: int, seed: int = 1) -> list[str]:
     return ids
 
 
+GET_LABEL = "GET /projects/{id}"
+
+
 def queries(count: int, ids: list[str]) -> dict[str, str]:
-    """What is measured: the label and the path of each request."""
+    """What is measured: the label and the path of each request. The deep pages are in
+    their match sets (a page past the end is found from the count alone)."""
     last = max(1, -(-count // PAGE))
     middle = ids[len(ids) // 2]
     number = len(ids) // 3
     return {
-        "GET /projects/{id}": f"/projects/{middle}",
+        GET_LABEL: f"/projects/{middle}",
         "first page": f"/projects?_page=1&_limit={PAGE}",
         "last page": f"/projects?_page={last}&_limit={PAGE}",
         "last page, 1.x envelope, -title": f"/projects?_page={last}&_per_page={PAGE}&_sort=-title",
-        "status filter, last page": f"/projects?status=draft&_page={last // 4}&_limit={PAGE}",
+        "status filter, a deep page": f"/projects?status=draft&_page={last // 5}&_limit={PAGE}",
         "q rare (1 match)": f"/projects?q=%23{number}&_limit={PAGE}",
         "q common word, first page": f"/projects?q=solar&_limit={PAGE}",
         "q common word, -title": f"/projects?q=solar&_sort=-title&_limit={PAGE}",
@@ -67,29 +82,54 @@ def queries(count: int, ids: list[str]) -> dict[str, str]:
         "q 2 chars": f"/projects?q={number % 100:02d}&_limit={PAGE}",
         "q 1 char": f"/projects?q=x&_limit={PAGE}",
         "language=fr, a deep page": f"/projects?language=fr&_page={last // 7}&_limit={PAGE}",
-        "language=fr&fps_gte=30, last page": (
-            f"/projects?language=fr&fps_gte=30&_page={last // 6}&_limit={PAGE}"
+        "language=fr&fps_gte=30, a deep page": (
+            f"/projects?language=fr&fps_gte=30&_page={last // 7}&_limit={PAGE}"
         ),
     }
 
 
-async def _time(session: aiohttp.ClientSession, url: str, requests: int) -> dict[str, float]:
+async def _ask(session: aiohttp.ClientSession, method: str, url: str, **kwargs: Any) -> None:
+    async with session.request(method, url, **kwargs) as response:
+        await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{method} {url} answered {response.status}")
+
+
+async def _time(
+    session: aiohttp.ClientSession, url: str, requests: int, write: Callable[[], Awaitable[None]]
+) -> dict[str, float]:
+    """The p50 and p90 of `requests` asks (after WARMUP), each after `write`."""
     times = []
     for i in range(WARMUP + requests):
+        await write()
         started = time.perf_counter()
-        async with session.get(url) as response:
-            await response.read()
-            if response.status != 200:
-                raise RuntimeError(f"GET {url} answered {response.status}")
+        await _ask(session, "GET", url)
         if i >= WARMUP:
             times.append((time.perf_counter() - started) * 1000)
     cuts = statistics.quantiles(times, n=10)
     return {"p50_ms": round(statistics.median(times), 2), "p90_ms": round(cuts[-1], 2)}
 
 
-async def _measure(base: str, paths: dict[str, str], requests: int) -> dict[str, dict]:
+async def _measure(
+    base: str, paths: dict[str, str], requests: int, unrelated: str
+) -> dict[str, dict[str, dict[str, float]]]:
+    speeds = itertools.cycle((0.9, 1.1))
+
+    async def nothing() -> None:
+        pass
+
+    async def patch() -> None:
+        body = {"audio_speed": next(speeds)}
+        await _ask(session, "PATCH", f"{base}/projects/{unrelated}", json=body)
+
     async with aiohttp.ClientSession() as session:
-        return {label: await _time(session, base + path, requests) for label, path in paths.items()}
+        return {
+            label: {
+                "warm": await _time(session, base + path, requests, nothing),
+                "cold": await _time(session, base + path, requests, patch),
+            }
+            for label, path in paths.items()
+        }
 
 
 def measure(workdir: Path, say, sizes: tuple[int, ...], requests: int) -> dict:
@@ -101,7 +141,9 @@ def measure(workdir: Path, say, sizes: tuple[int, ...], requests: int) -> dict:
         say(f"listing: wrote {count} projects in {time.perf_counter() - started:.1f}s")
         try:
             stack.start()
-            figures[str(count)] = asyncio.run(_measure(stack.url, queries(count, ids), requests))
+            # The first project: no query's page or search is about it.
+            measured = _measure(stack.url, queries(count, ids), requests, ids[0])
+            figures[str(count)] = asyncio.run(measured)
         finally:
             stack.stop()
         say(f"listing: measured at {count} projects")
@@ -113,14 +155,19 @@ def report(f: dict) -> str:
     labels = list(f["p50"][sizes[0]])
     width = max(len(label) for label in labels)
     lines = [
-        f"LIST QUERIES (embedded store, through the edge; p50 / p90 ms of {f['requests']}"
-        " sequential requests)",
-        f"    {'query':<{width}}  " + "  ".join(f"{s + ' projects':>18}" for s in sizes),
+        "LIST QUERIES (embedded store, through the edge; p50 / p90 ms of"
+        f" {f['requests']} sequential requests, and p50 / the warm GET's p50)",
+        "    warm: the same request again, the store unchanged; cold: each request after a"
+        " write (not timed) that gives the store a new revision",
+        f"    {'query':<{width}}  {'':4}  " + "  ".join(f"{s + ' projects':>24}" for s in sizes),
     ]
     for label in labels:
-        cells = [f["p50"][s][label] for s in sizes]
-        lines.append(
-            f"    {label:<{width}}  "
-            + "  ".join(f"{c['p50_ms']:>8.2f} / {c['p90_ms']:>7.2f}" for c in cells)
-        )
+        for kind in ("warm", "cold"):
+            cells = []
+            for s in sizes:
+                cell, get = f["p50"][s][label][kind], f["p50"][s][GET_LABEL]["warm"]["p50_ms"]
+                ratio = cell["p50_ms"] / get if get else 0.0
+                cells.append(f"{cell['p50_ms']:>7.2f} / {cell['p90_ms']:>6.2f} {ratio:>6.1f}x")
+            name = label if kind == "warm" else ""
+            lines.append(f"    {name:<{width}}  {kind:4}  " + "  ".join(cells))
     return "\n".join(lines)
