@@ -3,6 +3,7 @@ page, remembered for one revision of the store, are right after every write that
 changes the match set, by this store object or by another one on the same data (another
 orchestrator process, another replica); paging through one result counts once."""
 
+import sqlite3
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from orchestrator.store.base import Condition, ProjectQuery, Store
 from orchestrator.store.mongo import MongoStore
 from orchestrator.store.mongo import changes as mongo_changes
 from orchestrator.store.mongo.codec import to_document
+from orchestrator.store.sqlite import SqliteStore
 from tests.contract.conftest import Backend
 from tests.fakes.projects import project
 
@@ -148,3 +150,20 @@ async def test_mongodb_revision_never_logged_is_taken_as_a_dead_writer_after_a_g
     assert await changes.settled_revision() is None
     monkeypatch.setattr(mongo_changes, "SETTLE_GRACE_S", 0.0)
     assert await changes.settled_revision() == revision
+
+
+async def test_sqlite_lists_more_projects_than_a_statement_takes_parameters(
+    backend: Backend, store: Store
+) -> None:
+    """Listing every project (no page size) reads more rows than SQLite binds parameters
+    to one statement (32,766): the page is read with one parameter, whatever its size."""
+    if backend.name != "sqlite":
+        pytest.skip("the embedded store's statements")
+    assert isinstance(store, SqliteStore)
+    ids = await made(store, *[pb.LANGUAGE_FR] * 12)
+    store.db.reader.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 8)
+    assert await listed(store) == (ids, 12)
+    assert await listed(store, conditions=FRENCH, sort=(("create_time", True),)) == (
+        ids[::-1],
+        12,
+    )

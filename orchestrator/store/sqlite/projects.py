@@ -15,6 +15,7 @@ import sqlite3
 import uuid
 from typing import Any
 
+import orjson
 from ai_studio.v1.project_pb2 import Project, Scene
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
@@ -377,15 +378,16 @@ class SqliteProjects:
             reader.execute("BEGIN")
             try:
                 seqs, total = self._page(reader, query)
+                # The page's seqs as one JSON array, read in its order (any number of them).
                 rows = reader.execute(
-                    f"SELECT p.seq, d.doc, j.view{FROM_PROJECTS}"
-                    f" WHERE p.seq IN ({', '.join('?' * len(seqs))})",
-                    seqs,
+                    "SELECT d.doc, j.view FROM json_each(?) AS page"
+                    " JOIN projects p ON p.seq = page.value JOIN project_docs d ON d.seq = p.seq"
+                    " LEFT JOIN video_jobs j ON j.id = p.id ORDER BY page.key",
+                    (orjson.dumps(seqs),),
                 ).fetchall()
             finally:
                 reader.execute("COMMIT")
-        by_seq = {seq: _project(doc, view) for seq, doc, view in rows}
-        return [by_seq[seq] for seq in seqs], total
+        return [_project(*row) for row in rows], total
 
     def _page(self, reader: sqlite3.Connection, query: ProjectQuery) -> tuple[tuple[int, ...], int]:
         """The seqs of the page, in order, and the count, from the memos when they hold
