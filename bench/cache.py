@@ -33,8 +33,7 @@ from bench.settings import BenchSettings
 from bench.wrk import WrkResult, rotating_ids_script, run
 from edge.codec import project_json
 from orchestrator.store.sqlite.connection import FILENAME
-from orchestrator.store.sqlite.projects import SELECT_PROJECTS
-from orchestrator.store.sqlite.projects import _project as stored_project
+from orchestrator.store.sqlite.projects import SELECT_PROJECTS, stored_project
 
 CONNECTIONS = 16
 # The product deployed on two cores: an edge process per core (EDGE_WORKERS).

@@ -22,8 +22,7 @@ from edge.codec import project_json
 from edge.conditional import etag
 
 # The store's own read: its SQL and how a row becomes a project (the document and its job).
-from orchestrator.store.sqlite.projects import SELECT_PROJECTS
-from orchestrator.store.sqlite.projects import _project as stored_project
+from orchestrator.store.sqlite.projects import SELECT_PROJECTS, stored_project
 
 BY_ID = f"{SELECT_PROJECTS} WHERE p.id = ?"
 

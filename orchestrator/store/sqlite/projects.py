@@ -110,7 +110,7 @@ FROM_PROJECTS = (
 SELECT_PROJECTS = f"SELECT d.doc, j.view{FROM_PROJECTS}"
 
 
-def _project(doc: bytes, job_view: bytes | None) -> Project:
+def stored_project(doc: bytes, job_view: bytes | None) -> Project:
     """A stored project with its job's view; the job table is the only source of it."""
     project = Project.FromString(doc)
     project.ClearField("video_job")
@@ -274,7 +274,7 @@ def changed(conn: sqlite3.Connection, log: ChangeWriter, project: Project) -> Pr
 def touch(conn: sqlite3.Connection, log: ChangeWriter, project_id: str) -> Project | None:
     """A change to the project made elsewhere (its job): a new revision, logged."""
     row = conn.execute(f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)).fetchone()
-    return None if row is None else changed(conn, log, _project(*row))
+    return None if row is None else changed(conn, log, stored_project(*row))
 
 
 class SqliteProjects:
@@ -305,7 +305,7 @@ class SqliteProjects:
             row = conn.execute(f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)).fetchone()
             if row is None:
                 return None
-            project = _project(*row)
+            project = stored_project(*row)
             check_expected(project_id, expected, project.revision)
             if not paths:  # merging nothing changes nothing: no new revision
                 return project
@@ -319,7 +319,7 @@ class SqliteProjects:
             row = conn.execute(f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)).fetchone()
             if row is None:
                 return None
-            project = _project(*row)
+            project = stored_project(*row)
             if not 0 <= index < len(project.images):
                 raise IndexError(index)
             project.images[index].CopyFrom(scene)
@@ -369,7 +369,7 @@ class SqliteProjects:
             row = self.db.reader.execute(
                 f"{SELECT_PROJECTS} WHERE p.id = ?", (project_id,)
             ).fetchone()
-        return None if row is None else _project(*row)
+        return None if row is None else stored_project(*row)
 
     async def list(self, query: ProjectQuery) -> tuple[list[Project], int]:
         reader = self.db.reader
@@ -387,7 +387,7 @@ class SqliteProjects:
                 ).fetchall()
             finally:
                 reader.execute("COMMIT")
-        return [_project(*row) for row in rows], total
+        return [stored_project(*row) for row in rows], total
 
     def _page(self, reader: sqlite3.Connection, query: ProjectQuery) -> tuple[tuple[int, ...], int]:
         """The seqs of the page, in order, and the count, from the memos when they hold
