@@ -44,10 +44,12 @@ run: install
 
 # In parallel, one pytest-xdist worker per core (TEST_WORKERS=0: in this process); each
 # test has its own ports, directories and processes. worksteal: the long e2e renders
-# do not leave one worker idle at the end.
+# do not leave one worker idle at the end. PYTEST_ARGS: more of pytest's arguments
+# (PYTEST_ARGS="--durations=30", or test paths).
 TEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/buf lint

@@ -52,3 +52,14 @@ def awaits(coro: Any) -> list[str]:
         lines.append(f'  File "{code.co_filename}", line {frame.f_lineno}, in {code.co_name}')
         coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
     return lines
+
+
+# The suite's longest tests, which start the product's processes or run schemathesis.
+FIRST = ("tests/e2e/", "tests/fuzz/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (each module kept whole and in order): pytest-xdist's
+    worksteal hands a worker the first half and steals from the end of a queue, so the
+    suite ends on short tests rather than on one long test while another worker idles."""
+    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))
