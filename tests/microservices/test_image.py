@@ -138,7 +138,7 @@ async def test_a_batch_answers_the_prompts_in_order_with_distinct_urls(service):
 
 
 async def test_a_batch_accepts_scenes_with_their_current_url_and_trims_prompts(service):
-    body = {"images": [{"prompt": "  A calm lake  ", "url": None}], "style": "sketch"}
+    body = {"images": [{"prompt": "  A calm lake  ", "url": None}], "style": "flat_design"}
     status, answer = await post_json(service, "/generate-batch", body)
     assert status == 200, answer
     assert answer["images"][0]["prompt"] == "A calm lake"
@@ -223,7 +223,10 @@ async def test_healthz_and_the_forwarded_request_id_in_the_logs(service, caplog)
     caplog.handler.addFilter(ContextFilter())
     with caplog.at_level("INFO"):
         status, _ = await post_json(
-            service, "/generate", {"prompt": "A boat", "style": "anime"}, {"X-Request-ID": "rq-7"}
+            service,
+            "/generate",
+            {"prompt": "A boat", "style": "flat_design"},
+            {"X-Request-ID": "rq-7"},
         )
     assert status == 200
     drew = [r for r in caplog.records if r.name == "microservices.image"]
@@ -262,7 +265,7 @@ async def test_a_drawing_that_outlives_its_request_leaves_no_work_file(tmp_path)
     finishes later: its work file must not be left behind in the scratch directory."""
     painters = Painters(workers=1, compress_level=1)
     try:
-        await painters.make(PROMPT, "realistic", "16:9", "prompt", tmp_path / "warm.png")
+        await painters.make(PROMPT, "flat_design", "16:9", "prompt", tmp_path / "warm.png")
         assert (tmp_path / "warm.png").stat().st_size > 0  # the worker is up
         late = tmp_path / "late.png"
         with pytest.raises(TimeoutError):
