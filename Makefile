@@ -42,12 +42,15 @@ run: install
 	  VIDEO_SERVICE_LOG_FORMAT=$${VIDEO_SERVICE_LOG_FORMAT:-$${LOG_FORMAT:-text}} \
 	  $(BIN)/honcho start -f Procfile
 
-# In parallel, one pytest-xdist worker per core (TEST_WORKERS=0: in this process); each
-# test has its own ports, directories and processes. worksteal: the long e2e renders
-# do not leave one worker idle at the end.
-TEST_WORKERS ?= auto
+# In parallel, pytest-xdist workers (TEST_WORKERS=0: in this process); each test has its
+# own ports, directories and processes. One worker more than cores: many tests wait on
+# processes, timeouts and polls, which left a core idle a third of the time with one
+# worker per core. worksteal: the long e2e renders do not leave one worker idle at the
+# end. PYTEST_ARGS: more of pytest's arguments (PYTEST_ARGS="--durations=30", or paths).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+PYTEST_ARGS ?=
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/buf lint

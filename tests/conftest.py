@@ -6,6 +6,7 @@ async code shows no more there than the event loop waiting in select(), so the a
 each task of the running loop is stuck in are printed first."""
 
 import asyncio
+import os
 import signal
 from collections.abc import Generator
 from types import FrameType
@@ -52,3 +53,27 @@ def awaits(coro: Any) -> list[str]:
         lines.append(f'  File "{code.co_filename}", line {frame.f_lineno}, in {code.co_name}')
         coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
     return lines
+
+
+# The suite's longest tests, which start the product's processes or run schemathesis.
+LONG = ("tests/e2e/", "tests/fuzz/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests dealt out among pytest-xdist's workers, each at the front of its
+    queue: worksteal hands each of n workers a contiguous n-th of the items and steals
+    from the end of a queue, so every worker starts on its share of the long tests and
+    the suite ends on short ones (rather than one worker running every long test in a
+    row while the others run out of work). Only the order changes."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    long = [item for item in items if item.nodeid.startswith(LONG)]
+    short = [item for item in items if not item.nodeid.startswith(LONG)]
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)  # as worksteal sizes its first shares
+        share = long[worker::workers]
+        ordered += share + short[: max(0, size - len(share))]
+        del short[: max(0, size - len(share))]
+        left -= size
+    items[:] = ordered + short

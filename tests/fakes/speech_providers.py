@@ -27,7 +27,7 @@ from aiohttp import web
 
 from tests.fakes.ffmpeg_runs import FFMPEG, ffmpeg
 
-TONE_S_PER_CHAR = 0.04
+TONE_S_PER_CHAR = 0.02
 FREQUENCY = 220
 
 

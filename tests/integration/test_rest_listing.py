@@ -1,10 +1,16 @@
 """GET /projects over the real stack: filters, literal search, order, paging, JSON
-Server's aliases, the X-Total-Count and Link headers, and every bad query parameter."""
+Server's aliases, the X-Total-Count and Link headers, and every bad query parameter.
+
+The tests that read the seed share one seeded stack (the conftest's `shared`, on the
+module's event loop), and the module's teardown checks the seed is still all there is;
+those that create their own projects run on a stack of their own (`OWN_STACK`)."""
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp import ClientResponse
 from yarl import URL
 
@@ -20,17 +26,24 @@ SEED = [
 ]
 
 
-@pytest.fixture
-async def seeded(api: Api) -> list[dict[str, Any]]:
+# Tests on the module's one stack run on the module's event loop, where its fixtures live;
+# those that make projects run on a stack (and so a loop) of their own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+OWN_STACK = pytest.mark.asyncio(loop_scope="function")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def seeded(shared: Api) -> AsyncIterator[list[dict[str, Any]]]:
     """Five projects in SEED order; the first is then updated, so that updated_at order
     differs from created_at order."""
     made = [
-        await api.create(title=title, description=description, status=status)
+        await shared.create(title=title, description=description, status=status)
         for title, description, status in SEED
     ]
-    resp = await api.client.patch(f"/projects/{made[0]['id']}", json={"script_text": "x"})
+    resp = await shared.client.patch(f"/projects/{made[0]['id']}", json={"script_text": "x"})
     made[0] = await resp.json()
-    return made
+    yield made
+    assert await shared.all() == made
 
 
 def ids(projects: list[dict[str, Any]]) -> list[str]:
@@ -59,6 +72,7 @@ def page_of(url: URL, key: str = "page") -> int:
 # -- defaults, total, filters ----------------------------------------------------------------
 
 
+@OWN_STACK
 async def test_empty_store(api: Api) -> None:
     got, resp = await listed(api, "")
     assert got == []
@@ -66,8 +80,8 @@ async def test_empty_store(api: Api) -> None:
     assert "Link" not in resp.headers
 
 
-async def test_default_is_every_project_in_insertion_order(api: Api, seeded: list) -> None:
-    resp = await api.client.get("/projects")
+async def test_default_is_every_project_in_insertion_order(shared: Api, seeded: list) -> None:
+    resp = await shared.client.get("/projects")
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert await resp.json() == seeded
@@ -75,6 +89,7 @@ async def test_default_is_every_project_in_insertion_order(api: Api, seeded: lis
     assert "Link" not in resp.headers
 
 
+@OWN_STACK
 async def test_same_created_at_keeps_insertion_order(api: Api, clock: FakeClock) -> None:
     clock.step = 0  # every project created in the same millisecond
     titles = ["b", "a", "d", "c", "e"]
@@ -97,8 +112,8 @@ async def test_same_created_at_keeps_insertion_order(api: Api, clock: FakeClock)
         ("status=audio_ready&status=script_generated&status=video_ready", [1, 2, 4]),
     ],
 )
-async def test_status_filter(api: Api, seeded: list, query: str, expected: list[int]) -> None:
-    got, resp = await listed(api, query)
+async def test_status_filter(shared: Api, seeded: list, query: str, expected: list[int]) -> None:
+    got, resp = await listed(shared, query)
     assert got == [seeded[i]["id"] for i in expected]
     assert resp.headers["X-Total-Count"] == str(len(expected))
     assert "Link" not in resp.headers
@@ -120,10 +135,10 @@ async def test_status_filter(api: Api, seeded: list, query: str, expected: list[
     ],
 )
 async def test_search_is_a_case_insensitive_substring_of_title_or_description(
-    api: Api, seeded: list, search: str, expected: list[int]
+    shared: Api, seeded: list, search: str, expected: list[int]
 ) -> None:
     for key in ("search", "q"):
-        got, resp = await listed(api, str(URL.build(query={key: search}).query_string))
+        got, resp = await listed(shared, str(URL.build(query={key: search}).query_string))
         assert got == [seeded[i]["id"] for i in expected], key
         assert resp.headers["X-Total-Count"] == str(len(expected))
 
@@ -166,6 +181,7 @@ LITERALS = [
         ("'; DROP TABLE projects; --", []),
     ],
 )
+@OWN_STACK
 async def test_search_is_literal(api: Api, search: str, expected: list[str]) -> None:
     for title in LITERALS:
         await api.create(title=title)
@@ -179,15 +195,15 @@ async def test_search_is_literal(api: Api, search: str, expected: list[str]) -> 
 
 @pytest.mark.parametrize("raw", ["%FF", "%ED%A0%80", "%C3", "%00"])
 async def test_search_with_undecodable_bytes_matches_nothing(
-    api: Api, seeded: list, raw: str
+    shared: Api, seeded: list, raw: str
 ) -> None:
-    got, resp = await listed(api, f"search={raw}")
+    got, resp = await listed(shared, f"search={raw}")
     assert got == []
     assert resp.headers["X-Total-Count"] == "0"
 
 
-async def test_search_status_and_paging_combine(api: Api, seeded: list) -> None:
-    got, resp = await listed(api, "search=number&status=draft&status=video_ready&limit=2&page=2")
+async def test_search_status_and_paging_combine(shared: Api, seeded: list) -> None:
+    got, resp = await listed(shared, "search=number&status=draft&status=video_ready&limit=2&page=2")
     assert got == [seeded[3]["id"]]
     assert resp.headers["X-Total-Count"] == "3"
     rels = links(resp)
@@ -212,7 +228,7 @@ SORT_KEYS = {
 
 @pytest.mark.parametrize("field", list(SORT_KEYS))
 @pytest.mark.parametrize("order", ["asc", "desc", None])
-async def test_sort_and_order(api: Api, seeded: list, field: str, order: str | None) -> None:
+async def test_sort_and_order(shared: Api, seeded: list, field: str, order: str | None) -> None:
     descending = order == "desc"
     # Ties (two drafts) keep insertion order, reversed with it when descending.
     positions = {p["id"]: i for i, p in enumerate(seeded)}
@@ -222,16 +238,16 @@ async def test_sort_and_order(api: Api, seeded: list, field: str, order: str | N
         reverse=descending,
     )
     query = f"_sort={field}" + (f"&_order={order}" if order else "")
-    got, resp = await listed(api, query)
+    got, resp = await listed(shared, query)
     assert got == ids(expected)
     assert resp.headers["X-Total-Count"] == "5"
     alias = f"sort={field}" + (f"&order={order}" if order else "")
-    assert (await listed(api, alias))[0] == got
+    assert (await listed(shared, alias))[0] == got
 
 
-async def test_order_alone_applies_to_created_at(api: Api, seeded: list) -> None:
-    assert (await listed(api, "_order=desc"))[0] == ids(seeded)[::-1]
-    assert (await listed(api, "_order=asc"))[0] == ids(seeded)
+async def test_order_alone_applies_to_created_at(shared: Api, seeded: list) -> None:
+    assert (await listed(shared, "_order=desc"))[0] == ids(seeded)[::-1]
+    assert (await listed(shared, "_order=asc"))[0] == ids(seeded)
 
 
 # -- paging and the headers -------------------------------------------------------------------
@@ -254,9 +270,9 @@ async def test_order_alone_applies_to_created_at(api: Api, seeded: list) -> None
     ],
 )
 async def test_paging(
-    api: Api, seeded: list, query: str, expected: list[int], rels: dict[str, int]
+    shared: Api, seeded: list, query: str, expected: list[int], rels: dict[str, int]
 ) -> None:
-    got, resp = await listed(api, query)
+    got, resp = await listed(shared, query)
     assert got == [seeded[i]["id"] for i in expected]
     # The total counts every match, not the page.
     assert resp.headers["X-Total-Count"] == "5"
@@ -270,23 +286,23 @@ async def test_paging(
         assert url.is_absolute() and url.path == "/projects"
 
 
-async def test_following_the_links_walks_every_page(api: Api, seeded: list) -> None:
+async def test_following_the_links_walks_every_page(shared: Api, seeded: list) -> None:
     seen: list[str] = []
-    resp = await api.client.get("/projects?_limit=2&_sort=title&_order=desc")
+    resp = await shared.client.get("/projects?_limit=2&_sort=title&_order=desc")
     while True:
         seen += ids(await resp.json())
         assert resp.headers["X-Total-Count"] == "5"
         following = links(resp).get("next")
         if following is None:
             break
-        resp = await api.client.get(following.path_qs)
+        resp = await shared.client.get(following.path_qs)
     expected = sorted(seeded, key=lambda p: p["title"], reverse=True)
     assert seen == ids(expected)
 
 
-async def test_huge_page_is_an_empty_page(api: Api, seeded: list) -> None:
+async def test_huge_page_is_an_empty_page(shared: Api, seeded: list) -> None:
     for page in ("2147483648", "9" * 30, "9" * 5000):
-        got, resp = await listed(api, f"page={page}&limit=1000")
+        got, resp = await listed(shared, f"page={page}&limit=1000")
         assert got == []
         assert resp.headers["X-Total-Count"] == "5"
         assert {rel: page_of(url) for rel, url in links(resp).items()} == {
@@ -308,9 +324,9 @@ async def test_huge_page_is_an_empty_page(api: Api, seeded: list) -> None:
         ("search=number&page=1&limit=2&_sort=title", "q=number&_page=1&_limit=2&sort=title"),
     ],
 )
-async def test_json_server_aliases(api: Api, seeded: list, contract: str, alias: str) -> None:
-    expected, expected_resp = await listed(api, contract)
-    got, resp = await listed(api, alias)
+async def test_json_server_aliases(shared: Api, seeded: list, contract: str, alias: str) -> None:
+    expected, expected_resp = await listed(shared, contract)
+    got, resp = await listed(shared, alias)
     assert got == expected
     assert resp.headers["X-Total-Count"] == expected_resp.headers["X-Total-Count"]
     assert ("Link" in resp.headers) == ("Link" in expected_resp.headers)
@@ -388,8 +404,10 @@ async def test_json_server_aliases(api: Api, seeded: list, contract: str, alias:
         ),
     ],
 )
-async def test_bad_query_parameters(api: Api, seeded: list, query: str, fields: list[str]) -> None:
-    resp = await api.client.get(f"/projects?{query}")
+async def test_bad_query_parameters(
+    shared: Api, seeded: list, query: str, fields: list[str]
+) -> None:
+    resp = await shared.client.get(f"/projects?{query}")
     await assert_error(resp, 400, "VALIDATION_ERROR", fields)
     assert "X-Total-Count" not in resp.headers
-    assert await api.all() == seeded
+    assert await shared.all() == seeded
