@@ -30,11 +30,12 @@ only at the frames where what is shown changes (each event's first frame and the
 after its last), the subtitle area is cut out of it, and `overlay` lays that band on the
 video's frames while an event is on (and only then: the other frames are untouched).
 Drawn by libass on every frame instead, the blending of its glyph bitmaps (plain C, per
-pixel, for each layer) took ~2.5 s of CPU on 30 s of 1080x1920 with a cue every 3 s,
-about a tenth of a ken_burns render and a sixth of a basic_fade one; the band's overlay
-(SIMD, the band only) takes ~0.2 s. The text is the same, blended against the
-transparent frame's black where it is partly covered: its outline is black, so the
-outer edge's antialiasing comes out the same as drawn on the frame.
+pixel, for each layer) took 1.2-3 s of CPU on 30 s of 1080x1920 with a cue every 3 s (the
+bench's: the filter graph of a ken_burns render 5.1-6.0 s with them, 2.8-3.0 s without;
+of a basic_fade one 2.1-2.4 s with them); drawn once per event and overlaid (SIMD, the
+band only), 2.8-3.8 s and 0.9-1.2 s: within the noise of none. The text is the same,
+blended against the transparent frame's black where it is partly covered: its outline
+is black, so the outer edge's antialiasing comes out the same as drawn on the frame.
 """
 
 import math
@@ -235,15 +236,12 @@ def script(cues: list[Cue], width: int, height: int, fps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _even_box(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, ...]:
-    """The box grown to even edges (yuv420p's chroma is cut at the same places)."""
-    left, top, right, bottom = box
-    return (
-        left - left % 2,
-        top - top % 2,
-        min(width, right + right % 2),
-        min(height, bottom + bottom % 2),
-    )
+def _band(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, ...]:
+    """The rows of the box, the frame's whole width (a word wider than the margins keeps
+    its line, and shows past them), at even edges (yuv420p's chroma is cut at the same
+    places)."""
+    _, top, _, bottom = box
+    return (0, top - top % 2, width, min(height, bottom + bottom % 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +253,7 @@ class SubtitleFiles:
     script: Path
     fonts: Path
     fontconfig: Path
-    area: tuple[int, ...] = (0, 0, 0, 0)  # left, top, right, bottom: even
+    area: tuple[int, ...] = (0, 0, 0, 0)  # left, top, right, bottom: the band (_band)
     frames: tuple[tuple[int, int], ...] = ()
 
     def filter(self, alpha: bool = False) -> str:
@@ -298,7 +296,7 @@ def write_files(workdir: Path, cues: list[Cue], width: int, height: int, fps: in
         workdir / "subtitles.ass",
         workdir / "fonts",
         workdir / "fonts.conf",
-        _even_box(spec.area(), width, height),
+        _band(spec.area(), width, height),
         tuple((first, after) for first, after, _ in events(cues, spec, fps)),
     )
     files.script.write_text(script(cues, width, height, fps), "utf-8")
