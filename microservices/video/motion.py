@@ -84,24 +84,39 @@ class Cut:
 
 def solve(picture: int, frame: int, window: float, left: float) -> Cut:
     """The even whole-pixel cut that shows the picture's [left, left + window] on a
-    frame of `frame` pixels most closely (see the module's docstring)."""
+    frame of `frame` pixels most closely (see the module's docstring).
+
+    Run for each axis of each frame before ffmpeg starts (the render waits for it), so
+    its inner loop is spelled out (no helper calls, no min/max/abs): 0.2-0.45 s for the
+    frames of a 30 s ken_burns at 1080p, any aspect, instead of 0.7-0.9 s; the same cuts
+    (every frame's commands compared, five sizes, three templates)."""
     ratio = window / frame
+    half = 0.5 * ratio
     best: Cut | None = None
+    best_error = math.inf
     for scaled in range(frame, frame + EXTRA + 1, 2):
         for size in {2 * math.floor(scaled * ratio / 2), 2 * math.ceil(scaled * ratio / 2)}:
             if not 0 < size <= picture:
                 continue
             actual = size / scaled
             slope = frame * (actual - ratio)  # the error's growth across the row
-            if best is not None and abs(slope) / ratio >= best.error:
+            if abs(slope) / ratio >= best_error:
                 continue
+            highest = picture - size
             for offset in range(0, scaled - frame + 1, 2):
-                start = _even(left - (offset + 0.5) * actual + 0.5 * ratio)
-                start = min(max(start, 0), picture - size)
-                at_left = start + (offset + 0.5) * actual - left - 0.5 * ratio
-                error = max(abs(at_left), abs(at_left + slope)) / ratio
-                if best is None or error < best.error:
-                    best = Cut(start, size, scaled, offset, error)
+                shift = (offset + 0.5) * actual
+                start = 2 * round((left - shift + half) / 2)  # even
+                if start < 0:
+                    start = 0
+                elif start > highest:
+                    start = highest
+                at_left = start + shift - left - half
+                at_right = at_left + slope
+                at_left = at_left if at_left >= 0 else -at_left
+                at_right = at_right if at_right >= 0 else -at_right
+                error = (at_left if at_left > at_right else at_right) / ratio
+                if error < best_error:
+                    best, best_error = Cut(start, size, scaled, offset, error), error
                     if error < GOOD_ENOUGH:
                         return best
     if best is None:

@@ -241,7 +241,7 @@ class Renderer:
             encoding=self.encoding,
             video_out=workdir / "video.mp4",
             thumbnail_out=workdir / "thumbnail.jpg",
-            subtitles=burned.filter() if burned else "",
+            subtitles=burned,
         )
         args = await asyncio.to_thread(self._write_inputs, job, images)
         try:

@@ -111,3 +111,25 @@ def test_the_subtitles_stay_inside_the_safe_area():
             assert left >= 0.05 * width and right <= 0.95 * width
         share = subtitles.FONT_SHARE[subtitles._orientation(width, height)]
         assert spec.font_size == round(height * share)
+
+
+def test_libass_draws_only_where_what_is_shown_changes(tmp_path):
+    """The band (subtitles.SubtitleFiles.band): libass draws at each event's first frame
+    and the frame after its last, the overlay is on exactly the events' frames, over the
+    subtitle area's rows; with nothing to show, nothing is laid on the frames."""
+    cues = [Cue(1.0, 2.01, "Olá"), Cue(2.5, 3.0, "Adeus")]
+    files = subtitles.write_files(tmp_path, cues, 1080, 1920, FPS)
+    assert files.frames == ((30, 61), (75, 90))
+    band = files.band((1080, 1920), FPS, "k")
+    assert band is not None
+    source, overlay = band
+    assert "select='eq(n,0)+eq(n,30)+eq(n,61)+eq(n,75)+eq(n,90)'" in source
+    assert "trim=end_frame=91," in source and ":alpha=1," in source
+    left, top, right, bottom = files.area
+    _, area_top, _, area_bottom = VERTICAL.area()
+    assert (left, right) == (0, 1080) and top <= area_top and area_bottom <= bottom
+    assert top % 2 == bottom % 2 == 0
+    assert source.endswith(f"crop=1080:{bottom - top}:0:{top}[subs]")
+    assert overlay == f"overlay=x=0:y={top}:enable='between(k,30,60)+between(k,75,89)'"
+    silent = subtitles.write_files(tmp_path, [Cue(2.0, 1.0, "never")], 1080, 1920, FPS)
+    assert silent.band((1080, 1920), FPS, "k") is None
