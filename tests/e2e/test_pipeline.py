@@ -28,7 +28,12 @@ async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, res
 
         scripted = await call(session, "POST", f"{url}/generate-script", {"style": "casual"})
         assert scripted["status"] == "script_generated" and "bees" in scripted["script_text"]
-        spoken = await call(session, "POST", f"{url}/generate-audio", {"voice_id": "nova"})
+        # A two-sentence narration for a render of seconds, not of a whole Short: the
+        # settings' way to the MP4 is the point here. The generated script spoken by the
+        # processes is test_short_form's walk-through (and, sent as stored, the audio
+        # service's request in test_generation_flow).
+        said = {"voice_id": "nova", "script_text": BEES["description"]}
+        spoken = await call(session, "POST", f"{url}/generate-audio", said)
         assert spoken["status"] == "audio_ready" and spoken["audio_path"].endswith(".mp3")
         drawn = await call(session, "POST", f"{url}/generate-images", {"style": "watercolor"})
         assert drawn["status"] == "images_ready" and all(s["url"] for s in drawn["images"])
