@@ -35,7 +35,9 @@ async def test_a_project_becomes_a_playable_mp4(product, tmp_path, template, res
         said = {"voice_id": "nova", "script_text": BEES["description"]}
         spoken = await call(session, "POST", f"{url}/generate-audio", said)
         assert spoken["status"] == "audio_ready" and spoken["audio_path"].endswith(".mp3")
-        drawn = await call(session, "POST", f"{url}/generate-images", {"style": "watercolor"})
+        # The quickest style (each style is test_image.py's; the style sent through the
+        # processes, test_generation_flow's).
+        drawn = await call(session, "POST", f"{url}/generate-images", {"style": "flat_design"})
         assert drawn["status"] == "images_ready" and all(s["url"] for s in drawn["images"])
         redrawn = await call(session, "POST", f"{url}/generate-images/1", {"prompt": "a hive"})
         assert redrawn["scene_index"] == 1 and redrawn["image_url"].endswith(".png")
