@@ -50,11 +50,12 @@ def count_key(query: ProjectQuery) -> CountKey:
     )
 
 
-def page_key(query: ProjectQuery) -> PageKey | None:
-    """What a query's page depends on; None for a page too large to remember."""
+def page_key(query: ProjectQuery, counted: CountKey) -> PageKey | None:
+    """What a query's page depends on (`counted`: its count_key, made once a list);
+    None for a page too large to remember."""
     if query.limit is None or query.limit > PAGE_MEMO_LIMIT:
         return None
-    return count_key(query), tuple(query.sort), query.offset, query.limit
+    return counted, tuple(query.sort), query.offset, query.limit
 
 
 class RevisionMemo(Generic[K, V]):

@@ -21,8 +21,9 @@ def test_queries_that_match_the_same_share_a_count() -> None:
         limit=20,
     )
     assert count_key(first) == count_key(same)
-    assert page_key(first) is None  # no limit: every match, not a page kept
-    assert page_key(same) != page_key(replace(same, offset=60))
+    assert page_key(first, count_key(first)) is None  # no limit: every match, not a page kept
+    later = replace(same, offset=60)
+    assert page_key(same, count_key(same)) != page_key(later, count_key(later))
 
 
 def test_queries_that_match_otherwise_do_not() -> None:

@@ -395,14 +395,15 @@ class SqliteProjects:
         takes the next revision in its transaction: the snapshot's revision says which
         counts and pages still hold."""
         revision = snapshot_revision(reader)
-        total = self.counts.lookup(count_key(query), revision)
-        key = page_key(query)
+        counted = count_key(query)  # folds the search: made once a list
+        total = self.counts.lookup(counted, revision)
+        key = page_key(query, counted)
         seqs = None if key is None else self.pages.lookup(key, revision)
         if seqs is not None and total is not None:
             return seqs, total
         plan = listing.plan(reader, query, total)
         if total is None:
-            self.counts.remember(count_key(query), revision, plan.total)
+            self.counts.remember(counted, revision, plan.total)
         if seqs is None:
             page_params = (-1 if query.limit is None else query.limit, query.offset)
             seqs = tuple(
