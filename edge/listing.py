@@ -274,7 +274,8 @@ def list_key(request: ListProjectsRequest, listing: Listing) -> bytes:
     `_sort=a&_order=desc`...), and the 1.x page asked (its envelope is in the body).
     Every part the orchestrator checks or answers by is in it, so that two requests that
     can be answered differently, or one refused and not the other, never share a key.
-    The Link header is not in the body: it is made for each request from its own URL."""
+    0.17's paging is in it as the skip and page size alone: its Link header is no part
+    of the body, and is made for each request from the request's own URL."""
     same = ListProjectsRequest()
     same.CopyFrom(request)
     same.statuses.sort()
