@@ -13,6 +13,7 @@ from edge.auth import auth_middleware, channel_interceptors, own_credential, ver
 from edge.cache import ProjectCache, cache_ctx
 from edge.config import EdgeSettings
 from edge.keys import CACHE, EVENT_STREAMS, HEALTH, PROJECTS, SETTINGS
+from edge.list_cache import ListCache
 from edge.middleware import middleware
 from edge.routes import setup_cors, setup_routes
 from edge.streams import EventStreams
@@ -67,7 +68,14 @@ def create_app(settings: EdgeSettings) -> web.Application:
             "the edge cache is off: access control is on and the edge has no credential of "
             "its own for the cache's stream (set EDGE_CACHE_TOKEN or ORCHESTRATOR_TOKEN)"
         )
-    app[CACHE] = ProjectCache(settings.edge_cache_size) if credential is not None else None
+    app[CACHE] = (
+        ProjectCache(
+            settings.edge_cache_size,
+            lists=ListCache(settings.edge_list_cache_size, settings.edge_list_cache_mb << 20),
+        )
+        if credential is not None
+        else None
+    )
     if credential is not None:
         # After the channel: it follows a stream on it.
         app.cleanup_ctx.append(cache_ctx(credential))

@@ -16,7 +16,12 @@ remembered (RECENT of them; a fetch that began before the oldest forgotten one i
 kept), deletions included, so a fetch racing a change or a deletion never wins. A fetch
 begun before the stream (re)started is not kept either (the changes between what it
 read and where the new stream starts would never arrive).
-Lists always go to the orchestrator.
+
+Lists (GET /projects) are served from it too, under the same conditions (edge/
+list_cache.py): a list's answer is kept until anything changes. Every change the stream
+brings, every write made through this edge (whatever its outcome) and every start or
+stop of the stream empties the lists, and a list fetched is kept only if none of those
+happened while it was fetched.
 """
 
 import asyncio
@@ -32,10 +37,14 @@ import grpc
 from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from edge.auth import forwarded
 from edge.keys import CACHE, PROJECTS
-from edge.rendered import Rendered, render
+from edge.list_cache import ListCache
+from edge.listing import Listing, list_key
+from edge.metrics import LIST_HITS, LIST_MISSES, PROJECT_HITS, PROJECT_MISSES
+from edge.rendered import Rendered, RenderedList, render, render_list
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +64,13 @@ class Ticket(NamedTuple):
 
 
 class ProjectCache:
-    def __init__(self, capacity: int, stale_after_s: float = STALE_AFTER_S) -> None:
+    def __init__(
+        self, capacity: int, stale_after_s: float = STALE_AFTER_S, lists: ListCache | None = None
+    ) -> None:
         self.capacity, self.stale_after_s = capacity, stale_after_s
         self.entries: OrderedDict[str, Rendered] = OrderedDict()
+        # The lists' answers (none kept unless given a ListCache with room).
+        self.lists = lists if lists is not None else ListCache(0, 0)
         # The revision of the last change the stream brought of each project (deletions
         # too), the newest RECENT; and the newest revision forgotten from it.
         self.recent: OrderedDict[str, int] = OrderedDict()
@@ -83,6 +96,20 @@ class ProjectCache:
     def ticket(self) -> Ticket:
         return Ticket(self.generation, self.position)
 
+    def listed(self, key: bytes) -> RenderedList | None:
+        return self.lists.get(key) if self.usable() else None
+
+    def offer_list(self, key: bytes, answer: RenderedList, ticket: int) -> None:
+        """Keep a list fetched after `ticket` (ListCache.ticket), unless anything changed
+        or the stream stopped or restarted since (each empties the lists)."""
+        if self.live:
+            self.lists.offer(key, answer, ticket)
+
+    def wrote(self) -> None:
+        """A write went through this edge: the next list must show it (read-your-writes),
+        and the stream may not have brought it yet."""
+        self.lists.clear()
+
     def offer(self, project: Rendered, ticket: Ticket) -> None:
         """Keep a project read or written after `ticket`, unless the stream brought a
         later change of it since (or may have, past what it remembers); in that case an
@@ -105,6 +132,18 @@ class ProjectCache:
         known = self.entries.get(project.id)
         if known is not None and known.revision < project.revision and self.usable():
             self._put(render(project))
+        self._ahead(project.revision)
+
+    def shown_deleted(self, project_id: str, revision: int) -> None:
+        """A project's deletion an event stream of this edge showed a client: deletions
+        are final (ids are never used again), so it is never served again."""
+        self.forget(project_id)
+        self._ahead(revision)
+
+    def _ahead(self, revision: int) -> None:
+        """A change shown before the cache's stream brought it: lists may not hold it."""
+        if revision > self.position:
+            self.lists.clear()
 
     def drop(self, project_id: str) -> None:
         self.entries.pop(project_id, None)
@@ -136,6 +175,7 @@ class ProjectCache:
     def started(self) -> None:
         self.generation += 1
         self.entries.clear()
+        self.lists.clear()
         self.recent.clear()
         self.forgotten = 0
         self.live, self.heard = True, time.monotonic()
@@ -144,6 +184,8 @@ class ProjectCache:
         self.heard = time.monotonic()
         self.position = max(self.position, change.revision)
         kind = change.WhichOneof("change")
+        if kind is not None:  # not a bookmark: any change may change any list
+            self.lists.clear()
         if kind == "project":
             self._changed(change.project.id, change.revision)
             if change.project.id in self.entries:  # only what was asked for is kept
@@ -156,6 +198,7 @@ class ProjectCache:
         self.live = False
         self.generation += 1
         self.entries.clear()
+        self.lists.clear()
 
 
 async def follow(app: web.Application) -> None:
@@ -202,7 +245,51 @@ def cache_ctx(credential: str) -> Callable[[web.Application], AsyncIterator[None
 
 def cached(request: web.Request, project_id: str) -> Rendered | None:
     cache = request.app[CACHE]
-    return None if cache is None else cache.get(project_id)
+    if cache is None:
+        return None
+    hit = cache.get(project_id)
+    (PROJECT_MISSES if hit is None else PROJECT_HITS).inc()
+    return hit
+
+
+async def listed(
+    request: web.Request,
+    message: pb_service.ListProjectsRequest,
+    listing: Listing,
+    call: Callable[[], Awaitable[pb_service.ListProjectsResponse]],
+) -> RenderedList:
+    """A list's answer: from the cache, else what `call` answers, rendered and offered to
+    the cache with the ticket taken before the call is sent (see offer_list). Only
+    answers are kept: a refused request raises, and the next one asks again."""
+    cache = request.app[CACHE]
+    if cache is None:
+        return render_list(await call(), listing.envelope)
+    key = list_key(message, listing)
+    hit = cache.listed(key)
+    if hit is not None:
+        LIST_HITS.inc()
+        return hit
+    LIST_MISSES.inc()
+    since = cache.lists.ticket()
+    answer = render_list(await call(), listing.envelope)
+    cache.offer_list(key, answer, since)
+    return answer
+
+
+def writes(handler: Handler) -> Handler:
+    """A handler that may change projects: once it has answered, whatever the outcome (a
+    write that timed out may still be made), the cached lists are emptied, so that the
+    client's next list through this edge shows its write."""
+
+    async def write(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        finally:
+            cache = request.app[CACHE]
+            if cache is not None:
+                cache.wrote()
+
+    return write
 
 
 async def remembered(request: web.Request, call: Callable[[], Awaitable[Project]]) -> Rendered:
@@ -223,6 +310,13 @@ def shown(request: web.Request, project: Project) -> None:
     cache = request.app[CACHE]
     if cache is not None:
         cache.shown(project)
+
+
+def shown_deleted(request: web.Request, project_id: str, revision: int) -> None:
+    """A deletion an event stream sent to its client (see ProjectCache.shown_deleted)."""
+    cache = request.app[CACHE]
+    if cache is not None:
+        cache.shown_deleted(project_id, revision)
 
 
 def forget(request: web.Request, project_id: str) -> None:

@@ -42,6 +42,10 @@ class EdgeSettings(AuthSettings, OrchestratorClientSettings, ProcessSettings):
     # feed (WatchProjects): on or off, and how many projects it holds.
     edge_cache: bool = True
     edge_cache_size: int = Field(10_000, ge=1)
+    # The same cache's lists (GET /projects answers, emptied on any change): how many, 0
+    # for none, and how many MiB of answers at most (a larger answer is not kept).
+    edge_list_cache_size: int = Field(1_000, ge=0)
+    edge_list_cache_mb: int = Field(64, ge=1)
     # With access control on and no ORCHESTRATOR_TOKEN (callers' credentials forwarded),
     # the credential of the cache's own stream, which runs for no caller: a key of the
     # orchestrator's AUTH_API_KEYS (or a token). Unset there, the cache stays off.

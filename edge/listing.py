@@ -265,3 +265,28 @@ def link_header(url: URL, paging: Paging, total: int) -> str:
     return ", ".join(
         f'<{url.update_query({paging.page_key: page})}>; rel="{rel}"' for rel, page in rels.items()
     )
+
+
+def list_key(request: ListProjectsRequest, listing: Listing) -> bytes:
+    """What the edge cache keeps a list's answer under: the request as the orchestrator
+    gets it, in one spelling for the queries that mean the same (the statuses, the
+    filters and each filter's values in any order; `q` or `search`, `_sort=-a` or
+    `_sort=a&_order=desc`...), and the 1.x page asked (its envelope is in the body).
+    Every part the orchestrator checks or answers by is in it, so that two requests that
+    can be answered differently, or one refused and not the other, never share a key.
+    0.17's paging is in it as the skip and page size alone: its Link header is no part
+    of the body, and is made for each request from the request's own URL."""
+    same = ListProjectsRequest()
+    same.CopyFrom(request)
+    same.statuses.sort()
+    filters = sorted(
+        (Filter(field=f.field, operator=f.operator, values=sorted(f.values)) for f in same.filters),
+        key=lambda f: (f.field, f.operator, list(f.values)),
+    )
+    del same.filters[:]
+    same.filters.extend(filters)
+    # A header first, ended by the first "|": no two (header, request) pairs make the
+    # same bytes.
+    paged = listing.envelope
+    header = b"array|" if paged is None else f"envelope {paged.page},{paged.limit}|".encode()
+    return header + same.SerializeToString(deterministic=True)

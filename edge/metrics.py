@@ -15,6 +15,18 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 150),
 )
 
+CACHE_READS = Counter(
+    "ai_studio_edge_cache_reads_total",
+    "Reads the edge cache answered (hit) or sent on to the orchestrator (miss, the stream"
+    " down included), by what was read: a project or a list. Not counted with the cache off.",
+    ["kind", "result"],
+)
+# Bound once: a hit costs a few microseconds, the label lookup would be a part of it.
+PROJECT_HITS = CACHE_READS.labels("project", "hit")
+PROJECT_MISSES = CACHE_READS.labels("project", "miss")
+LIST_HITS = CACHE_READS.labels("list", "hit")
+LIST_MISSES = CACHE_READS.labels("list", "miss")
+
 
 def route_of(request: web.Request) -> str:
     """The route template ("/projects/{id}"), never the raw path: ids would make the

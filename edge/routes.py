@@ -3,6 +3,7 @@
 import aiohttp_cors
 from aiohttp import web
 
+from edge.cache import writes
 from edge.handlers import docs, events, generation, health, projects
 from edge.metrics import metrics
 
@@ -15,21 +16,25 @@ PROJECT = "/projects/{id:[^/]+}"
 
 
 def setup_routes(app: web.Application) -> None:
+    """`writes(...)`: every route that may change a project empties the edge's cached
+    lists once answered (read-your-writes for lists, edge/cache.py)."""
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/projects", projects.list_projects)
-    app.router.add_post("/projects", projects.create_project)
+    app.router.add_post("/projects", writes(projects.create_project))
     app.router.add_get(PROJECT, projects.get_project)
-    app.router.add_put(PROJECT, projects.update_project)
-    app.router.add_patch(PROJECT, projects.update_project)
-    app.router.add_delete(PROJECT, projects.delete_project)
+    app.router.add_put(PROJECT, writes(projects.update_project))
+    app.router.add_patch(PROJECT, writes(projects.update_project))
+    app.router.add_delete(PROJECT, writes(projects.delete_project))
     app.router.add_get(f"{PROJECT}/events", events.project_events)
-    app.router.add_post(f"{PROJECT}/generate-script", generation.generate_script)
-    app.router.add_post(f"{PROJECT}/generate-audio", generation.generate_audio)
-    app.router.add_post(f"{PROJECT}/generate-images", generation.generate_images)
-    app.router.add_post(f"{PROJECT}/generate-images/{{scene_index}}", generation.generate_image)
-    app.router.add_post(f"{PROJECT}/generate-video", generation.generate_video)
+    app.router.add_post(f"{PROJECT}/generate-script", writes(generation.generate_script))
+    app.router.add_post(f"{PROJECT}/generate-audio", writes(generation.generate_audio))
+    app.router.add_post(f"{PROJECT}/generate-images", writes(generation.generate_images))
+    app.router.add_post(
+        f"{PROJECT}/generate-images/{{scene_index}}", writes(generation.generate_image)
+    )
+    app.router.add_post(f"{PROJECT}/generate-video", writes(generation.generate_video))
     app.router.add_get("/openapi.json", docs.openapi)
     app.router.add_get("/docs", docs.docs)
     app.router.add_get("/docs/static/{filename}", docs.static)

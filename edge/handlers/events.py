@@ -20,7 +20,7 @@ from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 
 from common.logs import request_id
-from edge.cache import shown
+from edge.cache import shown, shown_deleted
 from edge.codec import project_json
 from edge.handlers.calls import call_options
 from edge.keys import EVENT_STREAMS, PROJECTS, SETTINGS
@@ -133,6 +133,7 @@ async def _stream(
                     await response.write(project_event(change.project))
                     after = change.revision
                 elif kind == "deleted_id":
+                    shown_deleted(request, project_id, change.revision)
                     await response.write(event("deleted", change.revision, {"id": project_id}))
                     return
         finally:

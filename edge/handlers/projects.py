@@ -1,32 +1,33 @@
 """The CRUD of /projects."""
 
-import orjson
 from ai_studio.v1 import project_service_pb2 as pb_service
 from ai_studio.v1.project_pb2 import Project
 from aiohttp import web
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from edge.cache import cached, forget, remembered
-from edge.codec import project_from_body, project_json
+from edge.cache import cached, forget, listed, remembered
+from edge.codec import project_from_body
 from edge.conditional import expected_revision, not_modified
 from edge.handlers.body import json_object
 from edge.handlers.calls import JSON, crud_options, project_response
 from edge.keys import PROJECTS
-from edge.listing import envelope, link_header, list_request
+from edge.listing import link_header, list_request
 
 
 async def list_projects(request: web.Request) -> web.Response:
+    """The answer's body may come from the edge cache; its headers are made here, the
+    same way for a cached answer as for a fetched one (Link names this request's URL)."""
     message, listing = list_request(request.query)
-    reply = await request.app[PROJECTS].ListProjects(message, **crud_options(request))
-    headers = {"X-Total-Count": str(reply.total_size)}
+    answer = await listed(
+        request,
+        message,
+        listing,
+        lambda: request.app[PROJECTS].ListProjects(message, **crud_options(request)),
+    )
+    headers = {"X-Total-Count": str(answer.total)}
     if listing.paging is not None:
-        headers["Link"] = link_header(request.url, listing.paging, reply.total_size)
-    data = [project_json(p) for p in reply.projects]
-    if listing.envelope is not None:
-        body = orjson.dumps(envelope(listing.envelope, reply.total_size, data))
-    else:
-        body = orjson.dumps(data)
-    return web.Response(body=body, content_type=JSON, headers=headers)
+        headers["Link"] = link_header(request.url, listing.paging, answer.total)
+    return web.Response(body=answer.body, content_type=JSON, headers=headers)
 
 
 async def _fetch(request: web.Request) -> Project:

@@ -1,9 +1,10 @@
 """The edge cache through the real processes: with access control on and callers'
 credentials forwarded (no ORCHESTRATOR_TOKEN), the cache's stream carries the edge's own
-EDGE_CACHE_TOKEN, reads are served from the cache (no RPC for them in the orchestrator's
-log), every caller is still checked before a cached project is served, and a change made
-over gRPC reaches the cache. Then an edge of several workers (EDGE_WORKERS) on one port:
-it answers, stops whole on SIGTERM, and stops (exit code 1) when a worker dies."""
+EDGE_CACHE_TOKEN, reads of a project and of a list are served from the cache (no RPC for
+them in the orchestrator's log), every caller is still checked before a cached answer is
+served, and a change made over gRPC reaches the cache. Then an edge of several workers
+(EDGE_WORKERS) on one port: it answers, stops whole on SIGTERM, and stops (exit code 1)
+when a worker dies."""
 
 import asyncio
 import os
@@ -38,17 +39,15 @@ def rpc_lines(log: Path, request_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def cached_read(base: str, project_id: str, auth: dict[str, str], log: Path) -> dict:
-    """GET the project until one answer comes from the cache (no RPC logged for its
-    request id: the orchestrator logs an RPC before it answers); that answer."""
+def cached_read(url: str, auth: dict[str, str], log: Path) -> Any:
+    """GET a project or a list until one answer comes from the cache (no RPC logged for
+    its request id: the orchestrator logs an RPC before it answers); that answer."""
     deadline = time.monotonic() + PATIENCE_S
     n = 0
     while time.monotonic() < deadline:
         n += 1
         request_id = f"e2e-cached-read-{n}"
-        status, _, body = call(
-            f"{base}/projects/{project_id}", {**auth, "X-Request-ID": request_id}
-        )
+        status, _, body = call(url, {**auth, "X-Request-ID": request_id})
         assert status == 200, body
         if not rpc_lines(log, request_id):
             return body
@@ -98,13 +97,18 @@ def test_the_cache_with_access_control_and_forwarded_credentials(tmp_path: Path)
         assert status == 201, created
         project_id = created["id"]
 
-        served = cached_read(base, project_id, auth, orchestrator_log)
+        served = cached_read(f"{base}/projects/{project_id}", auth, orchestrator_log)
         assert served["id"] == project_id
+        listed = cached_read(f"{base}/projects?_page=1&_per_page=5", auth, orchestrator_log)
+        assert [p["id"] for p in listed["data"]] == [project_id] and listed["items"] == 1
 
         for refused in ({}, {"Authorization": "Bearer not-a-key-0123456789"}):
             status, headers, body = call(f"{base}/projects/{project_id}", refused)
             assert (status, body["code"]) == (401, "UNAUTHENTICATED"), body
             assert "title" not in body and "ETag" not in headers
+            status, headers, body = call(f"{base}/projects?_page=1&_per_page=5", refused)
+            assert (status, body["code"]) == (401, "UNAUTHENTICATED"), body
+            assert "data" not in body and "X-Total-Count" not in headers
         # The edge's own key is the stream's only: the edge does not take it from callers.
         status, _, body = call(
             f"{base}/projects/{project_id}", {"Authorization": f"Bearer {CACHE_KEY}"}
@@ -114,10 +118,15 @@ def test_the_cache_with_access_control_and_forwarded_credentials(tmp_path: Path)
         revision = asyncio.run(write_over_grpc(grpc_port, project_id, "Changed over gRPC"))
         deadline = time.monotonic() + PATIENCE_S
         while time.monotonic() < deadline:  # the cache's stream brings the change
-            body = cached_read(base, project_id, auth, orchestrator_log)
+            body = cached_read(f"{base}/projects/{project_id}", auth, orchestrator_log)
             if body["revision"] >= revision:
                 break
         assert (body["title"], body["revision"]) == ("Changed over gRPC", revision)
+        # The stream has brought it: the list shows it too, fetched once and then cached.
+        listed = cached_read(f"{base}/projects?_per_page=5&_page=1", auth, orchestrator_log)
+        assert [(p["title"], p["revision"]) for p in listed["data"]] == [
+            (body["title"], body["revision"])
+        ]
     finally:
         assert edge.stop() == 0
         assert orchestrator.stop() == 0

@@ -26,6 +26,7 @@ from edge.config import EdgeSettings
 from edge.keys import CACHE
 from orchestrator.config import OrchestratorSettings
 from orchestrator.server import Orchestrator, create_server
+from tests.integration.edge_cache import PATIENCE_S, live
 from tests.integration.helpers import Api, Fakes
 
 RENDERABLE: dict[str, Any] = {
@@ -44,21 +45,6 @@ RENDERABLE: dict[str, Any] = {
 def orchestrator(stack: Orchestrator) -> Orchestrator:
     """The conftest's client reaches the orchestrator wired to the fake services."""
     return stack
-
-
-# Bounds on waiting, so that a broken cache fails the test rather than hang it; not
-# measures of speed (make bench measures how soon a change is served).
-PATIENCE_S = 10
-
-
-async def live(client: TestClient) -> None:
-    cache = client.app[CACHE]
-    assert cache is not None
-    async with asyncio.timeout(PATIENCE_S):
-        while True:  # the stream sets no event the test can wait on: poll it
-            if cache.usable():
-                return
-            await asyncio.sleep(0.01)
 
 
 async def revision_read(client: TestClient, project_id: str) -> int:
