@@ -110,3 +110,20 @@ def plan(reader: sqlite3.Connection, query: ProjectQuery, known: int | None = No
                 test = _looked_up(driver)
     page = f"SELECT p.seq FROM projects p WHERE {' AND '.join([test, *tests])}{order}"
     return Plan(total, page, matched)
+
+
+def membership(query: ProjectQuery) -> tuple[str, tuple[Any, ...]]:
+    """Whether one project (its seq, the first parameter) matches the query's conditions:
+    the same tests the list makes, each text index's match as one lookup of that seq.
+    Answers 1 or 0, 0 for a seq no project has."""
+    where = where_clause(query)
+    tests = [*where.tests, *(_looked_up(index) for index in where.matches)]
+    params = [*where.params, *(where.query(index) for index in where.matches)]
+    conditions = "".join(f" AND {test}" for test in tests)
+    return f"SELECT EXISTS (SELECT 1 FROM projects p WHERE p.seq = ?{conditions})", tuple(params)
+
+
+def first_of_two(query: ProjectQuery) -> str:
+    """Which of two projects (their seqs, the two parameters) comes first in the query's
+    order: the order the list gives (ties by seq, in the first key's direction)."""
+    return f"SELECT p.seq FROM projects p WHERE p.seq IN (?, ?){_order(query, False)} LIMIT 1"

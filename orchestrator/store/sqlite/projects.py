@@ -24,13 +24,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import Paths, ProjectQuery, check_paths, fold
-from orchestrator.store.counts import CountMemo, PageMemo, count_key, page_key
+from orchestrator.store.counts import count_key, page_key
 from orchestrator.store.revisions import check_expected
 from orchestrator.store.sqlite import insertion_order, listing, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision, snapshot_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
 from orchestrator.store.sqlite.filters import FIELD_COLUMNS
 from orchestrator.store.sqlite.insertion_order import INSERTION_ORDER_SCHEMA
+from orchestrator.store.sqlite.kept import Counted, KeptMemos, Membership, Paged
 from orchestrator.store.sqlite.short_texts import SHORT_TEXTS_SCHEMA
 
 STATUS_LABELS = STATUS.label
@@ -282,9 +283,13 @@ class SqliteProjects:
 
     def __init__(self, db: Connection, log: ChangeWriter) -> None:
         self.db, self.log = db, log
-        self.counts, self.pages = CountMemo(), PageMemo()
         # Case-insensitive comparisons of the texts that keep no folded column.
-        db.reader.create_function("fold", 1, fold_or_null, deterministic=True)
+        for conn in (db.reader, db.writer):
+            conn.create_function("fold", 1, fold_or_null, deterministic=True)
+        # The memos of counts and pages, kept current through this store's writes.
+        kept = KeptMemos(db.path, db.busy_timeout_ms, fold_or_null)
+        db.observe(kept)
+        self.counts, self.pages = kept.counts, kept.pages
 
     # -- writes, on the writer thread -------------------------------------------------
 
@@ -396,22 +401,26 @@ class SqliteProjects:
         counts and pages still hold."""
         revision = snapshot_revision(reader)
         counted = count_key(query)  # folds the search: made once a list
-        total = self.counts.lookup(counted, revision)
+        count = self.counts.lookup(counted, revision)
         key = page_key(query, counted)
-        seqs = None if key is None else self.pages.lookup(key, revision)
-        if seqs is not None and total is not None:
-            return seqs, total
-        plan = listing.plan(reader, query, total)
-        if total is None:
-            self.counts.remember(counted, revision, plan.total)
-        if seqs is None:
-            page_params = (-1 if query.limit is None else query.limit, query.offset)
-            seqs = tuple(
-                seq
-                for (seq,) in reader.execute(
-                    f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
-                )
+        page = None if key is None else self.pages.lookup(key, revision)
+        if page is not None and count is not None:
+            return page.seqs, count.total
+        plan = listing.plan(reader, query, None if count is None else count.total)
+        member = count.member if count is not None else Membership(*listing.membership(query))
+        if count is None:
+            self.counts.remember(counted, revision, Counted(plan.total, member))
+        if page is not None:
+            return page.seqs, plan.total
+        page_params = (-1 if query.limit is None else query.limit, query.offset)
+        seqs = tuple(
+            seq
+            for (seq,) in reader.execute(
+                f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
             )
-            if key is not None:
-                self.pages.remember(key, revision, seqs)
+        )
+        if key is not None:
+            full = len(seqs) == query.limit
+            paged = Paged(seqs, full, member, listing.first_of_two(query))
+            self.pages.remember(key, revision, paged)
         return seqs, plan.total

@@ -1,0 +1,230 @@
+"""Counts and pages kept current through the embedded store's writes, so that a list
+right after a write does not count its matches again.
+
+Every write runs in one `BEGIN IMMEDIATE` transaction (connection.py), which this module
+watches: temporary triggers of the writer's connection note the seq of every project row
+it inserts, updates or deletes (in `projects` or `project_docs`), whichever code path
+made the change. Before the transaction commits, each remembered count and page exact at
+the revision the write started from is tested against each changed project, as it was
+(on a connection of its own, reading the last commit: the writer holds the file's write
+lock, so that is the state the write started from) and as it is now (on the writer's
+connection, inside the transaction):
+
+- a count moves by +1, 0 or -1 per project: matched after, less matched before. The test
+  is the list's own SQL restricted to that seq (listing.membership), so that it cannot
+  differ from what a recount would find (folding, the text indexes, the row tests);
+- a page stays while the project, in both states, either does not match or sorts after
+  the page's last project on a full page (the list's own order, listing.first_of_two):
+  the matches up to the page's end are then the same; else it goes.
+
+Once committed, the entries move to the write's revision (counts.RevisionMemo.carry).
+An entry moves only from the revision the write started at: after another process's
+write to the file, the memo's entries are of a revision this process never writes from,
+and the next list counts again, as before. A write that changes a row without taking a
+revision (none does) drops what it would have carried.
+
+What a write costs: two membership tests (~10-40 µs each; a text index lookup of a word
+many projects hold, up to ~0.4 ms) per remembered count and changed project, and, for a
+page the project matches, one or two order tests. With the memos full (256 counts and
+pages) that is up to ~1,000 small queries: KEEP_AT_MOST bounds it to the last used
+entries, the others going at the write (counted again when asked). See README's
+"Performance" for what was measured.
+"""
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.store.counts import CountKey, PageKey, RevisionMemo
+from orchestrator.store.sqlite.changes import snapshot_revision
+from orchestrator.store.sqlite.connection import connect, statements
+
+log = logging.getLogger(__name__)
+
+# The entries (counts, and pages) a write tests and carries, the last used first; the
+# others go at the write. Each costs two small queries per changed project.
+KEEP_AT_MOST = 64
+
+TRACKING_SCHEMA = """
+CREATE TEMP TABLE IF NOT EXISTS kept_changed (seq INTEGER PRIMARY KEY);
+CREATE TEMP TRIGGER IF NOT EXISTS kept_row_insert AFTER INSERT ON main.projects BEGIN
+    INSERT OR IGNORE INTO kept_changed (seq) VALUES (new.seq);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS kept_row_update AFTER UPDATE ON main.projects BEGIN
+    INSERT OR IGNORE INTO kept_changed (seq) VALUES (old.seq), (new.seq);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS kept_row_delete AFTER DELETE ON main.projects BEGIN
+    INSERT OR IGNORE INTO kept_changed (seq) VALUES (old.seq);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS kept_doc_insert AFTER INSERT ON main.project_docs BEGIN
+    INSERT OR IGNORE INTO kept_changed (seq) VALUES (new.seq);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS kept_doc_update AFTER UPDATE ON main.project_docs BEGIN
+    INSERT OR IGNORE INTO kept_changed (seq) VALUES (old.seq), (new.seq);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS kept_doc_delete AFTER DELETE ON main.project_docs BEGIN
+    INSERT OR IGNORE INTO kept_changed (seq) VALUES (old.seq);
+END;
+"""
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Whether one project matches a query's conditions (listing.membership)."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    def holds(self, conn: sqlite3.Connection, seq: int) -> bool:
+        return bool(conn.execute(self.sql, (seq, *self.params)).fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A remembered count, with how to test a project against its conditions."""
+
+    total: int
+    member: Membership
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A remembered page: its projects' seqs, in order, and whether it is full (a project
+    sorting after a full page's last one cannot enter it)."""
+
+    seqs: tuple[int, ...]
+    full: bool
+    member: Membership
+    first_of_two: str  # listing.first_of_two of its query
+
+
+CountsMemo = RevisionMemo[CountKey, Counted]
+PagesMemo = RevisionMemo[PageKey, Paged]
+
+
+class _State:
+    """The changed projects tested in one state of the store (before or after)."""
+
+    def __init__(self, conn: sqlite3.Connection, changed: Iterable[int]) -> None:
+        self.conn, self.changed = conn, tuple(changed)
+        self._members: dict[tuple[Membership, int], bool] = {}
+
+    def member(self, test: Membership, seq: int) -> bool:
+        known = self._members.get((test, seq))
+        if known is None:
+            known = self._members[test, seq] = test.holds(self.conn, seq)
+        return known
+
+    def matched(self, test: Membership) -> int:
+        return sum(self.member(test, seq) for seq in self.changed)
+
+    def page_holds(self, page: Paged) -> bool:
+        """No changed project is among the page's matches up to its end."""
+        for seq in self.changed:
+            if not self.member(page.member, seq):
+                continue
+            if not page.full or seq in page.seqs:
+                return False
+            last = page.seqs[-1]
+            (first,) = self.conn.execute(page.first_of_two, (seq, last)).fetchone()
+            if first != last:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class _Tested:
+    matched: dict[CountKey, int]  # how many of the changed projects match each count's
+    holding: set[PageKey]  # the pages no changed project is in, up to their end
+
+
+def _tested(
+    state: _State, counts: list[tuple[CountKey, Counted]], pages: list[tuple[PageKey, Paged]]
+) -> _Tested:
+    return _Tested(
+        {key: state.matched(count.member) for key, count in counts},
+        {key for key, page in pages if state.page_holds(page)},
+    )
+
+
+class KeptMemos:
+    """The count and page memos of one store file, and the watch on its writes (the
+    Connection's write observer, on the writer thread)."""
+
+    def __init__(self, path: Path, busy_timeout_ms: int, fold: Callable[[str | None], Any]) -> None:
+        self.counts: CountsMemo = RevisionMemo()
+        self.pages: PagesMemo = RevisionMemo()
+        # The last commit, read on the writer thread while it holds the write lock.
+        self.past = connect(path, busy_timeout_ms, 8)
+        self.past.create_function("fold", 1, fold, deterministic=True)
+        self._start: int | None = None
+
+    def watch(self, writer: sqlite3.Connection) -> None:
+        """Note the writer's changed rows (its temporary triggers)."""
+        for statement in statements(TRACKING_SCHEMA):
+            writer.execute(statement)
+
+    def begun(self, conn: sqlite3.Connection) -> None:
+        self._start = snapshot_revision(conn)
+
+    def ending(self, conn: sqlite3.Connection) -> Callable[[], None] | None:
+        """Before the commit: what to do to the memos once it is made, if anything."""
+        start, self._start = self._start, None
+        counts = [] if start is None else self.counts.made_at(start)
+        pages = [] if start is None else self.pages.made_at(start)
+        changed = []
+        if counts or pages:
+            changed = [seq for (seq,) in conn.execute("SELECT seq FROM kept_changed")]
+        conn.execute("DELETE FROM kept_changed")
+        if start is None or not changed:
+            return None
+        end = snapshot_revision(conn)
+        # Every entry at `start` goes, but those tested and still right, which move to `end`.
+        new_counts: dict[CountKey, Counted | None] = {key: None for key, _ in counts}
+        new_pages: dict[PageKey, Paged | None] = {key: None for key, _ in pages}
+        counts, pages = counts[:KEEP_AT_MOST], pages[:KEEP_AT_MOST]
+        try:
+            before = self._before(start, changed, counts, pages) if end != start else None
+            after = None if before is None else _tested(_State(conn, changed), counts, pages)
+        except sqlite3.Error:
+            # The write stands; what the memos hold at `start` goes, counted again if asked.
+            log.warning("could not carry the list memos through a write", exc_info=True)
+            before = after = None
+        if before is not None and after is not None:
+            # (None: a change without a revision, which none makes, or not from `start`)
+            for key, count in counts:
+                moved = after.matched[key] - before.matched[key]
+                new_counts[key] = Counted(count.total + moved, count.member)
+            for held, page in pages:
+                if held in before.holding and held in after.holding:
+                    new_pages[held] = page
+
+        def carry() -> None:
+            self.counts.carry(start, end, new_counts)
+            self.pages.carry(start, end, new_pages)
+
+        return carry
+
+    def _before(
+        self,
+        start: int,
+        changed: list[int],
+        counts: list[tuple[CountKey, Counted]],
+        pages: list[tuple[PageKey, Paged]],
+    ) -> _Tested | None:
+        """The tests in the state the write started from: the last commit, read while the
+        write holds the lock (None if that is not `start`: not this write's start)."""
+        past = self.past
+        past.execute("BEGIN")
+        try:
+            if snapshot_revision(past) != start:
+                return None
+            return _tested(_State(past, changed), counts, pages)
+        finally:
+            past.execute("COMMIT")
+
+    def close(self) -> None:
+        self.past.close()
