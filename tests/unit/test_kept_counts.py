@@ -1,0 +1,124 @@
+"""The rules by which the embedded store carries its remembered counts and pages through
+a write (orchestrator/store/sqlite/kept.py), seen in the memos themselves: which entries
+move to the write's revision, with what value, and which go."""
+
+from pathlib import Path
+
+import pytest
+from ai_studio.v1 import project_pb2 as pb
+from ai_studio.v1.project_pb2 import Project, Scene
+
+from orchestrator.store.base import Condition, ProjectQuery
+from orchestrator.store.counts import count_key, page_key
+from orchestrator.store.sqlite import SqliteStore, kept
+from tests.fakes.projects import at, project
+
+FRENCH = (Condition("language", "eq", ("fr",)),)
+BY_TITLE = ProjectQuery(conditions=FRENCH, sort=(("title", False),), limit=2)
+
+
+async def french(store: SqliteStore, *titles: str) -> list[str]:
+    return [
+        (await store.create(project(t, created_ms=n, language=pb.LANGUAGE_FR))).id
+        for n, t in enumerate(titles)
+    ]
+
+
+async def remembered(store: SqliteStore, query: ProjectQuery) -> tuple[int | None, bool]:
+    """The count, and whether the page, the memos hold for the query at the revision a
+    list would read now."""
+    revision = await store.current_revision()
+    counted = count_key(query)
+    count = store.projects.counts.lookup(counted, revision)
+    key = page_key(query, counted)
+    page = None if key is None else store.projects.pages.lookup(key, revision)
+    return (None if count is None else count.total), page is not None
+
+
+async def test_a_project_entering_after_a_full_page_keeps_it(store: SqliteStore) -> None:
+    await french(store, "Ant", "Bee", "Cat")
+    assert (await store.list(BY_TITLE))[1] == 3
+    await store.create(project("Zebra", created_ms=9, language=pb.LANGUAGE_FR))
+    assert await remembered(store, BY_TITLE) == (4, True)  # sorts after "Bee": the page holds
+    await store.create(project("Aardvark", created_ms=10, language=pb.LANGUAGE_FR))
+    assert await remembered(store, BY_TITLE) == (5, False)  # sorts first: the page goes
+
+
+async def test_a_page_not_full_goes_when_a_match_is_added(store: SqliteStore) -> None:
+    await french(store, "Ant")
+    await store.list(BY_TITLE)
+    await store.create(project("Zebra", created_ms=9, language=pb.LANGUAGE_FR))
+    assert await remembered(store, BY_TITLE) == (2, False)
+
+
+async def test_a_project_leaving_or_moving_inside_a_page_drops_it(store: SqliteStore) -> None:
+    ids = await french(store, "Ant", "Bee", "Cat", "Dog")
+    await store.list(BY_TITLE)
+    await store.update(ids[3], Project(title="Eel"), ["title"])  # after the page, both times
+    assert await remembered(store, BY_TITLE) == (4, True)
+    await store.update(ids[3], Project(title="Aa"), ["title"])  # moves into the page
+    assert await remembered(store, BY_TITLE) == (4, False)
+    await store.list(BY_TITLE)
+    await store.update(ids[1], Project(language=pb.LANGUAGE_EN), ["language"])  # after it
+    assert await remembered(store, BY_TITLE) == (3, True)
+    await store.update(ids[0], Project(language=pb.LANGUAGE_EN), ["language"])  # leaves it
+    assert await remembered(store, BY_TITLE) == (2, False)
+    await store.list(BY_TITLE)
+    dog = await store.create(project("Dog", created_ms=7, language=pb.LANGUAGE_FR))
+    await store.list(BY_TITLE)  # Aa, Cat
+    await store.delete(dog.id)  # was after the page
+    assert await remembered(store, BY_TITLE) == (2, True)
+    await store.delete(ids[3])  # was in it
+    assert await remembered(store, BY_TITLE) == (1, False)
+
+
+async def test_a_write_no_list_is_about_keeps_everything(store: SqliteStore) -> None:
+    ids = await french(store, "Ant", "Bee", "Cat")
+    other = (await store.create(project("Other", created_ms=5))).id
+    none = ProjectQuery(conditions=(Condition("fps", "gte", (60,)),), limit=2)
+    queries = [BY_TITLE, ProjectQuery(search="bee", limit=5), none, ProjectQuery(limit=2)]
+    for query in queries:
+        await store.list(query)
+    await store.update(other, Project(audio_speed=1.5), ["audio_speed"])
+    unchanged = [(3, True), (1, True), (0, True), (4, True)]
+    assert [await remembered(store, q) for q in queries] == unchanged
+    await store.update(ids[2], Project(title="Abee"), ["title"])  # first, and a match
+    changed = [(3, False), (2, False), (0, True), (4, True)]
+    assert [await remembered(store, q) for q in queries] == changed
+
+
+async def test_another_store_on_the_file_leaves_the_entries_behind(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    await french(store, "Ant")
+    await store.list(BY_TITLE)
+    other = SqliteStore(tmp_path)
+    try:
+        await other.create(project("Bee", created_ms=3, language=pb.LANGUAGE_FR))
+        assert await remembered(store, BY_TITLE) == (None, False)
+        await store.create(project("Cat", created_ms=4, language=pb.LANGUAGE_FR))  # from there
+        assert await remembered(store, BY_TITLE) == (None, False)
+        assert (await store.list(BY_TITLE))[1] == 3  # counted again
+    finally:
+        await other.close()
+
+
+async def test_a_write_that_fails_moves_nothing(store: SqliteStore) -> None:
+    (made_id,) = await french(store, "Ant")
+    await store.list(BY_TITLE)
+    with pytest.raises(IndexError):  # rolled back
+        await store.update_scene(made_id, 3, Scene(prompt="x"), at(5))
+    assert await remembered(store, BY_TITLE) == (1, True)
+
+
+async def test_a_write_carries_the_last_used_entries_only(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kept, "KEEP_AT_MOST", 1)
+    await french(store, "Ant")
+    older, newer = ProjectQuery(search="ant"), ProjectQuery(search="an")
+    await store.list(older)
+    await store.list(newer)
+    await store.create(project("Another", created_ms=5))
+    assert await remembered(store, older) == (None, False)
+    assert await remembered(store, newer) == (2, False)
