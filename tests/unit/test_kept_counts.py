@@ -122,3 +122,20 @@ async def test_a_write_carries_the_last_used_entries_only(
     await store.create(project("Another", created_ms=5))
     assert await remembered(store, older) == (None, False)
     assert await remembered(store, newer) == (2, False)
+
+
+async def test_a_match_before_the_page_that_stays_before_it_keeps_it(store: SqliteStore) -> None:
+    ids = await french(store, "Ant", "Bee", "Cat", "Dog", "Eel")
+    second = ProjectQuery(conditions=FRENCH, sort=(("title", False),), offset=2, limit=2)
+    last = ProjectQuery(conditions=FRENCH, offset=4, limit=2)  # not full: Eel
+    past = ProjectQuery(conditions=FRENCH, offset=9, limit=2)  # empty
+    for query in (second, last, past):
+        await store.list(query)
+    await store.update(ids[0], Project(audio_speed=1.5), ["audio_speed"])
+    assert [await remembered(store, q) for q in (second, last, past)] == [(5, True)] * 3
+    await store.update(ids[0], Project(title="Ants"), ["title"])  # still before "Cat"
+    assert await remembered(store, second) == (5, True)
+    await store.update(ids[0], Project(title="Zebra"), ["title"])  # past the page
+    assert await remembered(store, second) == (5, False)
+    await store.update(ids[1], Project(language=pb.LANGUAGE_EN), ["language"])  # leaves
+    assert [await remembered(store, q) for q in (last, past)] == [(4, False), (4, False)]

@@ -13,9 +13,10 @@ connection, inside the transaction):
 - a count moves by +1, 0 or -1 per project: matched after, less matched before. The test
   is the list's own SQL restricted to that seq (listing.membership), so that it cannot
   differ from what a recount would find (folding, the text indexes, the row tests);
-- a page stays while the project, in both states, either does not match or sorts after
-  the page's last project on a full page (the list's own order, listing.first_of_two):
-  the matches up to the page's end are then the same; else it goes.
+- a page stays while the matches up to its end stay the same: the project, in the list's
+  own order (listing.first_of_two), does not match or comes after a full page's last
+  project, both times, or it matches and comes before the page's first project both
+  times (PAGE_KEPT); else it goes.
 
 Once committed, the entries move to the write's revision (counts.RevisionMemo.carry).
 An entry moves only from the revision the write started at: after another process's
@@ -121,24 +122,42 @@ class _State:
     def matched(self, test: Membership) -> int:
         return sum(self.member(test, seq) for seq in self.changed)
 
-    def page_holds(self, page: Paged) -> bool:
-        """No changed project is among the page's matches up to its end."""
-        for seq in self.changed:
-            if not self.member(page.member, seq):
-                continue
-            if not page.full or seq in page.seqs:
-                return False
-            last = page.seqs[-1]
-            (first,) = self.conn.execute(page.first_of_two, (seq, last)).fetchone()
-            if first != last:
-                return False
-        return True
+    def places(self, page: Paged) -> tuple[str, ...]:
+        """Where each changed project is, for the page (see PAGE_KEPT)."""
+        return tuple(self._place(page, seq) for seq in self.changed)
+
+    def _place(self, page: Paged, seq: int) -> str:
+        if not self.member(page.member, seq):
+            return "none"
+        if not page.seqs:
+            return "empty"
+        if seq in page.seqs:
+            return "in"
+        if self._first(page, seq, page.seqs[0]) == seq:
+            return "before"
+        if page.full and self._first(page, seq, page.seqs[-1]) != seq:
+            return "after"
+        return "in"  # among the page's matches, past the end of a page not full
+
+    def _first(self, page: Paged, seq: int, other: int) -> int:
+        (first,) = self.conn.execute(page.first_of_two, (seq, other)).fetchone()
+        return int(first)
+
+
+# Where a changed project may be, before the write and after it, for a page to stay: the
+# matches up to the page's end are the same (a match before the page both times is as
+# many before it; a full page ends before a match after it; an empty page, past the
+# end, stays so while the count does).
+PAGE_KEPT = {
+    ("none", "none"), ("none", "after"), ("after", "none"), ("after", "after"),
+    ("before", "before"), ("empty", "empty"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class _Tested:
     matched: dict[CountKey, int]  # how many of the changed projects match each count's
-    holding: set[PageKey]  # the pages no changed project is in, up to their end
+    places: dict[PageKey, tuple[str, ...]]  # where they are for each page (_State.places)
 
 
 def _tested(
@@ -146,7 +165,7 @@ def _tested(
 ) -> _Tested:
     return _Tested(
         {key: state.matched(count.member) for key, count in counts},
-        {key for key, page in pages if state.page_holds(page)},
+        {key: state.places(page) for key, page in pages},
     )
 
 
@@ -199,7 +218,8 @@ class KeptMemos:
                 moved = after.matched[key] - before.matched[key]
                 new_counts[key] = Counted(count.total + moved, count.member)
             for held, page in pages:
-                if held in before.holding and held in after.holding:
+                places = zip(before.places[held], after.places[held], strict=True)
+                if all(both in PAGE_KEPT for both in places):
                     new_pages[held] = page
 
         def carry() -> None:

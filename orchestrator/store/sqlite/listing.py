@@ -114,13 +114,13 @@ def plan(reader: sqlite3.Connection, query: ProjectQuery, known: int | None = No
 
 def membership(query: ProjectQuery) -> tuple[str, tuple[Any, ...]]:
     """Whether one project (its seq, the first parameter) matches the query's conditions:
-    the same tests the list makes, each text index's match as one lookup of that seq.
-    Answers 1 or 0, 0 for a seq no project has."""
-    where = where_clause(query)
-    tests = [*where.tests, *(_looked_up(index) for index in where.matches)]
-    params = [*where.params, *(where.query(index) for index in where.matches)]
-    conditions = "".join(f" AND {test}" for test in tests)
-    return f"SELECT EXISTS (SELECT 1 FROM projects p WHERE p.seq = ?{conditions})", tuple(params)
+    the list's own conditions (filters.where_clause), its texts tested on the folded
+    columns, where a text index would find them for a list. Answers 1 or 0, 0 for a seq no
+    project has."""
+    where = where_clause(query, indexed=False)
+    conditions = "".join(f" AND {test}" for test in where.tests)
+    sql = f"SELECT EXISTS (SELECT 1 FROM projects p WHERE p.seq = ?{conditions})"
+    return sql, tuple(where.params)
 
 
 def first_of_two(query: ProjectQuery) -> str:
