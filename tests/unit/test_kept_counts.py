@@ -8,9 +8,9 @@ import pytest
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, Scene
 
-from orchestrator.store.base import Condition, ProjectQuery
+from orchestrator.store.base import Condition, ProjectQuery, fold
 from orchestrator.store.counts import count_key, page_key
-from orchestrator.store.sqlite import SqliteStore, kept
+from orchestrator.store.sqlite import SqliteStore, kept, listing
 from tests.fakes.projects import at, project
 
 FRENCH = (Condition("language", "eq", ("fr",)),)
@@ -139,3 +139,39 @@ async def test_a_match_before_the_page_that_stays_before_it_keeps_it(store: Sqli
     assert await remembered(store, second) == (5, False)
     await store.update(ids[1], Project(language=pb.LANGUAGE_EN), ["language"])  # leaves
     assert [await remembered(store, q) for q in (last, past)] == [(4, False), (4, False)]
+
+
+TEXTS = [
+    "Straße",
+    "STRASSE",
+    "İstanbul",
+    "e\u0301té",
+    "été",
+    "🐝 bee",
+    'say "hi" AND *x*',
+    "ab",
+    "a",
+]
+NEEDLES = ["ss", "strasse", "straße", "i̇st", "été", "é", "🐝", "bee", '"hi" and', "*x*", "b", "ab"]
+
+
+async def test_a_write_tests_texts_as_the_text_indexes_find_them(store: SqliteStore) -> None:
+    """kept.py tests a changed project's texts on its folded columns; a list finds them
+    through the trigram index or the index of short texts: the same projects."""
+    for n, text in enumerate(TEXTS):
+        await store.create(project(text, created_ms=n, description=TEXTS[-1 - n]))
+    reader = store.db.reader
+    seqs = [seq for (seq,) in reader.execute("SELECT seq FROM projects")]
+    totals: list[int] = []
+    for needle in NEEDLES:
+        for query in (
+            ProjectQuery(search=needle),
+            ProjectQuery(conditions=(Condition("title", "contains", (fold(needle),)),)),
+        ):
+            page, total = await store.list(query)
+            test = kept.Membership(*listing.membership(query))
+            found = [seq for seq in seqs if test.holds(reader, seq)]
+            assert len(found) == total, needle
+            assert len(page) == total
+            totals.append(total)
+    assert 0 in totals and sum(totals) > 2 * len(NEEDLES)  # some found, some not
