@@ -152,7 +152,21 @@ TEXTS = [
     "ab",
     "a",
 ]
-NEEDLES = ["ss", "strasse", "straße", "i̇st", "été", "é", "🐝", "bee", '"hi" and', "*x*", "b", "ab"]
+NEEDLES = [
+    "ss",
+    "strasse",
+    "straße",
+    "i̇st",
+    "été",
+    "é",
+    "🐝",
+    "bee",
+    '"hi" and',
+    "*x*",
+    "b",
+    "ab",
+    "wasp",
+]
 
 
 async def test_a_write_tests_texts_as_the_text_indexes_find_them(store: SqliteStore) -> None:
