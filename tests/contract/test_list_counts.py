@@ -16,7 +16,7 @@ from orchestrator.store.base import Condition, ProjectQuery, Store
 from orchestrator.store.mongo import MongoStore
 from orchestrator.store.mongo import changes as mongo_changes
 from orchestrator.store.mongo.codec import to_document
-from orchestrator.store.sqlite import SqliteStore
+from orchestrator.store.sqlite import SqliteStore, bookmarks
 from tests.contract.conftest import Backend
 from tests.fakes.projects import project
 
@@ -202,6 +202,13 @@ WATCHED = [
     ProjectQuery(statuses=(pb.PROJECT_STATUS_DRAFT,), offset=1, limit=3),
     ProjectQuery(offset=4, limit=3),
     ProjectQuery(search="bee", conditions=(FPS30,)),
+    # deep pages, from bookmarks on the embedded store (one every 2 matches here)
+    ProjectQuery(offset=5, limit=2),
+    ProjectQuery(conditions=FRENCH, offset=3, limit=1),
+    ProjectQuery(conditions=(*FRENCH, FPS30), offset=2, limit=2),
+    ProjectQuery(conditions=NOT_FRENCH, sort=(("title", True),), offset=4, limit=2),
+    ProjectQuery(sort=(("update_time", True),), offset=7, limit=3),
+    ProjectQuery(sort=(("create_time", True),), offset=9, limit=3),
 ]
 TITLES = ["Bee hive", "Wasp nest", "Straße", "Honey bee", "Ant hill", "bees", "Zebra", "Aa"]
 LANGUAGES = [pb.LANGUAGE_FR, pb.LANGUAGE_EN, pb.LANGUAGE_DE]
@@ -209,9 +216,12 @@ STATUSES = [pb.PROJECT_STATUS_DRAFT, pb.PROJECT_STATUS_VIDEO_READY]
 
 
 async def recounted(backend: Backend) -> list[tuple[list[str], int]]:
-    """Every watched list as a store that remembers nothing finds it."""
+    """Every watched list as a store that remembers nothing finds it, its pages walked
+    from the first match (no bookmark)."""
     fresh = await backend.open()
-    return [await answered(fresh, query) for query in WATCHED]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bookmarks, "EVERY", 10**9)
+        return [await answered(fresh, query) for query in WATCHED]
 
 
 async def test_counts_and_pages_match_a_recount_through_mixed_writes(
@@ -222,6 +232,7 @@ async def test_counts_and_pages_match_a_recount_through_mixed_writes(
     interleaved: after each, every count and page is what a recount finds. On the embedded
     store this store's own writes carry the counts (none counted again): a wrong
     adjustment shows as a difference."""
+    monkeypatch.setattr(bookmarks, "EVERY", 2)
     rng = random.Random(9)
     other = await backend.open()
     counted: list[int] = []

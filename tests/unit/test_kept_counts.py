@@ -183,7 +183,7 @@ async def test_a_write_tests_texts_as_the_text_indexes_find_them(store: SqliteSt
             ProjectQuery(conditions=(Condition("title", "contains", (fold(needle),)),)),
         ):
             page, total = await store.list(query)
-            test = kept.Membership(*listing.membership(query))
+            test = listing.membership(query)
             found = [seq for seq in seqs if test.holds(reader, seq)]
             assert len(found) == total, needle
             assert len(page) == total

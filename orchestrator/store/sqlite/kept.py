@@ -40,8 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.store.counts import CountKey, PageKey, RevisionMemo
+from orchestrator.store.sqlite.bookmarks import MarkKey, Marks
 from orchestrator.store.sqlite.changes import snapshot_revision
 from orchestrator.store.sqlite.connection import connect, statements
+from orchestrator.store.sqlite.listing import Membership
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +75,6 @@ END;
 
 
 @dataclass(frozen=True)
-class Membership:
-    """Whether one project matches a query's conditions (listing.membership)."""
-
-    sql: str
-    params: tuple[Any, ...]
-
-    def holds(self, conn: sqlite3.Connection, seq: int) -> bool:
-        return bool(conn.execute(self.sql, (seq, *self.params)).fetchone()[0])
-
-
-@dataclass(frozen=True)
 class Counted:
     """A remembered count, with how to test a project against its conditions."""
 
@@ -104,6 +95,7 @@ class Paged:
 
 CountsMemo = RevisionMemo[CountKey, Counted]
 PagesMemo = RevisionMemo[PageKey, Paged]
+MarksMemo = RevisionMemo[MarkKey, Marks]
 
 
 class _State:
@@ -139,9 +131,26 @@ class _State:
             return "after"
         return "in"  # among the page's matches, past the end of a page not full
 
-    def _first(self, page: Paged, seq: int, other: int) -> int:
-        (first,) = self.conn.execute(page.first_of_two, (seq, other)).fetchone()
+    def _first(self, ordered: Paged | Marks, seq: int, other: int) -> int:
+        (first,) = self.conn.execute(ordered.first_of_two, (seq, other)).fetchone()
         return int(first)
+
+    def cuts(self, marks: Marks) -> tuple[int | None, ...]:
+        """For each changed project, how many of the bookmarks (none of them a changed
+        project) come before it; None when it does not match."""
+        return tuple(self._cut(marks, seq) for seq in self.changed)
+
+    def _cut(self, marks: Marks, seq: int) -> int | None:
+        if not self.member(marks.member, seq):
+            return None
+        low, high = 0, len(marks.at)  # in the list's order: a binary search
+        while low < high:
+            middle = (low + high) // 2
+            if self._first(marks, seq, marks.at[middle][1]) == seq:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
 
 # Where a changed project may be, before the write and after it, for a page to stay: the
@@ -155,18 +164,45 @@ PAGE_KEPT = {
 
 
 @dataclass(frozen=True)
+class _Entries:
+    """The entries a write tests: those of its start, the last used first."""
+
+    counts: list[tuple[CountKey, Counted]]
+    pages: list[tuple[PageKey, Paged]]
+    marks: list[tuple[MarkKey, Marks]]  # without the bookmarks on a changed project
+
+
+@dataclass(frozen=True)
 class _Tested:
     matched: dict[CountKey, int]  # how many of the changed projects match each count's
     places: dict[PageKey, tuple[str, ...]]  # where they are for each page (_State.places)
+    cuts: dict[MarkKey, tuple[int | None, ...]]  # and among the bookmarks (_State.cuts)
 
 
-def _tested(
-    state: _State, counts: list[tuple[CountKey, Counted]], pages: list[tuple[PageKey, Paged]]
-) -> _Tested:
+def _tested(state: _State, entries: _Entries) -> _Tested:
     return _Tested(
-        {key: state.matched(count.member) for key, count in counts},
-        {key: state.places(page) for key, page in pages},
+        {key: state.matched(count.member) for key, count in entries.counts},
+        {key: state.places(page) for key, page in entries.pages},
+        {key: state.cuts(marks) for key, marks in entries.marks},
     )
+
+
+def _moved(marks: Marks, before: tuple[int | None, ...], after: tuple[int | None, ...]) -> Marks:
+    """The bookmarks' indexes once the changed projects left their places `before` and
+    took those `after`: one less past each match that was before them, one more past
+    each that is."""
+    at = []
+    for position, (index, seq) in enumerate(marks.at):
+        index -= sum(1 for cut in before if cut is not None and cut <= position)
+        index += sum(1 for cut in after if cut is not None and cut <= position)
+        at.append((index, seq))
+    return Marks(tuple(at), marks.member, marks.first_of_two)
+
+
+def _without(marks: Marks, changed: list[int]) -> Marks:
+    """The bookmarks on projects the write did not change (a changed one's key may move)."""
+    at = tuple((index, seq) for index, seq in marks.at if seq not in changed)
+    return Marks(at, marks.member, marks.first_of_two)
 
 
 class KeptMemos:
@@ -176,6 +212,7 @@ class KeptMemos:
     def __init__(self, path: Path, busy_timeout_ms: int, fold: Callable[[str | None], Any]) -> None:
         self.counts: CountsMemo = RevisionMemo()
         self.pages: PagesMemo = RevisionMemo()
+        self.marks: MarksMemo = RevisionMemo()
         # The last commit, read on the writer thread while it holds the write lock.
         self.past = connect(path, busy_timeout_ms, 8)
         self.past.create_function("fold", 1, fold, deterministic=True)
@@ -194,8 +231,9 @@ class KeptMemos:
         start, self._start = self._start, None
         counts = [] if start is None else self.counts.made_at(start)
         pages = [] if start is None else self.pages.made_at(start)
+        marks = [] if start is None else self.marks.made_at(start)
         changed = []
-        if counts or pages:
+        if counts or pages or marks:
             changed = [seq for (seq,) in conn.execute("SELECT seq FROM kept_changed")]
         conn.execute("DELETE FROM kept_changed")
         if start is None or not changed:
@@ -204,37 +242,39 @@ class KeptMemos:
         # Every entry at `start` goes, but those tested and still right, which move to `end`.
         new_counts: dict[CountKey, Counted | None] = {key: None for key, _ in counts}
         new_pages: dict[PageKey, Paged | None] = {key: None for key, _ in pages}
-        counts, pages = counts[:KEEP_AT_MOST], pages[:KEEP_AT_MOST]
+        new_marks: dict[MarkKey, Marks | None] = {key: None for key, _ in marks}
+        entries = _Entries(
+            counts[:KEEP_AT_MOST],
+            pages[:KEEP_AT_MOST],
+            [(key, _without(m, changed)) for key, m in marks[:KEEP_AT_MOST]],
+        )
         try:
-            before = self._before(start, changed, counts, pages) if end != start else None
-            after = None if before is None else _tested(_State(conn, changed), counts, pages)
+            before = self._before(start, changed, entries) if end != start else None
+            after = None if before is None else _tested(_State(conn, changed), entries)
         except sqlite3.Error:
             # The write stands; what the memos hold at `start` goes, counted again if asked.
             log.warning("could not carry the list memos through a write", exc_info=True)
             before = after = None
         if before is not None and after is not None:
             # (None: a change without a revision, which none makes, or not from `start`)
-            for key, count in counts:
+            for key, count in entries.counts:
                 moved = after.matched[key] - before.matched[key]
                 new_counts[key] = Counted(count.total + moved, count.member)
-            for held, page in pages:
+            for held, page in entries.pages:
                 places = zip(before.places[held], after.places[held], strict=True)
                 if all(both in PAGE_KEPT for both in places):
                     new_pages[held] = page
+            for marked, kept_marks in entries.marks:
+                new_marks[marked] = _moved(kept_marks, before.cuts[marked], after.cuts[marked])
 
         def carry() -> None:
             self.counts.carry(start, end, new_counts)
             self.pages.carry(start, end, new_pages)
+            self.marks.carry(start, end, new_marks)
 
         return carry
 
-    def _before(
-        self,
-        start: int,
-        changed: list[int],
-        counts: list[tuple[CountKey, Counted]],
-        pages: list[tuple[PageKey, Paged]],
-    ) -> _Tested | None:
+    def _before(self, start: int, changed: list[int], entries: _Entries) -> _Tested | None:
         """The tests in the state the write started from: the last commit, read while the
         write holds the lock (None if that is not `start`: not this write's start)."""
         past = self.past
@@ -242,7 +282,7 @@ class KeptMemos:
         try:
             if snapshot_revision(past) != start:
                 return None
-            return _tested(_State(past, changed), counts, pages)
+            return _tested(_State(past, changed), entries)
         finally:
             past.execute("COMMIT")
 

@@ -34,11 +34,29 @@ SORTED_BY_INDEX = ("create_time", "update_time", "title")
 INDEXED_WITH_CREATE_TIME = ("status", *FIELD_COLUMNS)
 
 
+# The sorts whose order a row-value comparison continues from a project: (key, seq) on a
+# column never null, an index of which gives that order.
+SEEKABLE = {"create_time": "create_ms", "update_time": "update_ms", "title": "title"}
+
+
+@dataclass(frozen=True)
+class Seek:
+    """The matches after a given project, in the page's order (SELECT ... seq without
+    LIMIT/OFFSET, its parameters then the project's sort key and seq), and how to read
+    that key (SELECT key FROM projects WHERE seq = ?): a deep page walked from a bookmark
+    (bookmarks.py) instead of from the first match."""
+
+    page: str
+    params: list[Any]
+    key: str
+
+
 @dataclass(frozen=True)
 class Plan:
     total: int
     page: str  # SELECT ... seq, in the page's order, without LIMIT/OFFSET
     params: list[Any]
+    seek: Seek | None = None  # when the order is one indexed key and no text index drives
 
 
 def _order(query: ProjectQuery, in_seq_order: bool) -> str:
@@ -60,6 +78,19 @@ def _matching(index: str, walk: bool = False) -> str:
 def _looked_up(index: str) -> str:
     """The same test, as one lookup of p's seq in the text index."""
     return f"EXISTS (SELECT 1 FROM {index} WHERE {index} MATCH ? AND rowid = p.seq)"
+
+
+def _seek(query: ProjectQuery) -> Seek | None:
+    """The page's matches after a given project, for an order SEEKABLE has (the list's
+    own order: the key, then seq, both in the key's direction), without text index."""
+    if len(query.sort) != 1 or query.sort[0][0] not in SEEKABLE:
+        return None
+    descending, key = query.sort[0][1], SEEKABLE[query.sort[0][0]]
+    where = where_clause(query)
+    after = f"(p.{key}, p.seq) {'<' if descending else '>'} (?, ?)"
+    tests = " AND ".join([*where.tests, after])
+    page = f"SELECT p.seq FROM projects p WHERE {tests}{_order(query, False)}"
+    return Seek(page, list(where.params), f"SELECT {key} FROM projects WHERE seq = ?")
 
 
 def _count(reader: sqlite3.Connection, sql: str, params: list[Any], known: int | None) -> int:
@@ -84,7 +115,7 @@ def plan(reader: sqlite3.Connection, query: ProjectQuery, known: int | None = No
     if not drivers:
         clause = f" WHERE {' AND '.join(tests)}" if tests else ""
         total = _count(reader, f"SELECT COUNT(*) FROM projects p{clause}", params, known)
-        return Plan(total, f"SELECT p.seq FROM projects p{clause}{order}", params)
+        return Plan(total, f"SELECT p.seq FROM projects p{clause}{order}", params, _seek(query))
     driver = drivers[0]
     matched = [where.query(driver), *params]
     rest = "".join(f" AND {test}" for test in tests)
@@ -112,7 +143,18 @@ def plan(reader: sqlite3.Connection, query: ProjectQuery, known: int | None = No
     return Plan(total, page, matched)
 
 
-def membership(query: ProjectQuery) -> tuple[str, tuple[Any, ...]]:
+@dataclass(frozen=True)
+class Membership:
+    """Whether one project matches a query's conditions (membership())."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    def holds(self, conn: sqlite3.Connection, seq: int) -> bool:
+        return bool(conn.execute(self.sql, (seq, *self.params)).fetchone()[0])
+
+
+def membership(query: ProjectQuery) -> Membership:
     """Whether one project (its seq, the first parameter) matches the query's conditions:
     the list's own conditions (filters.where_clause), its texts tested on the folded
     columns, where a text index would find them for a list. Answers 1 or 0, 0 for a seq no
@@ -120,7 +162,7 @@ def membership(query: ProjectQuery) -> tuple[str, tuple[Any, ...]]:
     where = where_clause(query, indexed=False)
     conditions = "".join(f" AND {test}" for test in where.tests)
     sql = f"SELECT EXISTS (SELECT 1 FROM projects p WHERE p.seq = ?{conditions})"
-    return sql, tuple(where.params)
+    return Membership(sql, tuple(where.params))
 
 
 def first_of_two(query: ProjectQuery) -> str:

@@ -24,14 +24,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import Paths, ProjectQuery, check_paths, fold
-from orchestrator.store.counts import count_key, page_key
+from orchestrator.store.counts import CountKey, count_key, page_key
 from orchestrator.store.revisions import check_expected
-from orchestrator.store.sqlite import insertion_order, listing, short_texts
+from orchestrator.store.sqlite import bookmarks, insertion_order, listing, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision, snapshot_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
 from orchestrator.store.sqlite.filters import FIELD_COLUMNS
 from orchestrator.store.sqlite.insertion_order import INSERTION_ORDER_SCHEMA
-from orchestrator.store.sqlite.kept import Counted, KeptMemos, Membership, Paged
+from orchestrator.store.sqlite.kept import Counted, KeptMemos, Paged
 from orchestrator.store.sqlite.short_texts import SHORT_TEXTS_SCHEMA
 
 STATUS_LABELS = STATUS.label
@@ -289,7 +289,7 @@ class SqliteProjects:
         # The memos of counts and pages, kept current through this store's writes.
         kept = KeptMemos(db.path, db.busy_timeout_ms, fold_or_null)
         db.observe(kept)
-        self.counts, self.pages = kept.counts, kept.pages
+        self.counts, self.pages, self.marks = kept.counts, kept.pages, kept.marks
 
     # -- writes, on the writer thread -------------------------------------------------
 
@@ -407,20 +407,44 @@ class SqliteProjects:
         if page is not None and count is not None:
             return page.seqs, count.total
         plan = listing.plan(reader, query, None if count is None else count.total)
-        member = count.member if count is not None else Membership(*listing.membership(query))
+        member = count.member if count is not None else listing.membership(query)
         if count is None:
             self.counts.remember(counted, revision, Counted(plan.total, member))
         if page is not None:
             return page.seqs, plan.total
-        page_params = (-1 if query.limit is None else query.limit, query.offset)
-        seqs = tuple(
-            seq
-            for (seq,) in reader.execute(
-                f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
+        if plan.seek is not None and query.limit is not None and query.offset >= bookmarks.EVERY:
+            seqs = self._from_bookmarks(reader, query, plan, plan.seek, counted, revision)
+        else:
+            page_params = (-1 if query.limit is None else query.limit, query.offset)
+            seqs = tuple(
+                seq
+                for (seq,) in reader.execute(
+                    f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
+                )
             )
-        )
         if key is not None:
             full = len(seqs) == query.limit
             paged = Paged(seqs, full, member, listing.first_of_two(query))
             self.pages.remember(key, revision, paged)
         return seqs, plan.total
+
+    def _from_bookmarks(
+        self,
+        reader: sqlite3.Connection,
+        query: ProjectQuery,
+        plan: listing.Plan,
+        seek: listing.Seek,
+        counted: CountKey,
+        revision: int,
+    ) -> tuple[int, ...]:
+        """A deep page walked from the nearest bookmark (bookmarks.py); those laid on the
+        way are remembered."""
+        assert query.limit is not None
+        key = (counted, tuple(query.sort))
+        known = self.marks.lookup(key, revision)
+        seqs, at = bookmarks.page(reader, plan, seek, known, query.offset, query.limit)
+        if known is None or at != known.at:
+            member = listing.membership(query) if known is None else known.member
+            marks = bookmarks.Marks(at, member, listing.first_of_two(query))
+            self.marks.remember(key, revision, marks)
+        return seqs
