@@ -10,7 +10,7 @@ from ai_studio.v1.project_pb2 import Project, Scene
 
 from orchestrator.store.base import Condition, ProjectQuery, fold
 from orchestrator.store.counts import count_key, page_key
-from orchestrator.store.sqlite import SqliteStore, kept, listing
+from orchestrator.store.sqlite import SqliteStore, bookmarks, kept, listing
 from tests.fakes.projects import at, project
 
 FRENCH = (Condition("language", "eq", ("fr",)),)
@@ -189,3 +189,24 @@ async def test_a_write_tests_texts_as_the_text_indexes_find_them(store: SqliteSt
             assert len(page) == total
             totals.append(total)
     assert 0 in totals and sum(totals) > 2 * len(NEEDLES)  # some found, some not
+
+
+async def test_bookmarks_are_laid_on_the_way_and_moved_by_a_write(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bookmarks, "EVERY", 2)
+    ids = await french(store, *"ABCDEFGH")
+    deep = ProjectQuery(conditions=FRENCH, offset=5, limit=2)
+    page, _ = await store.list(deep)
+    assert [p.title for p in page] == ["F", "G"]
+    seqs = dict(store.db.reader.execute("SELECT id, seq FROM projects").fetchall())
+    key = (count_key(deep), tuple(deep.sort))
+    marks = store.projects.marks.lookup(key, await store.current_revision())
+    assert marks is not None and marks.at == ((1, seqs[ids[1]]), (3, seqs[ids[3]]))
+    await store.update(ids[0], Project(language=pb.LANGUAGE_EN), ["language"])  # before both
+    await store.update(ids[2], Project(title="C2"), ["title"])  # between, stays a match
+    await store.update(ids[3], Project(title="D2"), ["title"])  # the bookmark goes
+    marks = store.projects.marks.lookup(key, await store.current_revision())
+    assert marks is not None and marks.at == ((0, seqs[ids[1]]),)
+    page, total = await store.list(deep)
+    assert ([p.title for p in page], total) == (["G", "H"], 7)
