@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from ai_studio.v1 import project_pb2 as pb
-from ai_studio.v1.project_pb2 import Project, Scene
+from ai_studio.v1.project_pb2 import Project, Scene, VideoSettings
 
 from orchestrator.store.base import Condition, ProjectQuery, fold
 from orchestrator.store.counts import count_key, page_key
@@ -210,3 +210,19 @@ async def test_bookmarks_are_laid_on_the_way_and_moved_by_a_write(
     assert marks is not None and marks.at == ((0, seqs[ids[1]]),)
     page, total = await store.list(deep)
     assert ([p.title for p in page], total) == (["G", "H"], 7)
+
+
+async def test_a_job_that_changes_no_listed_column_keeps_the_pages_holding_it(
+    store: SqliteStore,
+) -> None:
+    """A render queued, claimed, reporting progress: each gives the project a revision
+    (its job's view) but no list reads what changed."""
+    ids = await french(store, "Ant", "Bee")
+    await store.list(BY_TITLE)
+    await store.queue_job(ids[0], VideoSettings(fps=30), {}, 1)
+    claim = await store.claim_job("runner", 1, 60_000)
+    assert claim is not None
+    assert await store.report_progress(claim, 0.5, "encoding", 2)
+    assert await remembered(store, BY_TITLE) == (2, True)
+    assert await store.finish_job(claim, Project(title="Zebra"), ["title"], 3)  # now it moves
+    assert await remembered(store, BY_TITLE) == (2, False)

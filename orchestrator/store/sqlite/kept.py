@@ -197,6 +197,15 @@ def _moved(marks: Marks, before: tuple[int | None, ...], after: tuple[int | None
     return Marks(tuple(at), marks.member, marks.first_of_two)
 
 
+def _row(conn: sqlite3.Connection, seq: int) -> tuple[Any, ...] | None:
+    """What a list reads of a project: its row's columns and its long texts."""
+    return conn.execute(
+        "SELECT p.*, d.description, d.script_text FROM projects p"
+        " LEFT JOIN project_docs d ON d.seq = p.seq WHERE p.seq = ?",
+        (seq,),
+    ).fetchone()
+
+
 def _without(marks: Marks, changed: list[int]) -> Marks:
     """The bookmarks on projects the write did not change (a changed one's key may move)."""
     at = tuple((index, seq) for index, seq in marks.at if seq not in changed)
@@ -241,20 +250,15 @@ class KeptMemos:
         new_counts: dict[CountKey, Counted | None] = {key: None for key, _ in counts}
         new_pages: dict[PageKey, Paged | None] = {key: None for key, _ in pages}
         new_marks: dict[MarkKey, Marks | None] = {key: None for key, _ in marks}
-        entries = _Entries(
-            counts[:KEEP_AT_MOST],
-            pages[:KEEP_AT_MOST],
-            [(key, _without(m, changed)) for key, m in marks[:KEEP_AT_MOST]],
-        )
         try:
-            before = self._before(start, changed, entries) if end != start else None
-            after = None if before is None else _tested(_State(conn, changed), entries)
+            tested = self._test(start, end, conn, changed, _Entries(counts, pages, marks))
         except sqlite3.Error:
             # The write stands; what the memos hold at `start` goes, counted again if asked.
             log.warning("could not carry the list memos through a write", exc_info=True)
-            before = after = None
-        if before is not None and after is not None:
+            tested = None
+        if tested is not None:
             # (None: a change without a revision, which none makes, or not from `start`)
+            entries, before, after = tested
             for key, count in entries.counts:
                 moved = after.matched[key] - before.matched[key]
                 new_counts[key] = Counted(count.total + moved, count.member)
@@ -272,15 +276,29 @@ class KeptMemos:
 
         return carry
 
-    def _before(self, start: int, changed: list[int], entries: _Entries) -> _Tested | None:
-        """The tests in the state the write started from: the last commit, read while the
-        write holds the lock (None if that is not `start`: not this write's start)."""
+    def _test(
+        self, start: int, end: int, conn: sqlite3.Connection, changed: list[int], at: _Entries
+    ) -> tuple[_Entries, _Tested, _Tested] | None:
+        """The entries tested (the last used of `at`), in the state the write started from
+        (the last commit, read while the write holds the lock) and in the write's; None
+        when the last commit is not `start` (not this write's start) or the write took no
+        revision. A project whose columns a list reads are as they were (a job's view
+        changed, a render's progress) is no list's change."""
+        if end == start:
+            return None
         past = self.past
         past.execute("BEGIN")
         try:
             if snapshot_revision(past) != start:
                 return None
-            return _tested(_State(past, changed), entries)
+            really = [seq for seq in changed if _row(past, seq) != _row(conn, seq)]
+            entries = _Entries(
+                at.counts[:KEEP_AT_MOST],
+                at.pages[:KEEP_AT_MOST],
+                [(key, _without(marks, really)) for key, marks in at.marks[:KEEP_AT_MOST]],
+            )
+            before = _tested(_State(past, really), entries)
+            return entries, before, _tested(_State(conn, really), entries)
         finally:
             past.execute("COMMIT")
 
