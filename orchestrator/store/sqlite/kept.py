@@ -20,6 +20,9 @@ connection, inside the transaction):
   project, both times, or it matches and comes before the page's first project both
   times (PAGE_KEPT); else it goes.
 
+A changed project whose columns a list reads (its row, its long texts) are as they were
+(a render's progress: its job's view changed) changes no entry.
+
 Once committed, the entries move to the write's revision (counts.RevisionMemo.carry).
 An entry moves only from the revision the write started at: after another process's
 write to the file, the memo's entries are of a revision this process never writes from,
