@@ -398,7 +398,8 @@ class SqliteProjects:
         """The seqs of the page, in order, and the count, from the memos when they hold
         at this snapshot. Every write to a project, from any process sharing the file,
         takes the next revision in its transaction: the snapshot's revision says which
-        counts and pages still hold."""
+        counts and pages still hold (this store's writes carry them on: kept.py). A deep
+        page no memo holds is walked from a bookmark, where the order allows one."""
         revision = snapshot_revision(reader)
         counted = count_key(query)  # folds the search: made once a list
         count = self.counts.lookup(counted, revision)
@@ -413,7 +414,7 @@ class SqliteProjects:
         if page is not None:
             return page.seqs, plan.total
         if plan.seek is not None and query.limit is not None and query.offset >= bookmarks.EVERY:
-            seqs = self._from_bookmarks(reader, query, plan, plan.seek, counted, revision)
+            seqs = self._from_bookmarks(reader, query, plan, plan.seek, (counted, member), revision)
         else:
             page_params = (-1 if query.limit is None else query.limit, query.offset)
             seqs = tuple(
@@ -434,17 +435,17 @@ class SqliteProjects:
         query: ProjectQuery,
         plan: listing.Plan,
         seek: listing.Seek,
-        counted: CountKey,
+        conditions: tuple[CountKey, listing.Membership],
         revision: int,
     ) -> tuple[int, ...]:
         """A deep page walked from the nearest bookmark (bookmarks.py); those laid on the
         way are remembered."""
         assert query.limit is not None
+        counted, member = conditions
         key = (counted, tuple(query.sort))
         known = self.marks.lookup(key, revision)
         seqs, at = bookmarks.page(reader, plan, seek, known, query.offset, query.limit)
         if known is None or at != known.at:
-            member = listing.membership(query) if known is None else known.member
             marks = bookmarks.Marks(at, member, listing.first_of_two(query))
             self.marks.remember(key, revision, marks)
         return seqs
