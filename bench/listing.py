@@ -3,14 +3,17 @@ embedded store holding 1k, 10k and 100k projects (BENCH_LIST_SIZES).
 
 Each store is written straight into its SQLite file (the product's own row code, one
 transaction; seeding 100k projects through the API would take minutes), then the
-product's processes start on it. Each query is measured twice, on one connection:
+product's processes start on it. Each query is measured three ways, on one connection:
 
 - warm: asked BENCH_LIST_REQUESTS times in a row, after a few discarded asks, the store
   unchanged meanwhile (the store's memo of counts and pages holds: orchestrator/store/
   counts.py);
-- cold: asked BENCH_LIST_REQUESTS times, each ask preceded by a write the memo cannot
-  ignore (a PATCH of a project no query is about, which gives the store a new revision),
-  the write not timed.
+- cold: asked BENCH_LIST_REQUESTS times, each ask preceded by a write (a PATCH of a
+  project no query is about, which gives the store a new revision), the write not timed;
+- moved: the same, each write a PATCH moving one project (in the middle of the store)
+  into the query's match set and out of it, in turn (its title, description, language
+  and status: in, it matches every query's conditions; out, none). A list without
+  conditions matches every project: there the PATCH moves it in the title order only.
 
 The figures are the p50 (and p90) of those sequential requests, beside a GET
 /projects/{id} measured the same ways, and each p50's ratio to that GET's warm p50.
@@ -110,10 +113,25 @@ async def _time(
     return {"p50_ms": round(statistics.median(times), 2), "p90_ms": round(cuts[-1], 2)}
 
 
+def moves(count: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bodies that move a project into every query's match set (of queries()) and out
+    of it."""
+    number = count // 3
+    into = {
+        "title": f"solar x {number % 100:02d} #{number}",
+        "description": "solar x",
+        "language": "fr",
+        "status": "draft",
+    }
+    out = {"title": "wind", "description": "wind", "language": "en", "status": "audio_ready"}
+    return into, out
+
+
 async def _measure(
-    base: str, paths: dict[str, str], requests: int, unrelated: str
+    base: str, paths: dict[str, str], requests: int, unrelated: str, mover: str, count: int
 ) -> dict[str, dict[str, dict[str, float]]]:
     speeds = itertools.cycle((0.9, 1.1))
+    bodies = itertools.cycle(moves(count))
 
     async def nothing() -> None:
         pass
@@ -122,11 +140,15 @@ async def _measure(
         body = {"audio_speed": next(speeds)}
         await _ask(session, "PATCH", f"{base}/projects/{unrelated}", json=body)
 
+    async def move() -> None:
+        await _ask(session, "PATCH", f"{base}/projects/{mover}", json=next(bodies))
+
     async with aiohttp.ClientSession() as session:
         return {
             label: {
                 "warm": await _time(session, base + path, requests, nothing),
                 "cold": await _time(session, base + path, requests, patch),
+                "moved": await _time(session, base + path, requests, move),
             }
             for label, path in paths.items()
         }
@@ -141,8 +163,10 @@ def measure(workdir: Path, say, sizes: tuple[int, ...], requests: int) -> dict:
         say(f"listing: wrote {count} projects in {time.perf_counter() - started:.1f}s")
         try:
             stack.start()
-            # The first project: no query's page or search is about it.
-            measured = _measure(stack.url, queries(count, ids), requests, ids[0])
+            # The first project: no query's page or search is about it; the one moved in
+            # and out of the match sets is past the middle (the GET's is the middle one).
+            mover = ids[len(ids) // 2 + 1]
+            measured = _measure(stack.url, queries(count, ids), requests, ids[0], mover, count)
             figures[str(count)] = asyncio.run(measured)
         finally:
             stack.stop()
@@ -158,16 +182,17 @@ def report(f: dict) -> str:
         "LIST QUERIES (embedded store, through the edge; p50 / p90 ms of"
         f" {f['requests']} sequential requests, and p50 / the warm GET's p50)",
         "    warm: the same request again, the store unchanged; cold: each request after a"
-        " write (not timed) that gives the store a new revision",
-        f"    {'query':<{width}}  {'':4}  " + "  ".join(f"{s + ' projects':>24}" for s in sizes),
+        " write (not timed) of a project no query is about; moved: after a write moving a"
+        " project into / out of the query's match set",
+        f"    {'query':<{width}}  {'':5}  " + "  ".join(f"{s + ' projects':>24}" for s in sizes),
     ]
     for label in labels:
-        for kind in ("warm", "cold"):
+        for kind in ("warm", "cold", "moved"):
             cells = []
             for s in sizes:
                 cell, get = f["p50"][s][label][kind], f["p50"][s][GET_LABEL]["warm"]["p50_ms"]
                 ratio = cell["p50_ms"] / get if get else 0.0
                 cells.append(f"{cell['p50_ms']:>7.2f} / {cell['p90_ms']:>6.2f} {ratio:>6.1f}x")
             name = label if kind == "warm" else ""
-            lines.append(f"    {name:<{width}}  {kind:4}  " + "  ".join(cells))
+            lines.append(f"    {name:<{width}}  {kind:5}  " + "  ".join(cells))
     return "\n".join(lines)

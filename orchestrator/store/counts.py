@@ -9,13 +9,17 @@ which projects a page holds (page_key: the conditions, the sort and the slice), 
 a page asked again is read without finding it again.
 
 Each adapter gives the memo a revision that changes with every write to the projects, in
-its own way (sqlite/changes.py and mongo/changes.py say how); an entry is used only at
-the revision it was made at, and a new revision empties the memo. It holds the last
-`size` entries used.
+its own way (sqlite/changes.py and mongo/changes.py say how). Each entry holds the
+revision it is exact at and is used only at that revision: on MongoDB an entry is made
+at one revision and dies with it; the embedded store carries its entries through its
+own writes (sqlite/kept.py: a write that starts at an entry's revision adjusts it and
+moves it to the write's revision). The memo holds the last `size` entries used, whatever
+their revision (an entry of a revision gone by is never used again and goes first).
 """
 
+import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Generic, TypeVar
 
 from orchestrator.store.base import Condition, ProjectQuery, fold
@@ -59,32 +63,52 @@ def page_key(query: ProjectQuery, counted: CountKey) -> PageKey | None:
 
 
 class RevisionMemo(Generic[K, V]):
-    """The values of the last keys used, all made at one revision of the store."""
+    """The values of the last keys used, each exact at the revision it holds. Read on the
+    event loop, carried by the embedded store's writer thread: a lock keeps each step
+    whole."""
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
         self.size = size
-        self._revision: int | None = None
-        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[K, tuple[int, V]] = OrderedDict()
 
     def lookup(self, key: K, revision: int) -> V | None:
-        """The key's value at `revision`, if it was remembered there."""
-        if revision != self._revision:
-            return None
-        value = self._values.get(key)
-        if value is not None:
-            self._values.move_to_end(key)
-        return value
+        """The key's value at `revision`, if it is remembered at exactly that revision."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != revision:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
 
     def remember(self, key: K, revision: int, value: V) -> None:
-        """Keep the key's value at `revision`; another revision's values go."""
-        if revision != self._revision:
-            self._revision = revision
-            self._values.clear()
-        self._values[key] = value
-        self._values.move_to_end(key)
-        while len(self._values) > self.size:
-            self._values.popitem(last=False)
+        """Keep the key's value at `revision`, unless it is known at a later one."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= revision:
+                self._entries[key] = (revision, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def made_at(self, revision: int) -> list[tuple[K, V]]:
+        """The entries exact at `revision`, the last used first."""
+        with self._lock:
+            return [(k, v) for k, (r, v) in reversed(self._entries.items()) if r == revision]
+
+    def carry(self, start: int, end: int, values: Mapping[K, V | None]) -> None:
+        """A write took the store from `start` to `end`: each key of `values` still at
+        `start` holds its new value at `end` (None: it goes). Another key at `start` stays
+        there, never to be used again."""
+        with self._lock:
+            for key, value in values.items():
+                entry = self._entries.get(key)
+                if entry is None or entry[0] != start:
+                    continue  # gone, or made again since: not what the write adjusted
+                if value is None:
+                    del self._entries[key]
+                else:
+                    self._entries[key] = (end, value)
 
 
 CountMemo = RevisionMemo[CountKey, int]
-PageMemo = RevisionMemo[PageKey, tuple[int, ...]]

@@ -318,11 +318,11 @@ async def test_list_search_when_creation_order_is_not_insertion_order(store: Sto
 
 
 # The embedded store's plans of a search in another order: sort a few matches; walk the
-# sort's index testing each row by lookups in the text index, or against its matches.
+# sort's index testing each row's folded texts, or against the text index's matches.
 WALKS = [
     {"WALK_ABOVE": 2000},
-    {"WALK_ABOVE": 0, "LOOKUP_COST": 0},
-    {"WALK_ABOVE": 0, "LOOKUP_COST": 10**9},
+    {"WALK_ABOVE": 0, "ROW_TEST_COST": 0},
+    {"WALK_ABOVE": 0, "ROW_TEST_COST": 10**9},
 ]
 
 

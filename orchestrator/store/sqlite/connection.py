@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from orchestrator.store.base import StoreTimeout, StoreUnavailable
 
@@ -62,6 +62,21 @@ def connect(path: Path, busy_timeout_ms: int, cache_mb: int) -> sqlite3.Connecti
     return conn
 
 
+class WriteObserver(Protocol):
+    """What watches each write transaction, on the writer thread (kept.py)."""
+
+    def watch(self, writer: sqlite3.Connection) -> None:
+        """Once, on the writer's connection."""
+
+    def begun(self, conn: sqlite3.Connection) -> None:
+        """A write transaction began."""
+
+    def ending(self, conn: sqlite3.Connection) -> Callable[[], None] | None:
+        """The transaction is about to commit: what to do once it has, if anything."""
+
+    def close(self) -> None: ...
+
+
 class Connection:
     """One store file: a reader for the loop, a writer with a thread of its own."""
 
@@ -75,7 +90,9 @@ class Connection:
     ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / FILENAME
+        self.busy_timeout_ms = busy_timeout_ms
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self.observer: WriteObserver | None = None
         with translated_errors():
             # The writer reads one row per write: a small cache; the reader's holds the store.
             self.writer = connect(self.path, busy_timeout_ms, min(cache_mb, 8))
@@ -93,17 +110,27 @@ class Connection:
                 upgrade(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def observe(self, observer: WriteObserver) -> None:
+        """Have `observer` watch every write transaction from now on."""
+        observer.watch(self.writer)
+        self.observer = observer
+
     @contextlib.contextmanager
     def immediate(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the file's write lock at once (writer thread)."""
-        conn = self.writer
+        conn, observer = self.writer, self.observer
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if observer is not None:
+                observer.begun(conn)
             yield conn
+            committed = None if observer is None else observer.ending(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        if committed is not None:
+            committed()
 
     async def write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn` on the writer thread, its database failures as store errors."""
@@ -120,5 +147,7 @@ class Connection:
 
     async def close(self) -> None:
         self._writer_thread.shutdown(wait=True)
+        if self.observer is not None:
+            self.observer.close()
         self.reader.close()
         self.writer.close()

@@ -24,13 +24,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import Paths, ProjectQuery, check_paths, fold
-from orchestrator.store.counts import CountMemo, PageMemo, count_key, page_key
+from orchestrator.store.counts import CountKey, count_key, page_key
 from orchestrator.store.revisions import check_expected
-from orchestrator.store.sqlite import insertion_order, listing, short_texts
+from orchestrator.store.sqlite import bookmarks, insertion_order, listing, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision, snapshot_revision
 from orchestrator.store.sqlite.connection import Connection, statements, translated_errors
 from orchestrator.store.sqlite.filters import FIELD_COLUMNS
 from orchestrator.store.sqlite.insertion_order import INSERTION_ORDER_SCHEMA
+from orchestrator.store.sqlite.kept import Counted, KeptMemos, Paged
 from orchestrator.store.sqlite.short_texts import SHORT_TEXTS_SCHEMA
 
 STATUS_LABELS = STATUS.label
@@ -282,9 +283,13 @@ class SqliteProjects:
 
     def __init__(self, db: Connection, log: ChangeWriter) -> None:
         self.db, self.log = db, log
-        self.counts, self.pages = CountMemo(), PageMemo()
         # Case-insensitive comparisons of the texts that keep no folded column.
-        db.reader.create_function("fold", 1, fold_or_null, deterministic=True)
+        for conn in (db.reader, db.writer):
+            conn.create_function("fold", 1, fold_or_null, deterministic=True)
+        # The memos of counts and pages, kept current through this store's writes.
+        kept = KeptMemos(db.path, db.busy_timeout_ms, fold_or_null)
+        db.observe(kept)
+        self.counts, self.pages, self.marks = kept.counts, kept.pages, kept.marks
 
     # -- writes, on the writer thread -------------------------------------------------
 
@@ -393,18 +398,24 @@ class SqliteProjects:
         """The seqs of the page, in order, and the count, from the memos when they hold
         at this snapshot. Every write to a project, from any process sharing the file,
         takes the next revision in its transaction: the snapshot's revision says which
-        counts and pages still hold."""
+        counts and pages still hold (this store's writes carry them on: kept.py). A deep
+        page no memo holds is walked from a bookmark, where the order allows one."""
         revision = snapshot_revision(reader)
         counted = count_key(query)  # folds the search: made once a list
-        total = self.counts.lookup(counted, revision)
+        count = self.counts.lookup(counted, revision)
         key = page_key(query, counted)
-        seqs = None if key is None else self.pages.lookup(key, revision)
-        if seqs is not None and total is not None:
-            return seqs, total
-        plan = listing.plan(reader, query, total)
-        if total is None:
-            self.counts.remember(counted, revision, plan.total)
-        if seqs is None:
+        page = None if key is None else self.pages.lookup(key, revision)
+        if page is not None and count is not None:
+            return page.seqs, count.total
+        plan = listing.plan(reader, query, None if count is None else count.total)
+        member = count.member if count is not None else listing.membership(query)
+        if count is None:
+            self.counts.remember(counted, revision, Counted(plan.total, member))
+        if page is not None:
+            return page.seqs, plan.total
+        if plan.seek is not None and query.limit is not None and query.offset >= bookmarks.EVERY:
+            seqs = self._from_bookmarks(reader, query, plan, plan.seek, (counted, member), revision)
+        else:
             page_params = (-1 if query.limit is None else query.limit, query.offset)
             seqs = tuple(
                 seq
@@ -412,6 +423,29 @@ class SqliteProjects:
                     f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
                 )
             )
-            if key is not None:
-                self.pages.remember(key, revision, seqs)
+        if key is not None:
+            full = len(seqs) == query.limit
+            paged = Paged(seqs, full, member, listing.first_of_two(query))
+            self.pages.remember(key, revision, paged)
         return seqs, plan.total
+
+    def _from_bookmarks(
+        self,
+        reader: sqlite3.Connection,
+        query: ProjectQuery,
+        plan: listing.Plan,
+        seek: listing.Seek,
+        conditions: tuple[CountKey, listing.Membership],
+        revision: int,
+    ) -> tuple[int, ...]:
+        """A deep page walked from the nearest bookmark (bookmarks.py); those laid on the
+        way are remembered."""
+        assert query.limit is not None
+        counted, member = conditions
+        key = (counted, tuple(query.sort))
+        known = self.marks.lookup(key, revision)
+        seqs, at = bookmarks.page(reader, plan, seek, known, query.offset, query.limit)
+        if known is None or at != known.at:
+            marks = bookmarks.Marks(at, member, listing.first_of_two(query))
+            self.marks.remember(key, revision, marks)
+        return seqs
