@@ -217,6 +217,8 @@ class RenderJob:
     video_out: Path
     thumbnail_out: Path
     subtitles: SubtitleFiles | None = None  # their files (subtitles.py), or none
+    # A motion template's commands (motion.commands), if made already.
+    motion_commands: str | None = None
 
 
 def render_args(job: RenderJob) -> list[str]:
@@ -233,7 +235,9 @@ def render_args(job: RenderJob) -> list[str]:
         music = 2
         args += ["-f", "lavfi", "-i", lavfi_graph(job.music, job.timeline.duration)]
     if job.template in MOTION:
-        script = motion.commands(job.template, job.timeline, job.width, job.height)
+        script = job.motion_commands
+        if script is None:
+            script = motion.commands(job.template, job.timeline, job.width, job.height)
         (job.workdir / motion.SCRIPT).write_text(script, "utf-8")
     chains = video_graph(job.timeline, job.template, job.width, job.height, job.subtitles)
     chains += audio_graph(1, music, duration, job.music_volume)
