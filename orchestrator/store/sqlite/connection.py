@@ -128,7 +128,14 @@ class Connection:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            # A commit that fails (busy, disk full) leaves the transaction open: end it, or
+            # every later BEGIN IMMEDIATE fails. The memos are not carried.
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
         if committed is not None:
             committed()
 
