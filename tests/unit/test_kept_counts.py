@@ -124,6 +124,24 @@ async def test_a_write_carries_the_last_used_entries_only(
     assert await remembered(store, newer) == (2, False)
 
 
+async def test_a_write_carries_what_it_can_test_within_its_budget(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its time budget a write stops testing entries: those it did not test go (and
+    are counted again when asked), those it did are carried."""
+    await french(store, "Ant", "Bee")
+    queries = [ProjectQuery(search="ant"), BY_TITLE]
+    for query in queries:
+        await store.list(query)
+    monkeypatch.setattr(kept, "TEST_BUDGET_S", -1.0)  # spent before the first test
+    await store.create(project("Antelope", created_ms=5, language=pb.LANGUAGE_FR))
+    assert [await remembered(store, q) for q in queries] == [(None, False)] * 2
+    assert [(await store.list(q))[1] for q in queries] == [2, 3]  # counted again
+    monkeypatch.setattr(kept, "TEST_BUDGET_S", 1.0)
+    await store.create(project("Anteater", created_ms=6, language=pb.LANGUAGE_FR))
+    assert [(await remembered(store, q))[0] for q in queries] == [3, 4]  # carried
+
+
 async def test_a_match_before_the_page_that_stays_before_it_keeps_it(store: SqliteStore) -> None:
     ids = await french(store, "Ant", "Bee", "Cat", "Dog", "Eel")
     second = ProjectQuery(conditions=FRENCH, sort=(("title", False),), offset=2, limit=2)

@@ -39,11 +39,14 @@ for a page or bookmarks the project matches, one or two order tests (a binary se
 the bookmarks). Measured on the store alone at 100,000 projects (the bench's lists and
 others a frontend asks, 64 counts and pages remembered): a PATCH of a project no list is
 about takes ~3.5-4 ms p50 instead of ~1-2.6 ms with the memos empty; a PATCH moving a
-project into or out of every list ~5-7.5 ms.
+project into or out of every list ~5-7.5 ms. Whatever the lists remembered (a list's
+conditions may hold thousands of values), a write tests entries for TEST_BUDGET_S at
+most and drops those it did not reach.
 """
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +63,11 @@ log = logging.getLogger(__name__)
 # The entries of each memo (counts, pages, bookmarks) a write tests and carries, the last
 # used first; the others go at the write. Each costs two small queries per changed project.
 KEEP_AT_MOST = 64
+# The time a write may spend testing the entries as they were (the state it started
+# from; testing them as they are takes about as long again): the last used first, the
+# others go, so that the write lock is held ~5 ms at most for this, whatever the lists
+# remembered (64 lists of 16 KiB of values each cost ~28 ms a write without it).
+TEST_BUDGET_S = 0.002
 
 # The seqs a write changes, of either table a list reads (its rows, its long texts).
 CHANGED_ROWS = {"INSERT": "(new.seq)", "UPDATE": "(old.seq), (new.seq)", "DELETE": "(old.seq)"}
@@ -188,6 +196,30 @@ def _tested(state: _State, entries: _Entries) -> _Tested:
     )
 
 
+def _tested_within(state: _State, entries: _Entries, budget_s: float) -> tuple[_Entries, _Tested]:
+    """The entries tested within `budget_s` (counts first: the dearest to find again, then
+    pages, then bookmarks; each kind the last used first), and what the tests found."""
+    ends = time.perf_counter() + budget_s
+    tested = _Tested({}, {}, {})
+    kept_entries = _Entries([], [], [])
+    for key, count in entries.counts:
+        if time.perf_counter() > ends:
+            return kept_entries, tested
+        tested.matched[key] = state.matched(count.member)
+        kept_entries.counts.append((key, count))
+    for held, page in entries.pages:
+        if time.perf_counter() > ends:
+            return kept_entries, tested
+        tested.places[held] = state.places(page)
+        kept_entries.pages.append((held, page))
+    for marked, marks in entries.marks:
+        if time.perf_counter() > ends:
+            return kept_entries, tested
+        tested.cuts[marked] = state.cuts(marks)
+        kept_entries.marks.append((marked, marks))
+    return kept_entries, tested
+
+
 def _moved(marks: Marks, before: tuple[int | None, ...], after: tuple[int | None, ...]) -> Marks:
     """The bookmarks' indexes once the changed projects left their places `before` and
     took those `after`: one less past each match that was before them, one more past
@@ -300,7 +332,7 @@ class KeptMemos:
                 at.pages[:KEEP_AT_MOST],
                 [(key, _without(marks, really)) for key, marks in at.marks[:KEEP_AT_MOST]],
             )
-            before = _tested(_State(past, really), entries)
+            entries, before = _tested_within(_State(past, really), entries, TEST_BUDGET_S)
             return entries, before, _tested(_State(conn, really), entries)
         finally:
             past.execute("COMMIT")
