@@ -244,3 +244,19 @@ async def test_a_job_that_changes_no_listed_column_keeps_the_pages_holding_it(
     assert await remembered(store, BY_TITLE) == (2, True)
     assert await store.finish_job(claim, Project(title="Zebra"), ["title"], 3)  # now it moves
     assert await remembered(store, BY_TITLE) == (2, False)
+
+
+async def test_a_page_past_the_last_match_walks_nothing(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slice ending before it starts asks for the largest offset: the answer is empty at
+    once, no walk through every match laying bookmarks on the way."""
+    monkeypatch.setattr(bookmarks, "EVERY", 2)
+    await french(store, "Ant", "Bee", "Cat", "Dog", "Eel")
+    by_title = (("title", False),)
+    past = ProjectQuery(conditions=FRENCH, sort=by_title, offset=2**31 - 1, limit=2)
+    assert await store.list(past) == ([], 5)
+    assert store.projects.marks.made_at(await store.current_revision()) == []
+    deep = ProjectQuery(conditions=FRENCH, sort=by_title, offset=4, limit=2)
+    assert [p.title for p in (await store.list(deep))[0]] == ["Eel"]
+    assert store.projects.marks.made_at(await store.current_revision()) != []  # walked

@@ -413,7 +413,12 @@ class SqliteProjects:
             self.counts.remember(counted, revision, Counted(plan.total, member))
         if page is not None:
             return page.seqs, plan.total
-        if plan.seek is not None and query.limit is not None and query.offset >= bookmarks.EVERY:
+        seqs: tuple[int, ...]
+        if query.offset >= plan.total:
+            # Past the last match (a deep page, a slice whose end comes before its start):
+            # empty, without walking every match to find so.
+            seqs = ()
+        elif plan.seek is not None and query.limit is not None and query.offset >= bookmarks.EVERY:
             seqs = self._from_bookmarks(reader, query, plan, plan.seek, (counted, member), revision)
         else:
             page_params = (-1 if query.limit is None else query.limit, query.offset)
