@@ -28,6 +28,11 @@ from orchestrator.store.base import Condition, ProjectQuery, fold
 MEMO_SIZE = 256
 # The largest page whose projects are remembered (a page of a frontend, not an export).
 PAGE_MEMO_LIMIT = 100
+# The most text (characters of the filters' values and the search) a query remembered
+# may hold: the REST edge's whole query string is at most 16 KiB, but a gRPC request may
+# hold ~5 MB of values (50 filters of 100 values of 1,000 characters), and a memo of 256
+# such keys would hold over a GB. A larger query is answered without the memos.
+MEMO_MAX_TEXT = 16_384
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -43,6 +48,16 @@ def _condition(condition: Condition) -> tuple[str, str, Hashable]:
     if condition.operator in ("eq", "ne"):
         return condition.field, condition.operator, frozenset(values)
     return condition.field, condition.operator, values
+
+
+def rememberable(query: ProjectQuery) -> bool:
+    """Whether the query is small enough to be remembered (MEMO_MAX_TEXT)."""
+    text = len(query.search or "")
+    for condition in query.conditions:
+        text += sum(len(str(value)) for value in condition.values)
+        if text > MEMO_MAX_TEXT:
+            return False
+    return text <= MEMO_MAX_TEXT
 
 
 def count_key(query: ProjectQuery) -> CountKey:
@@ -90,6 +105,10 @@ class RevisionMemo(Generic[K, V]):
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
 
     def made_at(self, revision: int) -> list[tuple[K, V]]:
         """The entries exact at `revision`, the last used first."""

@@ -12,6 +12,7 @@ import pytest
 from ai_studio.v1 import project_pb2 as pb
 from ai_studio.v1.project_pb2 import Project, VideoSettings
 
+from orchestrator.store import counts
 from orchestrator.store.base import Condition, ProjectQuery, Store
 from orchestrator.store.mongo import MongoStore
 from orchestrator.store.mongo import changes as mongo_changes
@@ -294,3 +295,24 @@ async def test_counts_and_pages_match_a_recount_through_mixed_writes(
         assert lists == await recounted(backend), f"after step {step}: {name}"
         if backend.name == "sqlite" and not name.startswith("another"):
             assert counted == [], f"counted again after step {step}: {name}"
+
+
+async def test_a_query_holding_more_text_than_a_memo_takes_is_answered_unremembered(
+    store: Store,
+) -> None:
+    """A gRPC list may hold ~5 MB of values: past MEMO_MAX_TEXT it is counted and paged
+    afresh each time, and no memo keeps it."""
+    fr, en = pb.LANGUAGE_FR, pb.LANGUAGE_EN
+    ids = await made(store, fr, en, fr)
+    others = tuple(f"{n:04d}" + "x" * 996 for n in range(counts.MEMO_MAX_TEXT // 1000 + 1))
+    heavy = (*FRENCH, Condition("title", "ne", others))
+    query = ProjectQuery(conditions=heavy, limit=1)
+    assert not counts.rememberable(query)
+    assert await answered(store, query) == ([ids[0]], 2)
+    assert len(store.projects.counts) == 0  # type: ignore[attr-defined]
+    await store.update(ids[1], Project(language=fr), ["language"])
+    assert await answered(store, query) == ([ids[0]], 3)
+    assert await answered(store, ProjectQuery(conditions=heavy, offset=5, limit=1)) == ([], 3)
+    assert len(store.projects.counts) == 0  # type: ignore[attr-defined]
+    assert await listed(store, conditions=FRENCH, limit=1) == ([ids[0]], 3)
+    assert len(store.projects.counts) == 1  # type: ignore[attr-defined]

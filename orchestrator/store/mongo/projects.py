@@ -22,7 +22,7 @@ from orchestrator.store.base import (
     ProjectQuery,
     StoreTimeout,
 )
-from orchestrator.store.counts import CountMemo, count_key
+from orchestrator.store.counts import CountMemo, count_key, rememberable
 from orchestrator.store.mongo.changes import MongoChanges
 from orchestrator.store.mongo.codec import (
     by_id,
@@ -202,6 +202,8 @@ class MongoProjects:
         """How many projects match, from the count memo while no write was made since
         (by any orchestrator: the revision counter is the store's); counted when a write
         is under way, and then not remembered."""
+        if not rememberable(query):
+            return int(await self.collection.count_documents(conditions))
         revision = await self.changes.settled_revision()
         key = count_key(query)
         known = None if revision is None else self.counts.lookup(key, revision)

@@ -24,7 +24,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common import fields
 from common.labels import STATUS
 from orchestrator.store.base import Paths, ProjectQuery, check_paths, fold
-from orchestrator.store.counts import CountKey, count_key, page_key
+from orchestrator.store.counts import CountKey, count_key, page_key, rememberable
 from orchestrator.store.revisions import check_expected
 from orchestrator.store.sqlite import bookmarks, insertion_order, listing, short_texts
 from orchestrator.store.sqlite.changes import ChangeWriter, next_revision, snapshot_revision
@@ -400,6 +400,9 @@ class SqliteProjects:
         takes the next revision in its transaction: the snapshot's revision says which
         counts and pages still hold (this store's writes carry them on: kept.py). A deep
         page no memo holds is walked from a bookmark, where the order allows one."""
+        if not rememberable(query):
+            plan = listing.plan(reader, query, None)
+            return self._walk(reader, query, plan), plan.total
         revision = snapshot_revision(reader)
         counted = count_key(query)  # folds the search: made once a list
         count = self.counts.lookup(counted, revision)
@@ -413,26 +416,32 @@ class SqliteProjects:
             self.counts.remember(counted, revision, Counted(plan.total, member))
         if page is not None:
             return page.seqs, plan.total
-        seqs: tuple[int, ...]
-        if query.offset >= plan.total:
-            # Past the last match (a deep page, a slice whose end comes before its start):
-            # empty, without walking every match to find so.
-            seqs = ()
-        elif plan.seek is not None and query.limit is not None and query.offset >= bookmarks.EVERY:
+        if plan.seek is not None and query.limit and bookmarks.EVERY <= query.offset < plan.total:
             seqs = self._from_bookmarks(reader, query, plan, plan.seek, (counted, member), revision)
         else:
-            page_params = (-1 if query.limit is None else query.limit, query.offset)
-            seqs = tuple(
-                seq
-                for (seq,) in reader.execute(
-                    f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
-                )
-            )
+            seqs = self._walk(reader, query, plan)
         if key is not None:
             full = len(seqs) == query.limit
             paged = Paged(seqs, full, member, listing.first_of_two(query))
             self.pages.remember(key, revision, paged)
         return seqs, plan.total
+
+    @staticmethod
+    def _walk(
+        reader: sqlite3.Connection, query: ProjectQuery, plan: listing.Plan
+    ) -> tuple[int, ...]:
+        """The page's seqs, walked from the first match (OFFSET)."""
+        if query.offset >= plan.total:
+            # Past the last match (a deep page, a slice whose end comes before its start):
+            # empty, without walking every match to find so.
+            return ()
+        page_params = (-1 if query.limit is None else query.limit, query.offset)
+        return tuple(
+            seq
+            for (seq,) in reader.execute(
+                f"{plan.page} LIMIT ? OFFSET ?", (*plan.params, *page_params)
+            )
+        )
 
     def _from_bookmarks(
         self,
