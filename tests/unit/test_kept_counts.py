@@ -21,6 +21,8 @@ def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every entry tested, however loaded the machine (a write preempted past the 5 ms
     budget would drop them): the budget has its own test, which sets its own."""
     monkeypatch.setattr(kept, "TEST_BUDGET_S", 60.0)
+
+
 BY_TITLE = ProjectQuery(conditions=FRENCH, sort=(("title", False),), limit=2)
 
 
