@@ -30,6 +30,11 @@ class ServiceSettings(ProcessSettings):
     # A public bucket or CDN the media URLs are built on; empty: /media/{key} of the
     # service (which redirects to a short-lived link to the object with S3).
     media_public_base_url: str = Field("", validation_alias="MEDIA_PUBLIC_BASE_URL")
+    # The S3 client: how long to wait for a connection and for an answer, and how many
+    # times to try a call (the first included; S3's standard retry mode, backing off).
+    s3_connect_timeout_s: float = Field(5.0, gt=0, validation_alias="S3_CONNECT_TIMEOUT_S")
+    s3_read_timeout_s: float = Field(60.0, gt=0, validation_alias="S3_READ_TIMEOUT_S")
+    s3_max_attempts: int = Field(3, ge=1, le=10, validation_alias="S3_MAX_ATTEMPTS")
     # Media (and render records) older than this are removed; empty: kept forever.
     media_retention_days: int | None = Field(None, ge=1, validation_alias="MEDIA_RETENTION_DAYS")
     # The largest request body accepted.

@@ -26,7 +26,7 @@ from microservices.common.config import ServiceSettings
 from microservices.common.media import MediaNotFound, MediaStore, StoreUnavailable
 from microservices.common.media.lifecycle import RULE_ID, apply
 from microservices.common.media.local import LocalStore
-from microservices.common.media.s3 import MULTIPART_THRESHOLD, S3Store
+from microservices.common.media.s3 import MULTIPART_THRESHOLD, ClientLimits, S3Store, s3_store
 from microservices.video.idempotency import Records, Renders, fingerprint
 from microservices.video.models import RenderRequest, RenderResult
 from tests.fakes.s3server import S3Endpoint, moto_server
@@ -329,10 +329,32 @@ async def test_a_missing_bucket_or_an_unreachable_endpoint_is_not_ready(moto, tm
     with pytest.raises(StoreUnavailable, match="does not exist"):
         await missing.check()
     await missing.close()
-    unreachable = S3Store(tmp_path, "media", "http://127.0.0.1:9", session=moto.session())
+    once = ClientLimits(connect_timeout_s=1, max_attempts=1)  # no backoff to wait through
+    unreachable = S3Store(
+        tmp_path, "media", "http://127.0.0.1:9", session=moto.session(), limits=once
+    )
     with pytest.raises(StoreUnavailable, match="cannot be reached"):
         await unreachable.check()
     await unreachable.close()
+
+
+async def test_the_s3_client_takes_its_waits_and_tries_from_the_settings(
+    moto, tmp_path, monkeypatch
+):
+    for name, value in {
+        **moto.env("media"),
+        "S3_CONNECT_TIMEOUT_S": "2.5",
+        "S3_READ_TIMEOUT_S": "7",
+        "S3_MAX_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    store = s3_store(ServiceSettings(media_dir=tmp_path / "media"))
+    try:
+        config = (await store.client()).meta.config
+        assert (config.connect_timeout, config.read_timeout) == (2.5, 7)
+        assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
+    finally:
+        await store.close()
 
 
 async def test_a_service_on_a_missing_bucket_answers_503_and_writes_nothing_locally(

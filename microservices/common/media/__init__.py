@@ -11,12 +11,7 @@ __all__ = ["MediaNotFound", "MediaStore", "StoreUnavailable", "open_store"]
 def open_store(settings: ServiceSettings) -> MediaStore:
     """The store the settings name; with S3, the media directory only holds work files."""
     if settings.aws_s3_bucket:
-        from microservices.common.media.s3 import S3Store  # the AWS SDK only when used
+        from microservices.common.media.s3 import s3_store  # the AWS SDK only when used
 
-        return S3Store(
-            settings.media_dir,
-            settings.aws_s3_bucket,
-            settings.aws_endpoint_url,
-            settings.media_public_base_url,
-        )
+        return s3_store(settings)
     return LocalStore(settings.media_dir, settings.media_public_base_url)

@@ -35,11 +35,11 @@ def lifecycle_rule(days: int | None) -> dict[str, Any]:
 
 async def apply(settings: ServiceSettings) -> dict[str, Any]:
     """Put the rule on the bucket (other rules of the bucket are kept); the rule."""
-    from microservices.common.media.s3 import S3Store
+    from microservices.common.media.s3 import s3_store
 
     if not settings.aws_s3_bucket:
         raise StoreUnavailable("AWS_S3_BUCKET is not set: there is no bucket to configure")
-    store = S3Store(settings.media_dir, settings.aws_s3_bucket, settings.aws_endpoint_url)
+    store = s3_store(settings)
     rule = lifecycle_rule(settings.media_retention_days)
     try:
         try:

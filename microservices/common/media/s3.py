@@ -10,6 +10,7 @@ and R2 turn into a 412 for everyone but the first writer."""
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from aiobotocore.session import AioSession
 from aiohttp import web
 from botocore.exceptions import BotoCoreError, ClientError
 
+from microservices.common.config import ServiceSettings
 from microservices.common.media.base import (
     KINDS,
     MediaNotFound,
@@ -60,6 +62,16 @@ def _unavailable(exc: Exception, bucket: str) -> StoreUnavailable:
     return StoreUnavailable(f"the object store cannot be reached ({type(exc).__name__})")
 
 
+@dataclass(frozen=True, slots=True)
+class ClientLimits:
+    """The S3 client's waits and tries (settings S3_CONNECT_TIMEOUT_S, S3_READ_TIMEOUT_S,
+    S3_MAX_ATTEMPTS)."""
+
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 60.0
+    max_attempts: int = 3
+
+
 class S3Store(MediaStore):
     shared = True
 
@@ -70,20 +82,24 @@ class S3Store(MediaStore):
         endpoint_url: str = "",
         public_base_url: str = "",
         session: AioSession | None = None,
+        limits: ClientLimits = ClientLimits(),
     ) -> None:
         super().__init__(scratch, public_base_url)
         self.bucket = bucket
         self.endpoint_url = endpoint_url or None
         self.session = session or AioSession()
+        self.limits = limits
         self._stack = contextlib.AsyncExitStack()
         self._client: Any = None
 
     async def client(self) -> Any:
         if self._client is None:
+            limits = self.limits
             config = AioConfig(
-                connect_timeout=5,
-                read_timeout=60,
-                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=limits.connect_timeout_s,
+                read_timeout=limits.read_timeout_s,
+                # total_max_attempts counts the first try (botocore's max_attempts does not).
+                retries={"total_max_attempts": limits.max_attempts, "mode": "standard"},
                 signature_version="s3v4",
                 # Bucket in the path: MinIO and local servers have no per-bucket hosts.
                 s3={"addressing_style": "path"} if self.endpoint_url else None,
@@ -237,3 +253,17 @@ class S3Store(MediaStore):
             raise StoreUnavailable(
                 "the object store cannot be reached (no answer within 5 s)"
             ) from None
+
+
+def s3_store(settings: ServiceSettings) -> S3Store:
+    """The store on the settings' bucket, with their client limits."""
+    limits = ClientLimits(
+        settings.s3_connect_timeout_s, settings.s3_read_timeout_s, settings.s3_max_attempts
+    )
+    return S3Store(
+        settings.media_dir,
+        settings.aws_s3_bucket,
+        settings.aws_endpoint_url,
+        settings.media_public_base_url,
+        limits=limits,
+    )
