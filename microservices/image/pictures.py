@@ -5,6 +5,7 @@ cover-fitted (scaled once, the overflow cropped evenly), since the provider's ne
 size is seldom exactly the video's."""
 
 import asyncio
+import contextlib
 import io
 from pathlib import Path
 from typing import Protocol
@@ -67,6 +68,18 @@ class ProviderEngine:
 
     async def make(self, prompt: str, style: str, aspect: str, field: str, work: Path) -> None:
         raw = await self.provider.picture(prompt, style, aspect, field)
-        await asyncio.to_thread(
-            fit_png, raw, SIZES[aspect], work, self.max_pixels, self.compress_level
+        fitting = asyncio.ensure_future(
+            asyncio.to_thread(
+                fit_png, raw, SIZES[aspect], work, self.max_pixels, self.compress_level
+            )
         )
+        try:
+            await asyncio.shield(fitting)
+        except asyncio.CancelledError:
+            # A thread cannot be stopped, and this one writes `work` when it ends: wait for
+            # it (a fraction of a second), so that the request's cleanup, which runs once
+            # every scene's task is over, finds the file (another scene failed, or a
+            # timeout), instead of the file appearing after it.
+            with contextlib.suppress(Exception):
+                await fitting
+            raise

@@ -12,6 +12,8 @@ import base64
 import io
 import logging
 import os
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ from PIL import Image
 from pydantic import ValidationError
 from yarl import URL
 
+from microservices.image import pictures
 from microservices.image.app import create_app
 from microservices.image.config import ImageSettings
 from microservices.image.models import SIZES, STYLES
@@ -210,6 +213,35 @@ async def test_a_refused_scene_fails_the_batch_by_name_and_nothing_is_published(
     status, answer = await post_json(served, "/generate", {"prompt": "scene 3: a fox"})
     assert_error(status, answer, 422, "CONTENT_REFUSED")
     assert answer["errors"] == [{"field": "prompt", "message": refusal["error"]["message"]}]
+
+
+async def test_a_refused_scene_leaves_no_work_file_of_a_scene_still_being_fitted(
+    openai, tmp_path, monkeypatch
+):
+    """The other scenes' pictures are still being fitted (in threads) when one scene is
+    refused: the request waits for them, so that its cleanup removes their files."""
+    served, fake = openai
+    fitted = pictures.fit_png
+    started, finished = [], threading.Semaphore(0)
+
+    def slow_fit(*args, **kwargs):
+        started.append(1)
+        time.sleep(0.3)  # long after the refusal has come back
+        try:
+            return fitted(*args, **kwargs)
+        finally:
+            finished.release()
+
+    monkeypatch.setattr(pictures, "fit_png", slow_fit)
+    refusal = {"error": {"message": "rejected", "code": "content_policy_violation"}}
+    fake.when("scene 3", status=400, body=refusal, times=None)
+    status, answer = await post_json(served, "/generate-batch", batch(5))
+    assert_error(status, answer, 422, "CONTENT_REFUSED")
+    assert started  # some scene was being fitted when scene 3 was refused
+    for _ in started:  # every fitting thread has written its file
+        assert await asyncio.to_thread(finished.acquire, timeout=30)
+    assert published(tmp_path / "media") == []
+    assert work_files(tmp_path / "media") == []
 
 
 async def test_gpt_image_moderation_is_a_refusal_too(tmp_path, openai_fake):
