@@ -1,7 +1,10 @@
 """`python -m bench.render`: how much slower a full render is than ffmpeg alone.
 
-It prepares a narration (an MP3 of `seconds`) and `scenes` scene images (1920x1080 PNGs
-drawn by the image service's own code), serves them on loopback, then times, in turns:
+It prepares a narration (an MP3 of `seconds`) and `scenes` scene images (PNGs drawn by
+the image service's own code at the case's aspect, the size it makes for that aspect,
+microservices/image SIZES: as in the product, where the orchestrator asks the image
+service for pictures at the project's aspect), serves them on loopback, then times, in
+turns:
 
 - render: one full 1080p30 render by the video service's own render function (not over
   HTTP): the downloads, the narration decoded and measured, the scenes planned, the one
@@ -19,11 +22,12 @@ loads, they show the work each does.
 
 Short-form (`--aspect 9:16 --subtitles`, and `--short` for the cases of issue #13): the
 render at that aspect, with subtitles burned in from WebVTT captions (a cue every 3 s,
-in the six languages) served beside the inputs; the floor encodes the same frames, the
-scene images cover-cropped to the aspect beforehand (not timed). `--short` runs
-basic_fade at 9:16 with subtitles and at 1:1 (target <= 1.5; 16:9 is the default run)
-and ken_burns at every aspect, with subtitles at 9:16 (target <= 2: every frame of it
-moves, and x264 encodes each, where the floor's still frames are skipped blocks).
+in the six languages) served beside the inputs; the floor encodes the same frames (the
+scene images, drawn at the aspect, cover-fitted to the frame beforehand: not timed).
+`--short` runs basic_fade at 9:16 with subtitles and at 1:1 (target <= 1.5; 16:9 is the
+default run) and ken_burns at every aspect, with subtitles at 9:16 (target <= 2: every
+frame of it moves, and x264 encodes each, where the floor's still frames are skipped
+blocks).
 
     python -m bench.render [--seconds 30] [--scenes 5] [--template basic_fade]
                            [--music none] [--repeats 3] [--aspect 16:9] [--subtitles]
@@ -46,6 +50,7 @@ from PIL import Image, ImageOps
 from microservices.common.fetch import Fetcher
 from microservices.common.media.local import LocalStore
 from microservices.image.draw import render_to_file
+from microservices.image.models import SIZES as PICTURE_SIZES
 from microservices.video import ffmpeg
 from microservices.video.config import VideoSettings
 from microservices.video.filters import MOTION, Encoding, encoder_args
@@ -85,9 +90,11 @@ PROMPTS = [
 ]
 
 
-async def _prepare(root: Path, seconds: float, scenes: int) -> tuple[Path, list[Path]]:
+async def _prepare(
+    root: Path, seconds: float, scenes: int, aspect: str = "16:9"
+) -> tuple[Path, list[Path]]:
     """A narration-like MP3 (a voice-band tone that rises and falls, like speech does, in
-    phrases with pauses) and the scene images."""
+    phrases with pauses) and the scene images, drawn at `aspect`."""
     narration = root / "narration.mp3"
     speech = (
         "0.5*sin(2*PI*(140+40*sin(2*PI*0.7*t))*t)*(0.6+0.4*sin(2*PI*3.1*t))"
@@ -113,7 +120,13 @@ async def _prepare(root: Path, seconds: float, scenes: int) -> tuple[Path, list[
     styles = ["realistic", "pixar", "watercolor", "anime", "oil_painting", "flat_design"]
     await asyncio.gather(
         *(
-            asyncio.to_thread(render_to_file, PROMPTS[k % len(PROMPTS)], styles[k % 6], str(p))
+            asyncio.to_thread(
+                render_to_file,
+                PROMPTS[k % len(PROMPTS)],
+                styles[k % 6],
+                str(p),
+                size=PICTURE_SIZES[aspect],
+            )
             for k, p in enumerate(images)
         )
     )
@@ -179,7 +192,7 @@ async def _measure(
         root = Path(tmp)
         inputs = root / "inputs"
         inputs.mkdir()
-        narration, images = await _prepare(inputs, seconds, scenes)
+        narration, images = await _prepare(inputs, seconds, scenes, aspect)
         frames = await asyncio.to_thread(_fitted, images, frame_size("1080p", aspect), root)
 
         app = web.Application()

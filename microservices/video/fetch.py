@@ -3,10 +3,11 @@ it refuses is a 400 naming the field (INVALID_URL), what cannot be downloaded or
 422 (INPUT_UNUSABLE).
 
 The downloaded images are then checked with Pillow (a known format, a sane size) and
-made the pictures of one size ffmpeg reads, one after the other, with one decoder: PNGs
-that already are that are used as they came, the others are written as PPMs (raw RGB:
-written and read at memory speed, where deflating a PNG took 0.3 to 0.45 s of CPU per
-1080x1920 picture, a third of a basic_fade render's own work at 9:16)."""
+made the pictures of one size ffmpeg reads, one after the other on its stdin, with one
+decoder: PPMs (raw RGB: written and read at memory speed, where deflating a PNG took 0.3
+to 0.45 s of CPU per 1080x1920 picture, a third of a basic_fade render's own work at
+9:16). A PNG that already is one is decoded here rather than by ffmpeg: the same work,
+in a thread that overlaps ffmpeg's (render.py), and one format for the one decoder."""
 
 from pathlib import Path
 
@@ -74,32 +75,13 @@ async def _from_store(store: MediaStore, url: str, dest: Path, max_bytes: int, f
     return True
 
 
-def _plain_rgb_png(path: Path) -> bool:
-    """8-bit RGB, not interlaced (IHDR): what every scene must decode to, since the scenes
-    go through one decoder and one filter graph, which must not see the format change."""
-    with path.open("rb") as f:
-        header = f.read(29)
-    return len(header) == 29 and header[24] == 8 and header[25] == 2 and header[28] == 0
-
-
 def prepare_image(path: Path, size: tuple[int, int], max_pixels: int, field: str) -> Path:
     """The downloaded image as ffmpeg will take it (blocking: run it in a thread): an RGB
-    picture of exactly `size`, covering it (scaled once, the overflow cropped), as a PPM.
-    A PNG that already is one is used as it is. RenderError 422 if it is not a usable
-    image."""
-    target = path.with_suffix(".png")
+    picture of exactly `size`, covering it (scaled once, the overflow cropped: not at all
+    when it is that size), as a PPM. RenderError 422 if it is not a usable image."""
     try:
         with Image.open(path) as image:
             check_image(image, max_pixels, field)
-            if (
-                image.format == "PNG"
-                and image.size == size
-                and _plain_rgb_png(path)
-                and not getattr(image, "is_animated", False)
-            ):
-                image.verify()
-                path.rename(target)
-                return target
             if image.format == "JPEG":
                 image.draft("RGB", size)  # decode a big JPEG at a fraction of its size
             image.seek(0)
@@ -117,20 +99,3 @@ def prepare_image(path: Path, size: tuple[int, int], max_pixels: int, field: str
         raise unusable_input(f"{field} is not an image that can be read") from None
     path.unlink(missing_ok=True)
     return target
-
-
-def same_format(images: list[Path]) -> list[Path]:
-    """The scene pictures all in one format (blocking): the concat demuxer decodes every
-    scene with the first one's decoder, so PNGs used as they came become PPMs when some
-    other scene is one."""
-    if all(image.suffix == ".png" for image in images):
-        return images
-    out = []
-    for image in images:
-        if image.suffix == ".png":
-            with Image.open(image) as picture:
-                picture.convert("RGB").save(image.with_suffix(".ppm"), "PPM")
-            image.unlink()
-            image = image.with_suffix(".ppm")
-        out.append(image)
-    return out

@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -70,10 +70,12 @@ async def run(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     on_progress: Callable[[float], None] | None = None,
+    feed: Callable[[asyncio.StreamWriter], Awaitable[None]] | None = None,
 ) -> None:
     """Run `executable` with `args` (in directory `cwd`, with `env` added to this
     process's environment) to completion within `timeout_s` s; with `on_progress`, tell it
-    the seconds of output written as ffmpeg reports them.
+    the seconds of output written as ffmpeg reports them; with `feed`, ffmpeg's stdin is
+    a pipe that `feed` writes to (it is closed after), as ffmpeg runs.
 
     Raises FfmpegTimeout (after killing it) or FfmpegFailed (non-zero exit, with the end
     of its stderr); on cancellation kills it and re-raises."""
@@ -86,7 +88,7 @@ async def run(
         *BASE_ARGS,
         *following,
         *args,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE if feed else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE if on_progress else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         cwd=cwd,
@@ -101,12 +103,22 @@ async def run(
         assert process.stdout is not None
         follow = asyncio.create_task(_follow(process.stdout, on_progress))
         drain = asyncio.create_task(_both(drain, follow))
+    feeding = None
+    if feed is not None:
+        assert process.stdin is not None
+        feeding = asyncio.create_task(_feed(process.stdin, feed))
     try:
         async with asyncio.timeout(timeout_s):
+            if feeding is not None:
+                await _fed(process, feeding)
             await process.wait()
             await drain
     except BaseException as exc:  # the timeout, a cancellation: never leave it running
         await _kill(process)
+        if feeding is not None:
+            feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await feeding
         drain.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await drain
@@ -119,6 +131,33 @@ async def run(
         log.error("ffmpeg failed to %s (exit %s): %s", what, process.returncode, " | ".join(tail))
         raise FfmpegFailed(process.returncode or -1, " | ".join(tail))
     log.info("ffmpeg did %s in %.2f s", what, elapsed)
+
+
+async def _feed(
+    stdin: asyncio.StreamWriter, feed: Callable[[asyncio.StreamWriter], Awaitable[None]]
+) -> None:
+    """`feed` writing to ffmpeg's stdin, which is then closed (end of input)."""
+    try:
+        await feed(stdin)
+        stdin.close()
+        await stdin.wait_closed()
+    except (BrokenPipeError, ConnectionResetError):
+        stdin.close()  # ffmpeg stopped reading: its exit status tells why
+
+
+async def _fed(process: asyncio.subprocess.Process, feeding: asyncio.Task[None]) -> None:
+    """Until the feeder is done (its error raised) or ffmpeg exits (the feeder stopped)."""
+    exited = asyncio.create_task(process.wait())
+    try:
+        await asyncio.wait({feeding, exited}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        exited.cancel()
+    if feeding.done():
+        feeding.result()
+        return
+    feeding.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await feeding
 
 
 async def _both(first: asyncio.Task[None], second: asyncio.Task[None]) -> None:

@@ -1,11 +1,14 @@
 """The ffmpeg command of a render: one filter graph, an MP4 and a JPEG thumbnail out of
 one run. ffmpeg runs in the render's work directory, where every file is.
 
-The scenes come in as one stream: a concat-demuxer list of the scene images (all PNGs of
-one size, see fetch.py: the output's, or for a motion template motion.picture_size),
-each lasting its clip (timeline.py). So each image is decoded once, by one decoder, and
-converted to yuv420p once; `fps` then repeats it (references, no copy) and x264 encodes
-the repeats as skipped blocks. The motion templates cut each frame out of that stream
+The scenes come in as one stream on ffmpeg's stdin: the scene pictures (PPMs of one size,
+see fetch.py: the output's, or for a motion template motion.picture_size), one frame
+each, in scene order, written as each is prepared (render.py), so that ffmpeg starts
+with the first one while the others are still being scaled, and the last one again to
+end the last clip (scene_times). Each frame's timestamp is set to its clip's start
+(timeline.py), so each picture is decoded once and converted to
+yuv420p once; `fps` then repeats it until the next (references, no copy) and x264
+encodes the repeats as skipped blocks. The motion templates cut each frame out of that stream
 (motion.chain: a crop, a bilinear scale and a crop, driven frame by frame), each clip
 zooming and drifting from its own first frame to its last.
 
@@ -89,14 +92,19 @@ def encoder_args(fps: int, encoding: Encoding, moving: bool = False) -> list[str
     ]
 
 
-def scene_list(images: list[str], timeline: Timeline) -> str:
-    """The concat demuxer's list: each image for its clip's duration."""
-    lines = ["ffconcat version 1.0"]
-    for name, frames in zip(images, timeline.clips, strict=True):
-        if not SAFE_NAME.fullmatch(name):
-            raise ValueError(f"{name!r} is not a plain file name")
-        lines += [f"file {name}", f"duration {timeline.seconds(frames)}"]
-    return "\n".join(lines) + "\n"
+def scene_input(fps: int) -> list[str]:
+    """The scene pictures as input 0: PPMs on stdin, one after the other."""
+    return ["-f", "image2pipe", "-framerate", str(fps), "-c:v", "ppm", "-i", "pipe:0"]
+
+
+def scene_times(timeline: Timeline) -> str:
+    """The filters that put the n-th picture at its clip's start (in frames), and the
+    last picture, sent twice, a second time at the end of its clip: `fps` repeats a
+    frame up to the next one's time, and at the end of its input drops the last frame
+    (the end's time is the demuxer's, not the frames' as set here)."""
+    ends = (*timeline.starts, timeline.clips_total)
+    times = "+".join(f"eq(N,{k})*{s}" for k, s in enumerate(ends) if s)
+    return f"settb=1/{timeline.fps},setpts='{times}'"
 
 
 def _any(ranges: list[tuple[int, int]], var: str = "n") -> str:
@@ -116,7 +124,7 @@ def video_graph(
     height: int,
     subtitles: SubtitleFiles | None = None,
 ) -> list[str]:
-    """The video chains, from input 0 (the scene list) to [video], and to [thumb] (the
+    """The video chains, from input 0 (the scene pictures) to [video], and to [thumb] (the
     first scene, for the thumbnail). The `subtitles` are laid on the finished frames,
     last (their band: subtitles.py). A motion template's pictures are
     motion.picture_size, and its commands in motion.SCRIPT."""
@@ -126,16 +134,13 @@ def video_graph(
     if band is not None:
         source, overlay = band
         last = f"null[unsubtitled];\n{source};\n[unsubtitled][subs]{overlay},{last}"
-    clips = (
-        f"{YUV420},setsar=1,fps={fps},tpad=stop_mode=clone:stop={timeline.clips[-1]},"
-        f"trim=end_frame={timeline.clips_total}"
-    )
+    clips = f"{YUV420},setsar=1,fps={fps},trim=end_frame={timeline.clips_total}"
     thumb = "trim=end_frame=1"
     if template in MOTION:
         clips += f",{motion.chain(width, height)}"
         thumb += f",{motion.thumbnail(width, height)}"
     chains = [
-        "[0:v]format=rgb24,split=2[scenes][first]",
+        f"[0:v]{scene_times(timeline)},format=rgb24,split=2[scenes][first]",
         f"[first]{thumb},setsar=1[thumb]",
     ]
     if t == 0:  # cuts: the clips are the video
@@ -204,7 +209,6 @@ def audio_graph(narration: int, music: int | None, duration: str, volume: float)
 @dataclass(frozen=True, slots=True)
 class RenderJob:
     workdir: Path  # ffmpeg runs there; every file below is in it
-    scenes: Path  # the concat list of the scene images (scene_list)
     graph: Path  # where the filter graph is written
     narration: Path
     timeline: Timeline
@@ -224,12 +228,12 @@ class RenderJob:
 def render_args(job: RenderJob) -> list[str]:
     """The arguments, for ffmpeg running in `job.workdir`; writes the filter graph to
     `job.graph` (a file: with 50 scenes it is tens of kB)."""
-    for path in (job.scenes, job.graph, job.narration, job.video_out, job.thumbnail_out):
+    for path in (job.graph, job.narration, job.video_out, job.thumbnail_out):
         if path.parent != job.workdir or not SAFE_NAME.fullmatch(path.name):
             raise ValueError(f"{path} is not a plain name in the work directory")
     fps = job.timeline.fps
     duration = job.timeline.seconds(job.timeline.total)
-    args = ["-f", "concat", "-i", job.scenes.name, "-i", job.narration.name]
+    args = [*scene_input(fps), "-i", job.narration.name]
     music = None
     if job.music != "none":
         music = 2

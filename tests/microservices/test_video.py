@@ -239,6 +239,28 @@ async def test_a_transition_goes_from_one_scene_to_the_next_frame_by_frame(
     assert all(b > a for a, b in itertools.pairwise(between)), between
 
 
+@pytest.mark.parametrize(
+    ("template", "scenes"), [("basic_fade", 3), ("ken_burns", 3), ("basic_fade", 1)]
+)
+async def test_each_picture_fills_its_frames_to_the_last(video, inputs, tmp_path, template, scenes):
+    """Pictures of distinct lumas (streamed to ffmpeg one by one): each one on exactly
+    the frames of its slot outside the transitions, the last one up to the last frame."""
+    body = payload(inputs, template=template, audio_path=url_of(inputs, "/files/silence.mp3"))
+    names = ["black.png", "gray.jpg", "white.png"][:scenes]
+    body["images"] = [{"prompt": n, "url": url_of(inputs, f"/files/{n}")} for n in names]
+    _, path, jpg = await rendered(video, body, tmp_path)
+    lumas = await in_thread(frame_lumas, path)
+    timeline = plan(3.0, 24, scenes, VideoSettings().transition_s)
+    assert len(lumas) == timeline.total == 72
+    expected = [(0, 25), (80, 105), (225, 240)]  # black, gray 90 (video range), white
+    for k in range(scenes):
+        first = timeline.offsets[k] + (timeline.transition if k else 0)
+        shown = lumas[first : timeline.offsets[k] + timeline.slots[k]]
+        low, high = expected[k]
+        assert shown and all(low <= v <= high for v in shown), (k, lumas)
+    assert Image.open(io.BytesIO(jpg)).convert("L").getpixel((640, 360)) < 25  # scene 0
+
+
 async def test_background_music_is_mixed_in_only_when_asked(video, inputs, tmp_path):
     silent = url_of(inputs, "/files/silence.mp3")
     _, plain, _ = await rendered(video, payload(inputs, audio_path=silent), tmp_path)
@@ -558,6 +580,65 @@ async def test_ffmpeg_is_killed_on_timeout_and_on_cancellation():
     assert _gone(ffmpeg.STATS.pids[-1])
     with pytest.raises(ffmpeg.FfmpegFailed):
         await ffmpeg.run(FFMPEG, ["-i", "/nonexistent.mp3", "-f", "null", "-"], 10, "fail")
+
+
+async def test_a_picture_failing_while_ffmpeg_runs_is_a_422_and_ffmpeg_is_killed(
+    aiohttp_server, inputs, files, tmp_path
+):
+    """The last picture is answered once the render's ffmpeg has started on the first
+    ones, and is not an image: ffmpeg is killed, the answer is the picture's 422."""
+    runs = ffmpeg.STATS.runs
+
+    async def after_ffmpeg_starts(request: web.Request) -> web.Response:
+        for _ in range(400):  # the narration's decoding, then the render's run
+            if ffmpeg.STATS.runs >= runs + 2:
+                break
+            await asyncio.sleep(0.05)
+        return web.Response(body=(files / "notes.txt").read_bytes())
+
+    late_app = web.Application()
+    late_app.router.add_get("/late.png", after_ffmpeg_starts)
+    late = await aiohttp_server(late_app)
+    trusted = f"{origin_of(inputs)},{origin_of(late)}"
+    settings = settings_for(tmp_path, inputs, fetch_trusted_origins=trusted)
+    body = payload(inputs, resolution="1080p", template="ken_burns")
+    body["images"][2]["url"] = str(late.make_url("/late.png"))
+    killed = ffmpeg.STATS.killed
+    async with serve(create_app(settings), settings) as video:
+        status, answer = await render(video, body)
+    assert_error(status, answer, 422, "INPUT_UNUSABLE")
+    assert answer["detail"].startswith("images[2].url is not an image"), answer
+    assert ffmpeg.STATS.runs == runs + 2  # the render's ffmpeg had started
+    assert ffmpeg.STATS.killed == killed + 1
+    assert _gone(ffmpeg.STATS.pids[-1])
+    assert not list(settings.media_dir.rglob("*.mp4"))
+    assert not list((settings.media_dir / ".work").iterdir())
+
+
+async def test_a_feeder_error_kills_ffmpeg_and_ffmpeg_exiting_stops_the_feeder(tmp_path):
+    picture = tmp_path / "p.ppm"
+    Image.new("RGB", (64, 36), (9, 9, 9)).save(picture)
+    frame = picture.read_bytes()
+    reads = ["-f", "image2pipe", "-c:v", "ppm", "-i", "pipe:0"]
+
+    async def broken(stdin: asyncio.StreamWriter) -> None:
+        stdin.write(frame)
+        await stdin.drain()
+        raise ValueError("no second picture")
+
+    with pytest.raises(ValueError, match="no second picture"):
+        await ffmpeg.run(FFMPEG, [*reads, "-f", "null", "-"], 30, "read", feed=broken)
+    assert _gone(ffmpeg.STATS.pids[-1])
+
+    async def endless(stdin: asyncio.StreamWriter) -> None:
+        while True:
+            stdin.write(frame)
+            await stdin.drain()
+
+    # ffmpeg stops after one frame and closes its stdin: the feeder's writes fail
+    # (a broken pipe), which is not an error; ffmpeg's exit status is the answer.
+    await ffmpeg.run(FFMPEG, [*reads, "-frames:v", "1", "-f", "null", "-"], 30, "one", feed=endless)
+    assert _gone(ffmpeg.STATS.pids[-1])
 
 
 async def test_shutdown_cancels_a_running_render_and_kills_its_ffmpeg(inputs, tmp_path):
