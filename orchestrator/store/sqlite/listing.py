@@ -22,7 +22,7 @@ from typing import Any
 
 from orchestrator.store.base import ProjectQuery
 from orchestrator.store.sqlite import insertion_order
-from orchestrator.store.sqlite.filters import FIELD_COLUMNS, TRIGRAMS, column, where_clause
+from orchestrator.store.sqlite.filters import FIELD_COLUMNS, TRIGRAMS, Where, column, where_clause
 
 # Past this many matches of a text search, a page walks the sort's index (see above).
 WALK_ABOVE = 2000
@@ -77,13 +77,13 @@ def _matching(index: str, walk: bool = False) -> str:
     return f"{'+' if walk else ''}p.seq IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
 
 
-def _seek(query: ProjectQuery) -> Seek | None:
+def _seek(query: ProjectQuery, where: Where) -> Seek | None:
     """The page's matches after a given project, for an order SEEKABLE has (the list's
-    own order: the key, then seq, both in the key's direction), without text index."""
+    own order: the key, then seq, both in the key's direction), `where` the query's
+    conditions, none of them through a text index."""
     if len(query.sort) != 1 or query.sort[0][0] not in SEEKABLE:
         return None
     descending, key = query.sort[0][1], SEEKABLE[query.sort[0][0]]
-    where = where_clause(query)
     after = f"(p.{key}, p.seq) {'<' if descending else '>'} (?, ?)"
     tests = " AND ".join([*where.tests, after])
     page = f"SELECT p.seq FROM projects p WHERE {tests}{_order(query, False)}"
@@ -112,7 +112,8 @@ def plan(reader: sqlite3.Connection, query: ProjectQuery, known: int | None = No
     if not drivers:
         clause = f" WHERE {' AND '.join(tests)}" if tests else ""
         total = _count(reader, f"SELECT COUNT(*) FROM projects p{clause}", params, known)
-        return Plan(total, f"SELECT p.seq FROM projects p{clause}{order}", params, _seek(query))
+        page = f"SELECT p.seq FROM projects p{clause}{order}"
+        return Plan(total, page, params, _seek(query, where))
     driver = drivers[0]
     matched = [where.query(driver), *params]
     rest = "".join(f" AND {test}" for test in tests)
