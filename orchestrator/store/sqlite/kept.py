@@ -45,6 +45,7 @@ most and drops those it did not reach.
 """
 
 import logging
+import math
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -189,14 +190,6 @@ class _Tested:
     cuts: dict[MarkKey, tuple[int | None, ...]]  # and among the bookmarks (_State.cuts)
 
 
-def _tested(state: _State, entries: _Entries) -> _Tested:
-    return _Tested(
-        {key: state.matched(count.member) for key, count in entries.counts},
-        {key: state.places(page) for key, page in entries.pages},
-        {key: state.cuts(marks) for key, marks in entries.marks},
-    )
-
-
 def _tested_within(state: _State, entries: _Entries, budget_s: float) -> tuple[_Entries, _Tested]:
     """The entries tested within `budget_s` (counts first: the dearest to find again, then
     pages, then bookmarks; each kind the last used first), and what the tests found."""
@@ -334,7 +327,8 @@ class KeptMemos:
                 [(key, _without(marks, really)) for key, marks in at.marks[:KEEP_AT_MOST]],
             )
             entries, before = _tested_within(_State(past, really), entries, TEST_BUDGET_S)
-            return entries, before, _tested(_State(conn, really), entries)
+            _, after = _tested_within(_State(conn, really), entries, math.inf)
+            return entries, before, after
         finally:
             past.execute("COMMIT")
 
