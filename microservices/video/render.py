@@ -170,7 +170,6 @@ class Renderer:
         settings = self.settings
         narration_in = workdir / "narration.input"
         captions = workdir / "captions.vtt"
-        images: list[Path] = [workdir / f"scene{k:02d}.input" for k in range(len(request.images))]
         # A motion template cuts its frames out of larger pictures (motion.py).
         size = request.size
         if request.template in motion.TEMPLATES:
@@ -195,16 +194,17 @@ class Renderer:
             # better on a phone than a band over a blur, and the crop is done once where a
             # fill would cost a blur and an overlay on every frame of a moving template.
             field = f"images[{k}].url"
+            source = workdir / f"scene{k:02d}.input"
             await download(
                 self.fetcher,
                 request.images[k].url,
-                images[k],
+                source,
                 settings.max_image_bytes,
                 field,
                 self.media,
             )
             return await asyncio.to_thread(
-                prepare_image, images[k], size, settings.max_image_pixels, field
+                prepare_image, source, size, settings.max_image_pixels, field
             )
 
         async def subtitled(url: str) -> SubtitleFiles:
