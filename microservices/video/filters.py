@@ -1,4 +1,4 @@
-"""The ffmpeg command of a render: one filter graph, an MP4 and a JPEG thumbnail out of
+"""The ffmpeg command of a render: three filter graphs, an MP4 and a JPEG thumbnail out of
 one run. ffmpeg runs in the render's work directory, where every file is.
 
 The scenes come in as one stream on ffmpeg's stdin: the scene pictures (PPMs of one size,
@@ -11,6 +11,20 @@ yuv420p once; `fps` then repeats it until the next (references, no copy) and x26
 encodes the repeats as skipped blocks. The motion templates cut each frame out of that stream
 (motion.chain: a crop, a bilinear scale and a crop, driven frame by frame), each clip
 zooming and drifting from its own first frame to its last.
+
+Why three graphs (VideoGraphs, and the audio's): ffmpeg pushes each frame that enters a
+graph through it until nothing more can move, and only then hands the graph's output to
+the encoder. One picture in makes a whole clip out of `fps` (its repeats, ~190 frames
+for a 6 s scene). When the motion, transitions and subtitles were in that same graph, it
+made all of a clip's frames before x264 got the first, and x264 then encoded them while
+the graph waited: each side idle in turn (on a 30 s ken_burns at 1:1, 1080p: the graph
+alone for 0.5-0.75 s at each of the first scenes, then x264 alone for ~1.5 s). So the
+`pictures` graph only makes the clips (cheap: the repeats are references), and the
+`frames` graph, fed one frame at a time through ffmpeg's queue between graphs, does each
+frame's work as x264 takes it: both cores busy throughout (that render, in `python -m
+bench.render`: 7.6 s instead of 8.5 in the same run, 1.69x its floor instead of 1.96x;
+decoded frames bit-identical).
+The audio has its own graph too, so that it is made in its own thread.
 
 Transitions without a filter per scene (memory and work stay the same whatever the
 number of scenes): from the clips laid end to end, B drops each clip's tail and A each
@@ -37,6 +51,8 @@ FADE_STEPS = 16
 YUV420 = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
 TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+# The filter graphs' files, in the work directory: the pictures', the frames', the audio's.
+GRAPHS = ("pictures.graph", "frames.graph", "audio.graph")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,42 +133,51 @@ def _piecewise(pieces: list[tuple[int, int, str]], var: str) -> str:
     return "+".join(f"between({var},{a},{b})*({value})" for a, b, value in pieces) or "0"
 
 
+@dataclass(frozen=True, slots=True)
+class VideoGraphs:
+    """The video's two filter graphs (see the module's docstring): `pictures` from input 0
+    (the scene pictures) to [clips] (the clips laid end to end, in yuv420p) and to [thumb]
+    (the first scene, for the thumbnail); `frames` from [clips] to [video]."""
+
+    pictures: list[str]
+    frames: list[str]
+
+
 def video_graph(
     timeline: Timeline,
     template: str,
     width: int,
     height: int,
     subtitles: SubtitleFiles | None = None,
-) -> list[str]:
-    """The video chains, from input 0 (the scene pictures) to [video], and to [thumb] (the
-    first scene, for the thumbnail). The `subtitles` are laid on the finished frames,
-    last (their band: subtitles.py). A motion template's pictures are
-    motion.picture_size, and its commands in motion.SCRIPT."""
+) -> VideoGraphs:
+    """The video's graphs. The `subtitles` are laid on the finished frames, last (their
+    band: subtitles.py). A motion template's pictures are motion.picture_size, and its
+    commands in motion.SCRIPT."""
     fps, t, n = timeline.fps, timeline.transition, len(timeline.slots)
     last = f"{TAGS}[video]"
     band = subtitles.band((width, height), fps, f"round(t*{fps})") if subtitles else None
     if band is not None:
         source, overlay = band
         last = f"null[unsubtitled];\n{source};\n[unsubtitled][subs]{overlay},{last}"
-    clips = f"{YUV420},setsar=1,fps={fps},trim=end_frame={timeline.clips_total}"
     thumb = "trim=end_frame=1"
+    clips = "[clips]"
     if template in MOTION:
-        clips += f",{motion.chain(width, height)}"
         thumb += f",{motion.thumbnail(width, height)}"
-    chains = [
+        clips += f"{motion.chain(width, height)},"
+    pictures = [
         f"[0:v]{scene_times(timeline)},format=rgb24,split=2[scenes][first]",
         f"[first]{thumb},setsar=1[thumb]",
+        f"[scenes]{YUV420},setsar=1,fps={fps},trim=end_frame={timeline.clips_total}[clips]",
     ]
     if t == 0:  # cuts: the clips are the video
-        chains.append(f"[scenes]{clips},setpts=N,{last}")
-        return chains
+        return VideoGraphs(pictures, [f"{clips}setpts=N,{last}"])
 
     starts, slots, ends = timeline.starts, timeline.slots, timeline.clips
     heads = [(starts[k], starts[k] + t - 1) for k in range(1, n)]
     tails = [(starts[k] + slots[k], starts[k] + ends[k] - 1) for k in range(n - 1)]
     windows = timeline.offsets[1:]  # the first frame of each transition
-    chains += [
-        f"[scenes]{clips},split=2[tosplit_a][tosplit_b]",
+    chains = [
+        f"{clips}split=2[tosplit_a][tosplit_b]",
         f"[tosplit_a]select='not({_any(heads)})',setpts=N[a]",
         f"[tosplit_b]select='not({_any(tails)})',setpts=N[b]",
     ]
@@ -171,7 +196,7 @@ def video_graph(
             f"[b_main][b_moving]overlay=x='{incoming}':y=0:enable='{during}'[b_moved]",
             f"[b_moved][a]overlay=x='{outgoing}':y=0:enable='{during}',{last}",
         ]
-        return chains
+        return VideoGraphs(pictures, chains)
     # Fades: B over A, more opaque frame after frame. One blend per opacity step (at
     # most FADE_STEPS: at 60 fps a step lasts two frames), enabled on the frames of every
     # transition at that step.
@@ -188,7 +213,7 @@ def video_graph(
         )
         previous = out
     chains.append(f"[{previous}]{last}")
-    return chains
+    return VideoGraphs(pictures, chains)
 
 
 def audio_graph(narration: int, music: int | None, duration: str, volume: float) -> list[str]:
@@ -208,8 +233,7 @@ def audio_graph(narration: int, music: int | None, duration: str, volume: float)
 
 @dataclass(frozen=True, slots=True)
 class RenderJob:
-    workdir: Path  # ffmpeg runs there; every file below is in it
-    graph: Path  # where the filter graph is written
+    workdir: Path  # ffmpeg runs there; every file below is in it (and GRAPHS)
     narration: Path
     timeline: Timeline
     width: int
@@ -226,9 +250,9 @@ class RenderJob:
 
 
 def render_args(job: RenderJob) -> list[str]:
-    """The arguments, for ffmpeg running in `job.workdir`; writes the filter graph to
-    `job.graph` (a file: with 50 scenes it is tens of kB)."""
-    for path in (job.graph, job.narration, job.video_out, job.thumbnail_out):
+    """The arguments, for ffmpeg running in `job.workdir`; writes the filter graphs there
+    (GRAPHS: files, as with 50 scenes a graph is tens of kB)."""
+    for path in (job.narration, job.video_out, job.thumbnail_out):
         if path.parent != job.workdir or not SAFE_NAME.fullmatch(path.name):
             raise ValueError(f"{path} is not a plain name in the work directory")
     fps = job.timeline.fps
@@ -243,10 +267,11 @@ def render_args(job: RenderJob) -> list[str]:
         if script is None:
             script = motion.commands(job.template, job.timeline, job.width, job.height)
         (job.workdir / motion.SCRIPT).write_text(script, "utf-8")
-    chains = video_graph(job.timeline, job.template, job.width, job.height, job.subtitles)
-    chains += audio_graph(1, music, duration, job.music_volume)
-    job.graph.write_text(";\n".join(chains), "utf-8")
-    args += ["-/filter_complex", job.graph.name]
+    video = video_graph(job.timeline, job.template, job.width, job.height, job.subtitles)
+    audio = audio_graph(1, music, duration, job.music_volume)
+    for name, chains in zip(GRAPHS, (video.pictures, video.frames, audio), strict=True):
+        (job.workdir / name).write_text(";\n".join(chains), "utf-8")
+        args += ["-/filter_complex", name]
     args += [
         "-map",
         "[video]",

@@ -285,7 +285,6 @@ class Renderer:
         narration = inputs.narration
         job = RenderJob(
             workdir=workdir,
-            graph=workdir / "graph.txt",
             narration=narration.wav,
             timeline=narration.timeline,
             width=width,
