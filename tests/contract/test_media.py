@@ -357,6 +357,13 @@ async def test_the_s3_client_takes_its_waits_and_tries_from_the_settings(
         await store.close()
 
 
+def test_a_store_built_without_limits_has_the_settings_defaults(tmp_path, monkeypatch):
+    for name in ("S3_CONNECT_TIMEOUT_S", "S3_READ_TIMEOUT_S", "S3_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = ServiceSettings(media_dir=tmp_path / "media", AWS_S3_BUCKET="media")
+    assert S3Store(tmp_path, "media").limits == s3_store(settings).limits == ClientLimits()
+
+
 async def test_a_service_on_a_missing_bucket_answers_503_and_writes_nothing_locally(
     moto, tmp_path, aiohttp_client, monkeypatch
 ):

@@ -62,14 +62,17 @@ def _unavailable(exc: Exception, bucket: str) -> StoreUnavailable:
     return StoreUnavailable(f"the object store cannot be reached ({type(exc).__name__})")
 
 
+_SETTINGS = ServiceSettings.model_fields
+
+
 @dataclass(frozen=True, slots=True)
 class ClientLimits:
     """The S3 client's waits and tries (settings S3_CONNECT_TIMEOUT_S, S3_READ_TIMEOUT_S,
-    S3_MAX_ATTEMPTS)."""
+    S3_MAX_ATTEMPTS; their defaults are the settings' own)."""
 
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 60.0
-    max_attempts: int = 3
+    connect_timeout_s: float = _SETTINGS["s3_connect_timeout_s"].default
+    read_timeout_s: float = _SETTINGS["s3_read_timeout_s"].default
+    max_attempts: int = _SETTINGS["s3_max_attempts"].default
 
 
 class S3Store(MediaStore):
