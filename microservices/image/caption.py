@@ -1,5 +1,6 @@
-"""The prompt written on the image: wrapped to the width, in Pillow's own font at the
-largest size that fits (no system font needed), on a contrasting rounded backing.
+"""The prompt written on the image: wrapped to the width of its area, in Pillow's own
+font at the largest size that fits (no system font needed), on a contrasting rounded
+backing.
 
 Pillow's built-in font has ASCII only, and the contract's languages need accents: an
 accented letter is drawn as its base letter plus the accent drawn by hand (acute, grave,
@@ -232,17 +233,23 @@ def draw_line(
         _accent(draw, kind, box, size, ink, width)
 
 
-def caption(canvas: Image.Image, text: str, light: bool = False) -> None:
-    """Write `text` in the lower part of `canvas`: white on a dark backing, or (`light`)
-    dark on a light one."""
+def caption(
+    canvas: Image.Image, text: str, area: tuple[int, int, int, int], light: bool = False
+) -> None:
+    """Write `text` at the bottom of `area` (left, top, right, bottom) of `canvas`,
+    centred, its backing inside it: white on a dark backing, or (`light`) dark on a
+    light one."""
     w, h = canvas.size
+    left, top, right, bottom = area
+    right, bottom = right - 1, bottom - 1  # the last pixels in: Pillow's shapes include their ends
     scale = w / 1920
-    margin, pad = round(72 * scale), round(30 * scale)
-    face, lines, step = layout(" ".join(text.split()), w - 2 * (margin + pad), h * 0.4)
+    pad = round(30 * scale)
+    room = min(h * 0.4, bottom - top - 2 * pad)
+    face, lines, step = layout(" ".join(text.split()), right - left - 2 * pad, room)
     size = int(getattr(face, "size", 40))
     text_w = max(measure(face, line) for line in lines)
     box_w, box_h = text_w + 2 * pad, (len(lines) - 1) * step + size * 1.1 + 2 * pad
-    x0, y0 = (w - box_w) / 2, h - margin - box_h
+    x0, y0 = (left + right - box_w) / 2, bottom - box_h
     backing = Image.new("L", canvas.size, 0)
     ImageDraw.Draw(backing).rounded_rectangle(
         (x0, y0, x0 + box_w, y0 + box_h), radius=round(18 * scale), fill=205 if light else 180

@@ -1,6 +1,7 @@
-"""One image: the prompt's scene painted in a style, its prompt written on it, saved as a
-PNG. Deterministic: the same (prompt, style, size) always gives the same pixels. Runs in
-the service's worker processes (see app.py), never on the event loop."""
+"""One image: the prompt's scene painted in a style, its prompt written on it (where a
+video made of it shows it in every frame), saved as a PNG. Deterministic: the same
+(prompt, style, size) always gives the same pixels. Runs in the service's worker
+processes (see app.py), never on the event loop."""
 
 import random
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from microservices.image.caption import caption
+from microservices.image.safe_area import label_area
 from microservices.image.scene import compose, digest
 from microservices.image.styles import PAINTERS
 
@@ -18,7 +20,8 @@ def render(prompt: str, style: str, size: tuple[int, int] = (WIDTH, HEIGHT)) -> 
     scene = compose(prompt, size[0] / size[1])
     rng = random.Random(digest("style", style, prompt))
     image = PAINTERS[style](scene, rng, size).paint()
-    caption(image, prompt, light=style in ("sketch", "watercolor"))
+    # The label where every frame of a video shows it (safe_area.py), wrapped to fit.
+    caption(image, prompt, label_area(size), light=style in ("sketch", "watercolor"))
     return image
 
 
