@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import FrameType
 
 from bench import machine, report, sections
 from bench.baseline import BODY as BASELINE_BODY
@@ -33,18 +34,20 @@ from bench.processes import BaselineServer, ProductStack
 from bench.report import Row
 from bench.seed import body_sizes, seed_projects
 from bench.settings import BenchSettings
-from bench.wrk import WrkResult, rotating_ids_script, run
+from bench.wrk import RunOptions, WrkResult, rotating_ids_script, run
 
 GET_BY_ID = "GET /projects/{id}"
 LIST_PAGE = "GET /projects?page=1&limit=20"
 LOG_LEVELS = ("INFO", "WARNING")
+# (server, logs, endpoint, the server measured, the URL wrk asks, wrk's script if any)
+Profile = tuple[str, str, str, BaselineServer | ProductStack, str, Path | None]
 
 
 def say(text: str) -> None:
     print(text, flush=True)
 
 
-def _terminate(signum, frame) -> None:
+def _terminate(signum: int, frame: FrameType | None) -> None:
     # SIGTERM: unwind like Ctrl-C does, so that every `finally` stops its processes.
     raise SystemExit(128 + signum)
 
@@ -95,7 +98,7 @@ def measure(settings: BenchSettings, workdir: Path) -> dict:
         # runs it is compared with, so that drift of this shared machine shows (and
         # averages out) instead of tilting the ratio.
         base = ("baseline", "-", GET_BY_ID, baseline, baseline.url, scripts["INFO"])
-        profiles = [base]
+        profiles: list[Profile] = [base]
         for level, stack in stacks.items():
             profiles.append(("edge", level, GET_BY_ID, stack, stack.url, scripts[level]))
         profiles.append(base)
@@ -115,7 +118,7 @@ def measure(settings: BenchSettings, workdir: Path) -> dict:
         done = 0
         for connections in settings.connections:
             for server, logs, endpoint, target, url, script in profiles:
-                common = {
+                common: RunOptions = {
                     "connections": connections,
                     "threads": settings.wrk_threads,
                     "script": script,
@@ -126,7 +129,7 @@ def measure(settings: BenchSettings, workdir: Path) -> dict:
                 result = run(url, duration_s=settings.duration_s, **common)
                 after, machine_after = target.cpu_seconds(), machine.snapshot()
                 for process in (
-                    baseline.process,
+                    *baseline.processes,
                     *(p for s in stacks.values() for p in s.processes),
                 ):
                     process.check_alive()
@@ -148,7 +151,7 @@ def measure(settings: BenchSettings, workdir: Path) -> dict:
                     + (f", {result.socket_errors} socket errors" if result.socket_errors else "")
                     + (f", {result.non_2xx} non-2xx" if result.non_2xx else "")
                 )
-        logs = {level: _log_stats(stack) for level, stack in stacks.items()}
+        log_stats = {level: _log_stats(stack) for level, stack in stacks.items()}
     order = {("baseline", "-", GET_BY_ID): 0}
     for level in LOG_LEVELS:
         order[("edge", level, GET_BY_ID)] = len(order)
@@ -162,7 +165,7 @@ def measure(settings: BenchSettings, workdir: Path) -> dict:
         rows.append(Row(*key, combined, results, cpu_us, cores, loads[key]))
     rows.sort(key=lambda r: (order[(r.server, r.logs, r.endpoint)], r.connections))
     report.add_ratios(rows)
-    return {"rows": rows, "sizes": sizes, "logs": logs}
+    return {"rows": rows, "sizes": sizes, "logs": log_stats}
 
 
 def main() -> int:

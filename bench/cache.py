@@ -30,7 +30,7 @@ from bench.listing import seed_file
 from bench.peers import FastApiDirect, JsonServer, PeerServer
 from bench.processes import Process, ProductStack
 from bench.settings import BenchSettings
-from bench.wrk import WrkResult, rotating_ids_script, run
+from bench.wrk import RunOptions, WrkResult, rotating_ids_script, run
 from edge.codec import project_json
 from orchestrator.store.sqlite.connection import FILENAME
 from orchestrator.store.sqlite.projects import SELECT_PROJECTS, stored_project
@@ -107,7 +107,7 @@ def _rounds(
     others: list[float] = []
     for n in range(settings.cache_rounds):
         for side, url in sides.items():
-            common = {"connections": CONNECTIONS, "script": script, "core": wrk_core}
+            common: RunOptions = {"connections": CONNECTIONS, "script": script, "core": wrk_core}
             if settings.warmup_s > 0:
                 run(url, duration_s=settings.warmup_s, **common)
             before, used = machine.snapshot(), cpu_seconds(servers)

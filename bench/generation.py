@@ -19,11 +19,12 @@ Target: net ≤ 5 ms at p50 with one client.
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.seed import seed_projects
-from bench.stack import faked_stack
-from bench.wrk import WrkResult, run
+from bench.stack import ServiceStack, faked_stack
+from bench.wrk import RunOptions, WrkResult, run
 
 DELAY_MS = 50.0
 PROJECTS = 64
@@ -78,29 +79,30 @@ def post_fixed_script(path: Path, body: dict) -> Path:
     return path
 
 
-def measure(workdir: Path, duration_s: float, warmup_s: float, say) -> dict:
+def measure(workdir: Path, duration_s: float, warmup_s: float, say: Callable[[str], None]) -> dict:
     workdir = workdir / "generation"
     workdir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stop:
         fakes, stack = faked_stack(stop, "generation", workdir, DELAY_MS, DELAY_MS)
         ids = seed_projects(stack.url, PROJECTS, seed=7)
-        profiles = []
+        # (step, target, the URL wrk asks, its script, the product stack if it is measured)
+        profiles: list[tuple[str, str, str, Path, ServiceStack | None]] = []
         for step, suffix, (path, body) in STEPS:
             direct = post_fixed_script(workdir / f"direct-{step}.lua", body)
-            product = post_rotating_script(workdir / f"edge-{step}.lua", ids, suffix)
+            edge = post_rotating_script(workdir / f"edge-{step}.lua", ids, suffix)
             profiles.append((step, "direct", f"{fakes.url}{path}", direct, None))
-            profiles.append((step, "edge", stack.url, product, stack))
+            profiles.append((step, "edge", stack.url, edge, stack))
         runs: list[dict] = []
         total = len(profiles) * len(CONNECTIONS)
         for connections in CONNECTIONS:
             for step, target, url, script, product in profiles:
-                common = {"connections": connections, "script": script}
+                common: RunOptions = {"connections": connections, "script": script}
                 if warmup_s > 0:
                     run(url, duration_s=warmup_s, **common)
                 before = product.cpu_seconds() if product else {}
                 result: WrkResult = run(url, duration_s=duration_s, **common)
                 after = product.cpu_seconds() if product else {}
-                for process in [*stack.processes, fakes.process]:
+                for process in [*stack.processes, *fakes.processes]:
                     process.check_alive()
                 cpu_ms = {
                     name: round((after[name] - before[name]) * 1e3 / max(result.requests, 1), 3)
@@ -158,7 +160,9 @@ def measure(workdir: Path, duration_s: float, warmup_s: float, say) -> dict:
     }
 
 
-def run_section(workdir: Path, duration_s: float, warmup_s: float, say) -> dict:
+def run_section(
+    workdir: Path, duration_s: float, warmup_s: float, say: Callable[[str], None]
+) -> dict:
     started = time.perf_counter()
     figures = measure(workdir, duration_s, warmup_s, say)
     figures["elapsed_s"] = round(time.perf_counter() - started, 1)

@@ -35,6 +35,7 @@ from bench.sample import project_body
 from edge.codec import project_from_body
 from orchestrator.services.projects import with_defaults
 from orchestrator.store.sqlite import SqliteStore
+from orchestrator.store.sqlite.connection import Connection
 from orchestrator.store.sqlite.projects import insert
 
 PAGE = 20
@@ -48,6 +49,8 @@ def seed_file(data_dir: Path, count: int, seed: int = 1) -> list[str]:
     store = SqliteStore(data_dir)
     ids = []
     try:
+        # Store.db is the protocol both stores share; the embedded store's is its file.
+        assert isinstance(store.db, Connection)
         with store.db.immediate() as conn:
             for n in range(1, count + 1):
                 project, _ = project_from_body(project_body(rng, n))
@@ -154,7 +157,9 @@ async def _measure(
         }
 
 
-def measure(workdir: Path, say, sizes: tuple[int, ...], requests: int) -> dict:
+def measure(
+    workdir: Path, say: Callable[[str], None], sizes: tuple[int, ...], requests: int
+) -> dict:
     figures: dict[str, dict] = {}
     for count in sizes:
         stack = ProductStack(f"listing-{count}", "WARNING", workdir)

@@ -125,7 +125,7 @@ async def _fanout(url: str, project_id: str, say: Callable[[str], None]) -> dict
     }
 
 
-async def _served(session: aiohttp.ClientSession, url: str, project_id: str, revision: int):
+async def _served(session: aiohttp.ClientSession, url: str, project_id: str, revision: int) -> int:
     """GET until the edge serves `revision` (or later); how many GETs it took."""
     gets = 0
     async with asyncio.timeout(PATIENCE_S):
@@ -171,7 +171,7 @@ async def _convergence(stack: ProductStack, other: str, ids: list[str]) -> dict:
     return figures
 
 
-def measure(stack: ProductStack, ids: list[str], say: Callable[[str], None]):
+def measure(stack: ProductStack, ids: list[str], say: Callable[[str], None]) -> dict:
     other, other_url = second_edge(stack)
     try:
         fanout = asyncio.run(_fanout(stack.url, ids[-1], say))

@@ -27,8 +27,10 @@ import contextlib
 import random
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import aiohttp
 import uvloop
@@ -103,7 +105,9 @@ class Traffic:
             return kind, "DELETE", f"/projects/{victim}", None
         return kind, "POST", f"/projects/{rng.choice(self.stable)}/{kind}", {}
 
-    async def client(self, session: aiohttp.ClientSession, n: int, until: float, tally: Tally):
+    async def client(
+        self, session: aiohttp.ClientSession, n: int, until: float, tally: Tally
+    ) -> None:
         rng = random.Random(n)
         own: list[str] = []
         while time.monotonic() < until:
@@ -145,14 +149,32 @@ async def _sampler(stack: ServiceStack, port: int, started: float, into: list[di
         into.append(_snapshot(stack, port, time.monotonic() - started))
 
 
+class Measured(TypedDict):
+    """What the clients' run gives `measure` to make the section's figures of."""
+
+    warmup: dict[str, int]  # requests, and errors by kind
+    tally: Tally
+    seconds: float
+    before: dict  # _snapshot()s, idle before and after the run
+    after: dict
+    timeline: list[dict]  # _snapshot()s under load
+    rows: dict[str, int]  # the store's projects, "before" and "after"
+    cpu_cores: dict[str, float]  # by process, and the bench's own clients
+
+
 def _cpu_self() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
 async def _measure(
-    stack: ServiceStack, port: int, ids: list[str], seconds: float, warmup_s: float, say
-):
+    stack: ServiceStack,
+    port: int,
+    ids: list[str],
+    seconds: float,
+    warmup_s: float,
+    say: Callable[[str], None],
+) -> Measured:
     traffic = Traffic(stack.url, ids)
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=CLIENTS)
@@ -198,7 +220,7 @@ def _growth(before: float, after: float) -> float | None:
     return round((after - before) / before, 4) if before > 0 else None
 
 
-def measure(workdir: Path, seconds: float, warmup_s: float, say) -> dict:
+def measure(workdir: Path, seconds: float, warmup_s: float, say: Callable[[str], None]) -> dict:
     workdir = workdir / "load"
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -207,9 +229,9 @@ def measure(workdir: Path, seconds: float, warmup_s: float, say) -> dict:
         ids = seed_projects(stack.url, SEEDED, seed=11)
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             raw = runner.run(_measure(stack, fakes.port, ids, seconds, warmup_s, say))
-        for process in [*stack.processes, fakes.process]:
+        for process in [*stack.processes, *fakes.processes]:
             process.check_alive()
-    tally: Tally = raw.pop("tally")
+    tally = raw["tally"]
     everything = [x for values in tally.latencies.values() for x in values]
     kinds = {
         kind: {**summary(values), "errors": tally.errors[kind]}

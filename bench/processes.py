@@ -224,6 +224,10 @@ class BaselineServer:
         )
         wait_until_answers(f"{self.url}/projects/ready", [self.process])
 
+    @property
+    def processes(self) -> list[Process]:
+        return [self.process] if self.process is not None else []
+
     def cpu_seconds(self) -> dict[str, float]:
         return {"baseline": self.process.cpu_seconds() if self.process else 0.0}
 

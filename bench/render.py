@@ -43,6 +43,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Final, get_args
 
 from aiohttp import web
 from PIL import Image, ImageOps
@@ -54,16 +55,23 @@ from microservices.image.models import SIZES as PICTURE_SIZES
 from microservices.video import ffmpeg
 from microservices.video.config import VideoSettings
 from microservices.video.filters import MOTION, Encoding, encoder_args
-from microservices.video.models import RenderRequest, frame_size
+from microservices.video.models import (
+    AspectRatio,
+    Music,
+    RenderRequest,
+    SceneImage,
+    Template,
+    frame_size,
+)
 from microservices.video.probe import mp4_duration
 from microservices.video.render import Renderer
 from microservices.video.timeline import plan
 
 TARGET = 1.5
 MOTION_TARGET = 2.0  # a motion template: every frame moves (see --short)
-FPS = 30
+FPS: Final = 30
 # (template, aspect, subtitles): the short-form cases (issue #13).
-SHORT_CASES = (
+SHORT_CASES: tuple[tuple[Template, AspectRatio, bool], ...] = (
     ("basic_fade", "9:16", True),
     ("basic_fade", "1:1", False),
     ("ken_burns", "9:16", True),
@@ -91,7 +99,7 @@ PROMPTS = [
 
 
 async def _prepare(
-    root: Path, seconds: float, scenes: int, aspect: str = "16:9"
+    root: Path, seconds: float, scenes: int, aspect: AspectRatio = "16:9"
 ) -> tuple[Path, list[Path]]:
     """A narration-like MP3 (a voice-band tone that rises and falls, like speech does, in
     phrases with pauses) and the scene images, drawn at `aspect`."""
@@ -182,10 +190,10 @@ async def _floor(
 async def _measure(
     seconds: float,
     scenes: int,
-    template: str,
-    music: str,
+    template: Template,
+    music: Music,
     repeats: int,
-    aspect: str = "16:9",
+    aspect: AspectRatio = "16:9",
     subtitles: bool = False,
 ) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
@@ -212,7 +220,7 @@ async def _measure(
         request = RenderRequest(
             audio_path=f"{base}/{narration.name}",
             images=[
-                {"prompt": PROMPTS[k % len(PROMPTS)], "url": f"{base}/{p.name}"}
+                SceneImage(prompt=PROMPTS[k % len(PROMPTS)], url=f"{base}/{p.name}")
                 for k, p in enumerate(images)
             ],
             resolution="1080p",
@@ -304,10 +312,10 @@ def _cpu() -> float:
 def run(
     seconds: float = 30,
     scenes: int = 5,
-    template: str = "basic_fade",
-    music: str = "none",
+    template: Template = "basic_fade",
+    music: Music = "none",
     repeats: int = 3,
-    aspect: str = "16:9",
+    aspect: AspectRatio = "16:9",
     subtitles: bool = False,
 ) -> dict:
     """Time a full render against the floor; the figures (see the module's docstring)."""
@@ -326,10 +334,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.render", description=__doc__)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--scenes", type=int, default=5)
-    parser.add_argument("--template", default="basic_fade")
-    parser.add_argument("--music", default="none")
+    parser.add_argument("--template", default="basic_fade", choices=get_args(Template))
+    parser.add_argument("--music", default="none", choices=get_args(Music))
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--aspect", default="16:9", choices=["16:9", "9:16", "1:1"])
+    parser.add_argument("--aspect", default="16:9", choices=get_args(AspectRatio))
     parser.add_argument("--subtitles", action="store_true")
     parser.add_argument("--short", action="store_true", help="the short-form cases")
     options = parser.parse_args()

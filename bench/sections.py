@@ -39,7 +39,9 @@ def _render(settings: BenchSettings) -> dict:
     return {**figures, "elapsed_s": round(time.perf_counter() - started, 1)}
 
 
-def _plan(settings: BenchSettings, workdir: Path, say) -> dict[str, Callable[[], dict] | None]:
+def _plan(
+    settings: BenchSettings, workdir: Path, say: Callable[[str], None]
+) -> dict[str, Callable[[], dict] | None]:
     return {
         "generation": (
             (lambda: generation.run_section(workdir, settings.generation_s, settings.warmup_s, say))
@@ -70,7 +72,9 @@ def _plan(settings: BenchSettings, workdir: Path, say) -> dict[str, Callable[[],
     }
 
 
-def run_all(settings: BenchSettings, workdir: Path, say) -> tuple[dict, bool]:
+def run_all(
+    settings: BenchSettings, workdir: Path, say: Callable[[str], None]
+) -> tuple[dict, bool]:
     """Every section's figures (or {"skipped"} / {"error"}), and whether one failed."""
     figures: dict[str, dict] = {}
     failed = False

@@ -46,6 +46,10 @@ class FakeServices:
         )
         wait_until_answers(f"{self.url}/bench/renders", [self.process])
 
+    @property
+    def processes(self) -> list[Process]:
+        return [self.process] if self.process is not None else []
+
     def renders(self) -> dict:
         """{"in_flight": N, "answered": {audio_path: time.time() of the answer}}."""
         with urllib.request.urlopen(f"{self.url}/bench/renders", timeout=5) as response:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -83,7 +84,13 @@ async def _post_video(session: aiohttp.ClientSession, url: str, project_id: str)
     return elapsed
 
 
-async def _pickups(session, url: str, fakes: FakeServices, projects: list[dict], say) -> dict:
+async def _pickups(
+    session: aiohttp.ClientSession,
+    url: str,
+    fakes: FakeServices,
+    projects: list[dict],
+    say: Callable[[str], None],
+) -> dict:
     rows = []
     gets: list[float] = []
     for project in projects:
@@ -125,7 +132,9 @@ async def _pickups(session, url: str, fakes: FakeServices, projects: list[dict],
     }
 
 
-async def _in_flight(session, url: str, fakes: FakeServices, projects: list[dict]) -> int:
+async def _in_flight(
+    session: aiohttp.ClientSession, url: str, fakes: FakeServices, projects: list[dict]
+) -> int:
     """Queue the projects' renders; wait until the fake renders them all; how many it does."""
     await asyncio.gather(*(_post_video(session, url, p["id"]) for p in projects))
     deadline = time.monotonic() + 15
@@ -137,7 +146,13 @@ async def _in_flight(session, url: str, fakes: FakeServices, projects: list[dict
     raise RuntimeError(f"the fake renders {busy} at once, not {len(projects)}")
 
 
-async def _posts(session, url: str, fakes: FakeServices, projects: list[dict], clients: int):
+async def _posts(
+    session: aiohttp.ClientSession,
+    url: str,
+    fakes: FakeServices,
+    projects: list[dict],
+    clients: int,
+) -> dict:
     latencies: list[float] = []
     busy: list[int] = []
     queue = list(reversed(projects))
@@ -161,7 +176,13 @@ async def _posts(session, url: str, fakes: FakeServices, projects: list[dict], c
     }
 
 
-async def _measure(stack: ServiceStack, fakes: FakeServices, posts: int, pickups: int, say):
+async def _measure(
+    stack: ServiceStack,
+    fakes: FakeServices,
+    posts: int,
+    pickups: int,
+    say: Callable[[str], None],
+) -> dict:
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as session:
         projects = await _create(session, stack.url, pickups + CONCURRENCY + 2 * posts)
@@ -183,7 +204,9 @@ async def _measure(stack: ServiceStack, fakes: FakeServices, posts: int, pickups
     return {"pickup": pickup, "in_flight_at_start": busy, "posts": loaded}
 
 
-def measure(workdir: Path, say, posts: int = POSTS, pickups: int = PICKUPS) -> dict:
+def measure(
+    workdir: Path, say: Callable[[str], None], posts: int = POSTS, pickups: int = PICKUPS
+) -> dict:
     workdir = workdir / "video"
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -192,7 +215,7 @@ def measure(workdir: Path, say, posts: int = POSTS, pickups: int = PICKUPS) -> d
             stop, "video", workdir, 5, RENDER_MS, VIDEO_CONCURRENCY=str(CONCURRENCY)
         )
         figures = asyncio.run(_measure(stack, fakes, posts, pickups, say))
-        for process in [*stack.processes, fakes.process]:
+        for process in [*stack.processes, *fakes.processes]:
             process.check_alive()
     one = figures["posts"][0]["latency_ms"]
     figures.update(

@@ -4,6 +4,7 @@ import re
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 TIME_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 TIME = r"([\d.]+)(us|ms|s|m|h)"
@@ -85,6 +86,16 @@ def rotating_ids_script(path: Path, prefix: str, ids: list[str]) -> Path:
         "end\n"
     )
     return path
+
+
+class RunOptions(TypedDict):
+    """What several runs of one profile share (a warm-up and the measured run): `run`'s
+    keyword arguments but its duration, given as `run(url, duration_s=..., **options)`."""
+
+    connections: int
+    threads: NotRequired[int]
+    script: NotRequired[Path | None]
+    core: NotRequired[int | None]
 
 
 def run(
