@@ -4,14 +4,13 @@ decoded with Pillow (a known format, a sane size), turned upright, flattened to 
 cover-fitted (scaled once, the overflow cropped evenly), since the provider's nearest
 size is seldom exactly the video's."""
 
-import asyncio
-import contextlib
 import io
 from pathlib import Path
 from typing import Protocol
 
 from PIL import Image, ImageOps
 
+from microservices.common.threads import settled
 from microservices.image.calls import Caller, failed
 from microservices.image.config import ImageSettings
 from microservices.image.draw import save_png
@@ -68,18 +67,8 @@ class ProviderEngine:
 
     async def make(self, prompt: str, style: str, aspect: str, field: str, work: Path) -> None:
         raw = await self.provider.picture(prompt, style, aspect, field)
-        fitting = asyncio.ensure_future(
-            asyncio.to_thread(
-                fit_png, raw, SIZES[aspect], work, self.max_pixels, self.compress_level
-            )
-        )
-        try:
-            await asyncio.shield(fitting)
-        except asyncio.CancelledError:
-            # A thread cannot be stopped, and this one writes `work` when it ends: wait for
-            # it (a fraction of a second), so that the request's cleanup, which runs once
-            # every scene's task is over, finds the file (another scene failed, or a
-            # timeout), instead of the file appearing after it.
-            with contextlib.suppress(Exception):
-                await fitting
-            raise
+        # Settled: the thread writes `work` when it ends; cancelled (another scene failed,
+        # or a timeout), this waits for it (a fraction of a second), so that the request's
+        # cleanup, which runs once every scene's task is over, finds the file, instead of
+        # the file appearing after it.
+        await settled(fit_png, raw, SIZES[aspect], work, self.max_pixels, self.compress_level)

@@ -1,7 +1,12 @@
 """One render, start to end: download the inputs into a private work directory, decode
 the narration (its exact duration), plan the scenes, run ffmpeg once for the MP4 and its
 thumbnail, measure the result, publish both to the media store. The work directory
-goes, whatever happens.
+goes, whatever happens, once nothing of the render writes in it any more: a render that
+fails (a picture refused, a download failing, ffmpeg failing or too slow, a cancellation)
+first waits for its threads that write there (common/threads.settled): the pictures
+being scaled at that moment, side by side, so one picture's preparation at most, and the
+subtitle files, the filter graphs, an input copied from the local media store; those not
+started yet never run. None writes after the cleanup, nor races it (the others only read).
 
 Everything ffmpeg's run needs is made while the pictures are being prepared (scaled and
 cropped in threads, the longest part before ffmpeg starts): the narration decoded as
@@ -24,6 +29,7 @@ from pathlib import Path
 
 from microservices.common.fetch import Fetcher
 from microservices.common.media import MediaStore
+from microservices.common.threads import settled
 from microservices.video import ffmpeg, motion, progress, subtitles
 from microservices.video.captions import CaptionsInvalid, Cue, parse
 from microservices.video.config import VideoSettings
@@ -203,9 +209,7 @@ class Renderer:
                 field,
                 self.media,
             )
-            return await asyncio.to_thread(
-                prepare_image, source, size, settings.max_image_pixels, field
-            )
+            return await settled(prepare_image, source, size, settings.max_image_pixels, field)
 
         async def subtitled(url: str) -> SubtitleFiles:
             await download(
@@ -213,9 +217,7 @@ class Renderer:
             )
             cues = await asyncio.to_thread(_read_captions, captions)
             width, height = request.size
-            return await asyncio.to_thread(
-                subtitles.write_files, workdir, cues, width, height, request.fps
-            )
+            return await settled(subtitles.write_files, workdir, cues, width, height, request.fps)
 
         decoded = group.create_task(narration())
         pictures = [group.create_task(image(k)) for k in range(len(request.images))]
@@ -298,7 +300,7 @@ class Renderer:
             subtitles=inputs.subtitles,
             motion_commands=narration.motion_commands,
         )
-        args = await asyncio.to_thread(render_args, job)
+        args = await settled(render_args, job)
         try:
             await ffmpeg.run(
                 self.executable,

@@ -8,6 +8,9 @@ import io
 import itertools
 import os
 import re
+import shutil
+import threading
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from PIL import Image
 
 from microservices.common.fetch import Fetcher, parse_rewrites
 from microservices.video import ffmpeg
+from microservices.video import render as render_module
 from microservices.video.app import create_app
 from microservices.video.config import VideoSettings
 from microservices.video.models import SIZES
@@ -45,6 +49,9 @@ from tests.microservices.helpers_media import (
 
 NARRATION_S = 4.0
 PUBLIC = "93.184.216.34"  # a global address, which the tests' network leads to loopback
+# How long a picture being prepared is held, at most, waiting for an answer that must not
+# come while it is (a render waits for it).
+HELD_S = 1.0
 MEDIA_URL = re.compile(r"http://127\.0\.0\.1:\d+/media/(videos|thumbnails)/[0-9a-f]{32}\.(mp4|jpg)")
 
 
@@ -612,6 +619,89 @@ async def test_a_picture_failing_while_ffmpeg_runs_is_a_422_and_ffmpeg_is_killed
     assert ffmpeg.STATS.killed == killed + 1
     assert _gone(ffmpeg.STATS.pids[-1])
     assert not list(settings.media_dir.rglob("*.mp4"))
+    assert not list((settings.media_dir / ".work").iterdir())
+
+
+@pytest.mark.parametrize("held", ["preparation", "copy"])
+async def test_a_picture_still_being_prepared_when_another_fails_ends_before_the_cleanup(
+    video, inputs, files, settings, monkeypatch, held
+):
+    """images[0] is being prepared, or copied from the media store (in a thread, held
+    until the answer comes, or for HELD_S at most) when images[1] turns out not to be an
+    image: the render waits for that thread before removing its work directory, so that
+    the answer, the 422 of images[1], comes once nothing of the render writes in it any
+    more. (Without the wait, the answer came while the thread was held, and the thread
+    then wrote into a removed directory.)"""
+    prepare, copy = render_module.prepare_image, shutil.copyfile
+    holding, refused, released, finished = (threading.Event() for _ in range(4))
+    outcome: list[Any] = []
+    begun, ended = [], threading.Semaphore(0)  # the calls of the steps below
+
+    def tracked(step: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            begun.append(step)
+            try:
+                return step(*args)
+            finally:
+                ended.release()
+
+        return call
+
+    def hold(step: Callable[..., Any], *args: Any) -> Any:
+        holding.set()
+        released.wait(30)
+        try:
+            outcome.append(written := step(*args))
+            return written
+        except Exception as exc:
+            outcome.append(exc)
+            raise
+        finally:
+            finished.set()
+
+    def prepare_image(path: Path, size: tuple[int, int], max_pixels: int, field: str) -> Path:
+        if field == "images[0].url" and held == "preparation":
+            return hold(prepare, path, size, max_pixels, field)
+        holding.wait(30)  # images[0] is held before the others are prepared
+        try:
+            return prepare(path, size, max_pixels, field)
+        except Exception:
+            refused.set()
+            raise
+
+    def copyfile(source: Path, dest: Path) -> Path:
+        if Path(dest).name == "scene00.input":
+            return hold(copy, source, dest)
+        return copy(source, dest)
+
+    body = payload(inputs)
+    body["images"][1]["url"] = url_of(inputs, "/files/notes.txt")
+    if held == "copy":
+        key = f"images/{'0' * 32}.png"
+        (settings.media_dir / "images").mkdir(parents=True)
+        copy(files / "scene0.png", settings.media_dir / key)
+        body["images"][0]["url"] = video.url(f"/media/{key}")
+        monkeypatch.setattr(shutil, "copyfile", tracked(copyfile))
+    monkeypatch.setattr(render_module, "prepare_image", tracked(prepare_image))
+    answer_task = asyncio.create_task(render(video, body))
+    assert await in_thread(refused.wait, 30)
+    await asyncio.wait({answer_task}, timeout=HELD_S)
+    answered_while_held = answer_task.done()
+    released.set()
+    status, answer = await answer_task
+    ended_before_the_answer = finished.is_set()
+    for _ in begun:  # every one over (without the wait, some were not, after the answer)
+        assert await in_thread(ended.acquire, True, 30)
+    monkeypatch.undo()  # shutil.copyfile is everyone's
+    assert_error(status, answer, 422, "INPUT_UNUSABLE")
+    assert answer["detail"].startswith("images[1].url is not an image"), answer
+    assert not answered_while_held
+    assert ended_before_the_answer
+    # Its file was written while the work directory was there, and went with it.
+    [written] = outcome
+    expected = "scene00.ppm" if held == "preparation" else "scene00.input"
+    assert isinstance(written, str | Path) and Path(written).name == expected, written
+    assert not await in_thread(Path(written).exists)
     assert not list((settings.media_dir / ".work").iterdir())
 
 

@@ -18,6 +18,7 @@ from microservices.common.media.base import (
     StoreUnavailable,
     content_type,
 )
+from microservices.common.threads import settled
 
 # Files of the first layout, directly in the directory: still served, so that URLs
 # stored before the media store existed keep working.
@@ -59,7 +60,9 @@ class LocalStore(MediaStore):
             raise MediaNotFound(key) from None
         if size > max_bytes:
             raise ValueError(f"larger than {max_bytes} bytes")
-        await asyncio.to_thread(shutil.copyfile, source, dest)
+        # Settled: a caller cancelled while copying (another input of a render failed)
+        # returns once the copy is over, before it removes the directory of `dest`.
+        await settled(shutil.copyfile, source, dest)
         return size
 
     async def exists(self, key: str) -> bool:

@@ -1,0 +1,76 @@
+"""common/threads.settled: cancelled, a call in progress is waited for to its end (even
+when cancelled again meanwhile), and a call not started yet never runs and is not waited
+for. Real threads, held by events the test sets."""
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from microservices.common.threads import settled
+
+# How long a held call is left to show that the cancelled caller does not end before it.
+HELD_S = 0.2
+
+
+async def test_a_call_returns_its_result_or_raises_its_error():
+    assert await settled(sum, [1, 2], start=3) == 6
+    with pytest.raises(ZeroDivisionError):
+        await settled(divmod, 1, 0)
+
+
+async def test_a_cancelled_call_in_progress_is_waited_for_to_its_end():
+    started, released = threading.Event(), threading.Event()
+    ended: list[str] = []
+
+    def work() -> str:
+        started.set()
+        released.wait(30)
+        ended.append("written")
+        return "done"
+
+    caller = asyncio.create_task(settled(work))
+    assert await asyncio.to_thread(started.wait, 30)
+    caller.cancel()
+    await asyncio.wait({caller}, timeout=HELD_S)
+    caller.cancel()  # cancelled again: it still waits
+    await asyncio.wait({caller}, timeout=HELD_S)
+    assert not caller.done()
+    released.set()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert ended == ["written"]  # over before its caller ended
+
+
+async def test_a_call_not_started_when_cancelled_never_runs_nor_is_waited_for():
+    """One worker thread, busy with a held call: the queued call's caller, cancelled,
+    ends at once, and the call never runs."""
+    loop = asyncio.get_running_loop()
+    executor, waiter = ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)
+    loop.set_default_executor(executor)
+    started, released = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def busy() -> None:
+        started.set()
+        released.wait(30)
+
+    try:
+        holding = asyncio.create_task(settled(busy))
+        assert await loop.run_in_executor(waiter, started.wait, 30)
+        queued = asyncio.create_task(settled(ran.append, "queued"))
+        for _ in range(3):  # its call queued behind the held one
+            await asyncio.sleep(0)
+        queued.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(queued, 30)  # while the worker is still held
+        assert not released.is_set()
+        released.set()
+        await holding
+        await loop.run_in_executor(None, ran.append, "after")  # the queue is drained
+        assert ran == ["after"]
+    finally:
+        released.set()
+        executor.shutdown(wait=True)
+        waiter.shutdown(wait=True)
