@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,6 +47,12 @@ class _Call:
             return self.abandoned
 
 
+def _retrieve(done: "asyncio.Future[Any]") -> None:
+    """Mark what a finished future raised as retrieved (a done callback)."""
+    if not done.cancelled():
+        done.exception()
+
+
 async def settled(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """func(*args, **kwargs) in a thread (asyncio.to_thread); cancelled, this raises only
     once the call is over, or certain never to run."""
@@ -58,10 +64,13 @@ async def settled(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
 
     running = asyncio.ensure_future(asyncio.to_thread(run))
     try:
-        # Shielded: cancelling the caller leaves the thread's future alone (whatever it
-        # raises then is marked retrieved by the shield).
+        # Shielded: cancelling the caller leaves the thread's future alone.
         return await asyncio.shield(running)
     except asyncio.CancelledError:
+        # The caller's outcome is the cancellation now: what the thread raises after it
+        # (its own error, or _Abandoned) is marked retrieved here, as the shield drops
+        # its own callback on cancellation and asyncio would log it as never retrieved.
+        running.add_done_callback(_retrieve)
         if not call.abandon():
             while not running.done():
                 # Cancelled again meanwhile: still wait (the cancellation is raised after).

@@ -3,6 +3,8 @@ when cancelled again meanwhile), and a call not started yet never runs and is no
 for. Real threads, held by events the test sets."""
 
 import asyncio
+import gc
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -74,3 +76,41 @@ async def test_a_call_not_started_when_cancelled_never_runs_nor_is_waited_for():
         released.set()
         executor.shutdown(wait=True)
         waiter.shutdown(wait=True)
+
+
+async def test_what_a_call_raises_after_its_caller_was_cancelled_is_not_left_unretrieved(caplog):
+    """A call in progress that then fails, and a queued call given up (it raises instead
+    of running), are the cancellation's: asyncio has nothing to report as never
+    retrieved (it logs that, with a traceback, at ERROR)."""
+    loop = asyncio.get_running_loop()
+    executor, waiter = ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)
+    loop.set_default_executor(executor)
+    started, released = threading.Event(), threading.Event()
+
+    def failing() -> None:
+        started.set()
+        released.wait(30)
+        raise ValueError("too late")
+
+    try:
+        in_progress = asyncio.create_task(settled(failing))
+        assert await loop.run_in_executor(waiter, started.wait, 30)
+        queued = asyncio.create_task(settled(sum, [1]))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        in_progress.cancel()
+        queued.cancel()
+        await asyncio.wait({queued}, timeout=30)
+        released.set()
+        await asyncio.wait({in_progress}, timeout=30)
+        assert in_progress.cancelled() and queued.cancelled()
+        await loop.run_in_executor(None, sum, [2])  # the queued call has been given up
+        del in_progress, queued
+        gc.collect()  # an unretrieved error is reported when its future is collected
+        await asyncio.sleep(0)
+    finally:
+        released.set()
+        executor.shutdown(wait=True)
+        waiter.shutdown(wait=True)
+    reported = [r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR]
+    assert reported == []
