@@ -4,10 +4,9 @@ thumbnail, measure the result, publish both to the media store. The work directo
 goes, whatever happens, once nothing of the render writes in it any more: a render that
 fails (a picture refused, a download failing, ffmpeg failing or too slow, a cancellation)
 first waits for its threads that write there (common/threads.settled): the pictures
-being scaled at that moment (as many as the default executor runs at once, side by side:
-about one preparation's time per core's share of them), and the subtitle files, the
-filter graphs, an input copied from the local media store; those not started yet never
-run. None writes after the cleanup, nor races it (the others only read).
+being scaled at that moment (those the default executor has started, side by side), and
+the subtitle files, the filter graphs, an input copied from the local media store; those
+not started yet never run. None writes after the cleanup, nor races it (the others only read).
 
 Everything ffmpeg's run needs is made while the pictures are being prepared (scaled and
 cropped in threads, the longest part before ffmpeg starts): the narration decoded as
