@@ -12,6 +12,7 @@ import orjson
 from bench.processes import (
     HOST,
     ROOT,
+    OneProcess,
     Process,
     clean_env,
     free_port,
@@ -24,7 +25,7 @@ JSON_SERVER = ROOT / "bench" / "json_server" / "node_modules" / "json-server" / 
 FASTAPI_WORKERS = os.cpu_count() or 1
 
 
-class PeerServer:
+class PeerServer(OneProcess):
     """One peer: a process tree answering GET /projects/{id} at `url`."""
 
     def __init__(self, name: str, workdir: Path) -> None:
@@ -37,14 +38,6 @@ class PeerServer:
     def _start(self, args: list[str], env: dict[str, str], probe_id: str) -> None:
         self.process = Process(self.name, args, env, self.log_path)
         wait_until_answers(f"{self.url}/projects/{probe_id}", [self.process])
-
-    @property
-    def processes(self) -> list[Process]:
-        return [self.process] if self.process is not None else []
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
 
 
 class JsonServer(PeerServer):

@@ -204,7 +204,22 @@ class ProductStack:
         return {p.name.rsplit(" ", 1)[-1]: p.cpu_seconds() for p in self.processes}
 
 
-class BaselineServer:
+class OneProcess:
+    """A server the bench runs as one Process (None until it starts): what every such
+    server shares."""
+
+    process: Process | None = None
+
+    @property
+    def processes(self) -> list[Process]:
+        return [self.process] if self.process is not None else []
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+
+
+class BaselineServer(OneProcess):
     """The bare aiohttp handler, `python -m bench.baseline PORT`."""
 
     name = "baseline"
@@ -224,13 +239,5 @@ class BaselineServer:
         )
         wait_until_answers(f"{self.url}/projects/ready", [self.process])
 
-    @property
-    def processes(self) -> list[Process]:
-        return [self.process] if self.process is not None else []
-
     def cpu_seconds(self) -> dict[str, float]:
         return {"baseline": self.process.cpu_seconds() if self.process else 0.0}
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()

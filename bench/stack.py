@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench.processes import (
     HOST,
+    OneProcess,
     Process,
     ProductStack,
     clean_env,
@@ -25,7 +26,7 @@ from bench.processes import (
 SERVICES = ("SCRIPT", "AUDIO", "IMAGE", "VIDEO")
 
 
-class FakeServices:
+class FakeServices(OneProcess):
     """`python -m bench.fakes PORT DELAY_MS RENDER_MS`: the four contracts in one process."""
 
     def __init__(self, name: str, workdir: Path, delay_ms: float, render_ms: float) -> None:
@@ -46,10 +47,6 @@ class FakeServices:
         )
         wait_until_answers(f"{self.url}/bench/renders", [self.process])
 
-    @property
-    def processes(self) -> list[Process]:
-        return [self.process] if self.process is not None else []
-
     def renders(self) -> dict:
         """{"in_flight": N, "answered": {audio_path: time.time() of the answer}}."""
         with urllib.request.urlopen(f"{self.url}/bench/renders", timeout=5) as response:
@@ -57,10 +54,6 @@ class FakeServices:
 
     def service_env(self) -> dict[str, str]:
         return {f"{name}_SERVICE_URL": self.url for name in SERVICES}
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
 
 
 class ServiceStack(ProductStack):
